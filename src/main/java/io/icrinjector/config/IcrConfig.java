@@ -1,0 +1,76 @@
+package io.icrinjector.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * All of icr-injector's settings, under the {@code icr.} prefix (environment: {@code ICR_...}).
+ *
+ * <p>Lists are comma-separated so that each setting is one environment variable in a Deployment
+ * ({@code ICR_REWRITES}, {@code ICR_PULL_SECRET_RULES}); they are parsed and validated once at start-up by
+ * {@link io.icrinjector.engine.RewriteRules}, which refuses to start on a bad entry rather than guess.
+ */
+@ConfigMapping(prefix = "icr")
+public interface IcrConfig {
+
+  /** {@code enforce} patches pods on {@code /mutate}; {@code audit} turns {@code /mutate} into {@code /audit}. */
+  @WithDefault("enforce")
+  Mode mode();
+
+  /** Deprecated host to replacement host, as {@code old=new}. Hosts match exactly, case-insensitively. */
+  @WithDefault("registry.bluemix.net=icr.io,"
+      + "registry.ng.bluemix.net=us.icr.io,"
+      + "registry.eu-gb.bluemix.net=uk.icr.io,"
+      + "registry.eu-de.bluemix.net=de.icr.io,"
+      + "registry.au-syd.bluemix.net=au.icr.io")
+  List<String> rewrites();
+
+  /**
+   * Pull-secret rules as {@code host[/repository-prefix]=secret}. A {@code *} in the host stands for exactly
+   * one DNS label. Every rule that matches a final image attaches its secret once.
+   */
+  @WithName("pull-secret-rules")
+  @WithDefault("icr.io=all-icr-io,*.icr.io=all-icr-io,private.*.icr.io=all-icr-io")
+  List<String> pullSecretRules();
+
+  /** Namespace that holds the source of every pull secret that gets copied. */
+  @WithDefault("default")
+  String sourceNamespace();
+
+  /** The webhook's own namespace (set from the downward API); copies are never written there. */
+  Optional<String> webhookNamespace();
+
+  /** Secret copy behaviour. */
+  SecretCopy secretCopy();
+
+  /** How {@code /mutate} behaves. */
+  enum Mode {
+    /** Rewrite images, attach and copy pull secrets. */
+    ENFORCE,
+    /** Report only, as {@code /audit} does. */
+    AUDIT
+  }
+
+  /** Settings of the secret replicator. */
+  interface SecretCopy {
+    /** Whether the webhook copies secrets at all (off: it only attaches them). */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** How long an admission may wait for a first, synchronous copy before answering with a warning. */
+    @WithDefault("2s")
+    Duration budget();
+
+    /** First delay of the background retry; it doubles up to {@link #maxBackoff()}. */
+    @WithDefault("1s")
+    Duration initialBackoff();
+
+    /** Longest delay between two background retries. */
+    @WithDefault("5m")
+    Duration maxBackoff();
+  }
+}

@@ -1,0 +1,182 @@
+package io.icrinjector.handler;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icrinjector.config.IcrConfig;
+import io.icrinjector.engine.Decision;
+import io.icrinjector.engine.ImageChange;
+import io.icrinjector.engine.MalformedReviewException;
+import io.icrinjector.engine.MutationEngine;
+import io.icrinjector.engine.RewriteRules;
+import io.icrinjector.patch.PatchBuilder;
+import io.icrinjector.secrets.PullSecretCopier;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * Answers one AdmissionReview: reads it, asks the {@link MutationEngine}, builds the patch, makes sure the pull
+ * secrets are in the namespace (the one call to {@link PullSecretCopier}) and writes the answer. Runs on the I/O
+ * thread; it blocks nowhere and, once a namespace has its secrets, makes no Kubernetes API call.
+ */
+@ApplicationScoped
+public class AdmissionHandler {
+
+  private static final Logger LOG = Logger.getLogger(AdmissionHandler.class);
+
+  private final ObjectMapper mapper;
+  private final MutationEngine engine;
+  private final PullSecretCopier copier;
+  private final IcrConfig config;
+
+  /** CDI constructor. */
+  public AdmissionHandler(ObjectMapper mapper, RewriteRules rules, PullSecretCopier copier, IcrConfig config) {
+    this.mapper = mapper;
+    this.engine = new MutationEngine(rules);
+    this.copier = copier;
+    this.config = config;
+  }
+
+  /**
+   * Handles one request body.
+   *
+   * @param body the raw HTTP body
+   * @param audit true for {@code /audit}; {@code /mutate} also audits when {@code icr.mode=audit}
+   * @return the answer; an unexpected failure surfaces as a failed Uni (HTTP 500, the failurePolicy decides)
+   */
+  public Uni<AdmissionAnswer> handle(byte[] body, boolean audit) {
+    JsonNode request;
+    String uid;
+    Decision decision;
+    try {
+      request = readRequest(body);
+      uid = request.get("uid").asText();
+      decision = engine.decide(request);
+    } catch (MalformedReviewException e) {
+      LOG.debugf("rejected unreadable review: %s", e.getMessage());
+      return Uni.createFrom().item(AdmissionAnswer.badRequest(e.getMessage()));
+    }
+    boolean auditing = audit || config.mode() == IcrConfig.Mode.AUDIT;
+    String namespace = request.path("namespace").asText("");
+    boolean dryRun = request.path("dryRun").asBoolean(false);
+    if (decision.skipReason() != null) {
+      LOG.debugf("uid=%s namespace=%s pod=%s skipped: %s", uid, namespace, podName(request), decision.skipReason());
+      return Uni.createFrom().item(AdmissionAnswer.review(ReviewWriter.write(uid, null, List.of(), Map.of())));
+    }
+    if (auditing) {
+      return Uni.createFrom().item(auditAnswer(request, uid, namespace, decision));
+    }
+    byte[] patch = PatchBuilder.build(decision);
+    Uni<List<String>> copyWarnings = decision.secretsNeeded().isEmpty() || namespace.isEmpty()
+        ? Uni.createFrom().item(List.of())
+        : copier.ensure(namespace, decision.secretsNeeded(), dryRun);
+    return copyWarnings.map(copyProblems -> {
+      List<String> warnings = concat(decision.warnings(), copyProblems);
+      log(uid, namespace, request, dryRun ? "patched (dry run)" : "patched", decision, warnings);
+      return AdmissionAnswer.review(ReviewWriter.write(uid, patch, warnings, Map.of()));
+    });
+  }
+
+  private AdmissionAnswer auditAnswer(JsonNode request, String uid, String namespace, Decision decision) {
+    List<String> warnings = new ArrayList<>();
+    Map<String, String> annotations = new LinkedHashMap<>();
+    for (ImageChange c : decision.changes()) {
+      warnings.add("would rewrite container " + c.containerName() + ": " + c.fromHost() + " -> " + c.toHost());
+    }
+    for (String secret : decision.secretsToAttach()) {
+      warnings.add("would add imagePullSecret " + secret);
+    }
+    List<String> missing = namespace.isEmpty() ? List.of() : copier.missing(namespace, decision.secretsNeeded());
+    for (String secret : missing) {
+      warnings.add("would copy secret " + secret + " from namespace " + config.sourceNamespace());
+    }
+    warnings.addAll(decision.warnings());
+    if (!decision.changes().isEmpty()) {
+      annotations.put("rewrites", decision.changes().stream()
+          .map(c -> c.containerName() + "=" + c.to()).collect(Collectors.joining(",")));
+    }
+    if (!decision.secretsToAttach().isEmpty()) {
+      annotations.put("pull-secrets", String.join(",", decision.secretsToAttach()));
+    }
+    if (!missing.isEmpty()) {
+      annotations.put("secret-copies", String.join(",", missing));
+    }
+    log(uid, namespace, request, "audited", decision, warnings);
+    return AdmissionAnswer.review(ReviewWriter.write(uid, null, warnings, annotations));
+  }
+
+  private JsonNode readRequest(byte[] body) {
+    JsonNode review;
+    try {
+      review = mapper.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new MalformedReviewException("body is not JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new MalformedReviewException("body cannot be read: " + e.getMessage());
+    }
+    if (review == null || !review.isObject()) {
+      throw new MalformedReviewException("body is not a JSON object");
+    }
+    JsonNode apiVersion = review.get("apiVersion");
+    if (apiVersion != null && !"admission.k8s.io/v1".equals(apiVersion.asText())) {
+      throw new MalformedReviewException("apiVersion is " + apiVersion + ", expected \"admission.k8s.io/v1\"");
+    }
+    JsonNode kind = review.get("kind");
+    if (kind != null && !"AdmissionReview".equals(kind.asText())) {
+      throw new MalformedReviewException("kind is " + kind + ", expected \"AdmissionReview\"");
+    }
+    JsonNode request = review.get("request");
+    if (request == null || !request.isObject()) {
+      throw new MalformedReviewException("request is missing or not an object");
+    }
+    JsonNode uid = request.get("uid");
+    if (uid == null || !uid.isTextual() || uid.asText().isEmpty()) {
+      throw new MalformedReviewException("request.uid is missing or not a string");
+    }
+    return request;
+  }
+
+  private static void log(String uid, String namespace, JsonNode request, String outcome, Decision d,
+      List<String> warnings) {
+    if (!d.changesPod() && warnings.isEmpty()) {
+      LOG.debugf("uid=%s namespace=%s pod=%s unchanged", uid, namespace, podName(request));
+      return;
+    }
+    LOG.infof("uid=%s namespace=%s pod=%s %s rewrites=[%s] pullSecrets=[%s]%s", uid, namespace, podName(request),
+        outcome,
+        d.changes().stream().map(c -> c.containerName() + ": " + c.from() + " -> " + c.to())
+            .collect(Collectors.joining(", ")),
+        String.join(",", d.secretsToAttach()),
+        warnings.isEmpty() ? "" : " warnings=" + warnings);
+  }
+
+  /** The pod's name, or its generateName followed by {@code *} (pods of a Deployment have no name yet). */
+  static String podName(JsonNode request) {
+    JsonNode metadata = request.path("object").path("metadata");
+    String name = metadata.path("name").asText("");
+    if (!name.isEmpty()) {
+      return name;
+    }
+    String generateName = metadata.path("generateName").asText("");
+    return generateName.isEmpty() ? request.path("name").asText("") : generateName + "*";
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    if (b.isEmpty()) {
+      return a;
+    }
+    if (a.isEmpty()) {
+      return b;
+    }
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+}

@@ -1,0 +1,30 @@
+package io.icrinjector.secrets;
+
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+
+/**
+ * The one call the admission handler makes about secrets: make sure the namespace of the pod has the pull
+ * secrets it is about to reference. Implemented by {@link SecretReplicator}, the only part of icr-injector that
+ * talks to the Kubernetes API.
+ */
+public interface PullSecretCopier {
+
+  /**
+   * Makes sure {@code namespace} holds each secret, copying it from the source namespace when it is missing.
+   * Returns at once, with no API call, when the in-memory view already shows every secret there. Never fails:
+   * problems come back as warnings for the client (with cause and fix) and the copy goes on in the background.
+   *
+   * @param namespace the pod's namespace
+   * @param secrets secret names the pod references after the patch
+   * @param dryRun when true nothing is created or updated, and no background work is started
+   * @return warnings for the admission response; empty when the secrets are in place
+   */
+  Uni<List<String>> ensure(String namespace, List<String> secrets, boolean dryRun);
+
+  /**
+   * The secrets of {@code secrets} that {@code namespace} lacks, as far as the in-memory view knows; used by
+   * audit to say what a copy would do. Makes no API call.
+   */
+  List<String> missing(String namespace, List<String> secrets);
+}
