@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 MVN ?= mvn -B -ntp
 JAR := target/quarkus-app/quarkus-run.jar
-CERTS_DIR ?= certs/out
+CERTS_DIR := certs/out
 # Where `make controlplane` caches etcd, kube-apiserver and kubectl (outside the repository).
 ICR_CONTROLPLANE_DIR ?= $(HOME)/.cache/icr-injector/controlplane
 export ICR_CONTROLPLANE_DIR
@@ -27,8 +27,9 @@ build: ## Build the application jar (target/quarkus-app).
 run: build ## Build and start locally: HTTP on :8080 (HTTPS on :8443 too when certs/out has a certificate).
 	@if [ -f $(CERTS_DIR)/tls.crt ] && [ -f $(CERTS_DIR)/tls.key ]; then \
 	  echo "serving HTTPS on :8443 with $(CERTS_DIR)/tls.crt (and HTTP on :8080)"; \
-	  exec java -Dquarkus.tls.key-store.pem.0.cert=$(CERTS_DIR)/tls.crt \
-	    -Dquarkus.tls.key-store.pem.0.key=$(CERTS_DIR)/tls.key -jar $(JAR); \
+	  exec java -Dquarkus.http.tls-configuration-name=webhook \
+	    -Dquarkus.tls.webhook.key-store.pem.0.cert=$(CERTS_DIR)/tls.crt \
+	    -Dquarkus.tls.webhook.key-store.pem.0.key=$(CERTS_DIR)/tls.key -jar $(JAR); \
 	else \
 	  echo "no certificate in $(CERTS_DIR) (run 'make certs' for HTTPS): serving plain HTTP on :8080"; \
 	  exec java -jar $(JAR); \
@@ -36,7 +37,21 @@ run: build ## Build and start locally: HTTP on :8080 (HTTPS on :8443 too when ce
 
 .PHONY: certs
 certs: ## Make a local CA and server certificate with openssl into certs/out (kept out of git).
-	certs/gen.sh $(CERTS_DIR)
+	certs/gen.sh
+
+##@ Install
+
+.PHONY: deploy
+deploy: ## Install into the current kubectl context (needs cert-manager).
+	kubectl apply -k deploy/
+
+.PHONY: deploy-local
+deploy-local: certs ## Install without cert-manager, with the certificates of certs/out.
+	kubectl apply -k deploy/overlays/local-certs
+
+.PHONY: render
+render: ## Print the manifests `make deploy` would apply.
+	kubectl kustomize deploy/
 
 ##@ Test
 

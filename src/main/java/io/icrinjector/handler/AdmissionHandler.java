@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icrinjector.config.IcrConfig;
+import io.icrinjector.door.Paths;
 import io.icrinjector.engine.Decision;
 import io.icrinjector.engine.ImageChange;
 import io.icrinjector.engine.MalformedReviewException;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * Answers one AdmissionReview: reads it, asks the {@link MutationEngine}, builds the patch, makes sure the pull
@@ -35,13 +37,16 @@ public class AdmissionHandler {
   private final MutationEngine engine;
   private final PullSecretCopier copier;
   private final IcrConfig config;
+  private final AdmissionMetrics metrics;
 
   /** CDI constructor. */
-  public AdmissionHandler(ObjectMapper mapper, RewriteRules rules, PullSecretCopier copier, IcrConfig config) {
+  public AdmissionHandler(ObjectMapper mapper, RewriteRules rules, PullSecretCopier copier, IcrConfig config,
+      AdmissionMetrics metrics) {
     this.mapper = mapper;
     this.engine = new MutationEngine(rules);
     this.copier = copier;
     this.config = config;
+    this.metrics = metrics;
   }
 
   /**
@@ -52,6 +57,8 @@ public class AdmissionHandler {
    * @return the answer; an unexpected failure surfaces as a failed Uni (HTTP 500, the failurePolicy decides)
    */
   public Uni<AdmissionAnswer> handle(byte[] body, boolean audit) {
+    long start = System.nanoTime();
+    String path = audit ? Paths.AUDIT : Paths.MUTATE;
     JsonNode request;
     String uid;
     Decision decision;
@@ -61,6 +68,7 @@ public class AdmissionHandler {
       decision = engine.decide(request);
     } catch (MalformedReviewException e) {
       LOG.debugf("rejected unreadable review: %s", e.getMessage());
+      metrics.admission(path, AdmissionMetrics.Result.BAD_REQUEST, start);
       return Uni.createFrom().item(AdmissionAnswer.badRequest(e.getMessage()));
     }
     boolean auditing = audit || config.mode() == IcrConfig.Mode.AUDIT;
@@ -68,10 +76,13 @@ public class AdmissionHandler {
     boolean dryRun = request.path("dryRun").asBoolean(false);
     if (decision.skipReason() != null) {
       LOG.debugf("uid=%s namespace=%s pod=%s skipped: %s", uid, namespace, podName(request), decision.skipReason());
+      metrics.admission(path, AdmissionMetrics.Result.SKIPPED, start);
       return Uni.createFrom().item(AdmissionAnswer.review(ReviewWriter.write(uid, null, List.of(), Map.of())));
     }
     if (auditing) {
-      return Uni.createFrom().item(auditAnswer(request, uid, namespace, decision));
+      AdmissionAnswer answer = auditAnswer(request, uid, namespace, decision);
+      metrics.admission(path, AdmissionMetrics.Result.AUDITED, start);
+      return Uni.createFrom().item(answer);
     }
     byte[] patch = PatchBuilder.build(decision);
     Uni<List<String>> copyWarnings = decision.secretsNeeded().isEmpty() || namespace.isEmpty()
@@ -80,6 +91,11 @@ public class AdmissionHandler {
     return copyWarnings.map(copyProblems -> {
       List<String> warnings = concat(decision.warnings(), copyProblems);
       log(uid, namespace, request, dryRun ? "patched (dry run)" : "patched", decision, warnings);
+      if (patch != null && !dryRun) {
+        metrics.rewrites(decision.changes());
+        metrics.pullSecretsAttached(decision.secretsToAttach().size());
+      }
+      metrics.admission(path, patch == null ? AdmissionMetrics.Result.UNCHANGED : AdmissionMetrics.Result.PATCHED, start);
       return AdmissionAnswer.review(ReviewWriter.write(uid, patch, warnings, Map.of()));
     });
   }
@@ -109,6 +125,7 @@ public class AdmissionHandler {
       annotations.put("secret-copies", String.join(",", missing));
     }
     log(uid, namespace, request, "audited", decision, warnings);
+    metrics.auditFindings(decision.changes().size() + decision.secretsToAttach().size() + missing.size());
     return AdmissionAnswer.review(ReviewWriter.write(uid, null, warnings, annotations));
   }
 
@@ -149,12 +166,22 @@ public class AdmissionHandler {
       LOG.debugf("uid=%s namespace=%s pod=%s unchanged", uid, namespace, podName(request));
       return;
     }
-    LOG.infof("uid=%s namespace=%s pod=%s %s rewrites=[%s] pullSecrets=[%s]%s", uid, namespace, podName(request),
-        outcome,
-        d.changes().stream().map(c -> c.containerName() + ": " + c.from() + " -> " + c.to())
-            .collect(Collectors.joining(", ")),
-        String.join(",", d.secretsToAttach()),
-        warnings.isEmpty() ? "" : " warnings=" + warnings);
+    String pod = podName(request);
+    // The same three keys as MDC fields, so JSON logs (quarkus.log.console.json.enabled) can be searched by them.
+    MDC.put("uid", uid);
+    MDC.put("namespace", namespace);
+    MDC.put("pod", pod);
+    try {
+      LOG.infof("uid=%s namespace=%s pod=%s %s rewrites=[%s] pullSecrets=[%s]%s", uid, namespace, pod, outcome,
+          d.changes().stream().map(c -> c.containerName() + ": " + c.from() + " -> " + c.to())
+              .collect(Collectors.joining(", ")),
+          String.join(",", d.secretsToAttach()),
+          warnings.isEmpty() ? "" : " warnings=" + warnings);
+    } finally {
+      MDC.remove("uid");
+      MDC.remove("namespace");
+      MDC.remove("pod");
+    }
   }
 
   /** The pod's name, or its generateName followed by {@code *} (pods of a Deployment have no name yet). */

@@ -1,0 +1,84 @@
+package io.icrinjector.handler;
+
+import io.icrinjector.engine.ImageChange;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The admission metrics Prometheus scrapes from the management interface ({@code /q/metrics}). Meters are looked
+ * up once and cached, so recording costs a few atomic adds on the hot path.
+ */
+@ApplicationScoped
+public class AdmissionMetrics {
+
+  /** How an admission ended, the {@code result} tag of {@code icr_injector_admissions_total}. */
+  public enum Result {
+    /** A patch went back. */
+    PATCHED,
+    /** Looked at; nothing to change. */
+    UNCHANGED,
+    /** Not looked at: not a pod create, mirror pod, opted out. */
+    SKIPPED,
+    /** Audit: findings reported, nothing changed. */
+    AUDITED,
+    /** HTTP 400: the review could not be read. */
+    BAD_REQUEST
+  }
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> admissions = new ConcurrentHashMap<>();
+  private final Map<String, Counter> rewrites = new ConcurrentHashMap<>();
+  private final Counter pullSecretsAttached;
+  private final Counter auditFindings;
+  private final Timer latency;
+
+  /** CDI constructor. */
+  public AdmissionMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.pullSecretsAttached = Counter.builder("icr_injector_pull_secrets_attached")
+        .description("Pull secret references added to pods").register(registry);
+    this.auditFindings = Counter.builder("icr_injector_audit_findings")
+        .description("Changes audit mode reported without making them").register(registry);
+    this.latency = Timer.builder("icr_injector_admission_duration")
+        .description("Time from reading a review to its answer, secret copy included")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1).dividedBy(20))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+  }
+
+  void admission(String path, Result result, long startNanos) {
+    String key = path + '|' + result;
+    admissions.computeIfAbsent(key, k -> Counter.builder("icr_injector_admissions")
+        .description("Admission reviews answered, by endpoint and outcome")
+        .tag("path", path).tag("result", result.name().toLowerCase(java.util.Locale.ROOT)).register(registry))
+        .increment();
+    latency.record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  void rewrites(List<ImageChange> changes) {
+    for (ImageChange c : changes) {
+      rewrites.computeIfAbsent(c.fromHost() + '|' + c.toHost(), k -> Counter.builder("icr_injector_rewrites")
+          .description("Images moved from a deprecated host").tag("from_host", c.fromHost()).tag("to_host", c.toHost())
+          .register(registry)).increment();
+    }
+  }
+
+  void pullSecretsAttached(int count) {
+    if (count > 0) {
+      pullSecretsAttached.increment(count);
+    }
+  }
+
+  void auditFindings(int count) {
+    if (count > 0) {
+      auditFindings.increment(count);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.icrinjector.handler;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.icrinjector.door.Paths;
+import io.icrinjector.door.Reviews;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/** The Prometheus metrics move by exactly what known admissions should add. */
+@QuarkusTest
+class MetricsTest {
+
+  @Test
+  void countersFollowAdmissions() {
+    String before = scrape();
+    post(Paths.MUTATE, Reviews.fixture("create-all-lists.json"), 200);   // 4 rewrites, 1 secret attached
+    post(Paths.MUTATE, Reviews.fixture("create-lookalikes.json"), 200);  // unchanged
+    post(Paths.MUTATE, Reviews.fixture("create-deployment.json"), 200);  // skipped
+    post(Paths.AUDIT, Reviews.fixture("create-us-south.json"), 200);     // 1 rewrite + 1 secret would change
+    post(Paths.MUTATE, "not json", 400);
+    String after = scrape();
+
+    assertThat(delta(before, after, "icr_injector_admissions_total{path=\"/mutate\",result=\"patched\"}")).isEqualTo(1);
+    assertThat(delta(before, after, "icr_injector_admissions_total{path=\"/mutate\",result=\"unchanged\"}")).isEqualTo(1);
+    assertThat(delta(before, after, "icr_injector_admissions_total{path=\"/mutate\",result=\"skipped\"}")).isEqualTo(1);
+    assertThat(delta(before, after, "icr_injector_admissions_total{path=\"/audit\",result=\"audited\"}")).isEqualTo(1);
+    assertThat(delta(before, after, "icr_injector_admissions_total{path=\"/mutate\",result=\"bad_request\"}")).isEqualTo(1);
+    assertThat(delta(before, after,
+        "icr_injector_rewrites_total{from_host=\"registry.eu-gb.bluemix.net\",to_host=\"uk.icr.io\"}")).isEqualTo(1);
+    assertThat(delta(before, after,
+        "icr_injector_rewrites_total{from_host=\"registry.bluemix.net\",to_host=\"icr.io\"}")).isEqualTo(1);
+    assertThat(delta(before, after, "icr_injector_pull_secrets_attached_total")).isEqualTo(1);
+    assertThat(delta(before, after, "icr_injector_audit_findings_total")).isGreaterThanOrEqualTo(2);
+    assertThat(delta(before, after, "icr_injector_admission_duration_seconds_count")).isEqualTo(5);
+    assertThat(after).contains("icr_injector_admission_duration_seconds_bucket{le=");
+  }
+
+  @Test
+  void dryRunRewritesAreNotCounted() {
+    String before = scrape();
+    post(Paths.MUTATE, Reviews.fixture("create-dry-run.json"), 200);
+    String after = scrape();
+    assertThat(delta(before, after, "icr_injector_admissions_total{path=\"/mutate\",result=\"patched\"}")).isEqualTo(1);
+    assertThat(delta(before, after,
+        "icr_injector_rewrites_total{from_host=\"registry.ng.bluemix.net\",to_host=\"us.icr.io\"}")).isZero();
+  }
+
+  static void post(String path, String body, int status) {
+    given().body(body).contentType(ContentType.JSON).post(path).then().statusCode(status);
+  }
+
+  static String scrape() {
+    int port = ConfigProvider.getConfig().getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
+    return given().port(port).get("/q/metrics").then().statusCode(200).extract().asString();
+  }
+
+  /** The change of one series between two scrapes; a series not yet present counts as 0. */
+  static double delta(String before, String after, String series) {
+    return value(after, series) - value(before, series);
+  }
+
+  static double value(String scrape, String series) {
+    Matcher m = Pattern.compile("^" + Pattern.quote(series) + " ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(scrape);
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+}
