@@ -1,0 +1,222 @@
+package io.icrinjector.deploy;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.icrinjector.door.Paths;
+import io.icrinjector.door.Reviews;
+import io.icrinjector.engine.MutationEngine;
+import io.icrinjector.engine.RewriteRules;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Renders {@code deploy/} with kubectl's kustomize and checks that it matches the running app (paths, ports,
+ * probes, labels) and the install's safety invariants.
+ */
+@QuarkusTest
+class DeployManifestsTest {
+
+  static final String NS = "icr-injector";
+  static List<HasMetadata> objects;
+
+  @Inject
+  RewriteRules rules;
+
+  @BeforeAll
+  static void render() {
+    objects = Manifests.render("deploy");
+  }
+
+  @Test
+  void rendersTheWholeInstall() {
+    assertThat(objects).extracting(o -> o.getKind() + "/" + o.getMetadata().getName()).contains(
+        "Namespace/icr-injector", "ServiceAccount/icr-injector", "ClusterRole/icr-injector", "ClusterRoleBinding/icr-injector",
+        "Deployment/icr-injector", "Service/icr-injector", "PodDisruptionBudget/icr-injector",
+        "Issuer/icr-injector-selfsigned", "Certificate/icr-injector-tls", "MutatingWebhookConfiguration/icr-injector");
+    assertThat(objects).filteredOn(o -> o instanceof MutatingWebhookConfiguration).hasSize(1);
+    assertThat(objects).filteredOn(o -> !(o instanceof Namespace) && !o.getKind().startsWith("Cluster")
+        && !o.getKind().equals("MutatingWebhookConfiguration"))
+        .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).as(o.getKind()).isEqualTo(NS));
+  }
+
+  @Test
+  void webhooksCallTheAppsPathsWithTheContractsSelectors() {
+    MutatingWebhookConfiguration config = Manifests.one(objects, MutatingWebhookConfiguration.class, "icr-injector");
+    assertThat(config.getWebhooks()).extracting(w -> w.getClientConfig().getService().getPath())
+        .containsExactlyInAnyOrder(Paths.MUTATE, Paths.AUDIT);
+    Service service = Manifests.one(objects, Service.class, "icr-injector");
+    for (MutatingWebhook w : config.getWebhooks()) {
+      String mode = w.getClientConfig().getService().getPath().equals(Paths.MUTATE) ? "enabled" : "audit";
+      assertThat(w.getClientConfig().getService().getName()).isEqualTo(service.getMetadata().getName());
+      assertThat(w.getClientConfig().getService().getNamespace()).isEqualTo(NS);
+      assertThat(w.getClientConfig().getService().getPort()).isEqualTo(443);
+      assertThat(w.getAdmissionReviewVersions()).containsExactly("v1");
+      assertThat(w.getSideEffects()).isEqualTo("NoneOnDryRun");
+      assertThat(w.getReinvocationPolicy()).isEqualTo("IfNeeded");
+      assertThat(w.getFailurePolicy()).isEqualTo("Ignore");
+      assertThat(w.getTimeoutSeconds()).isBetween(1, 10);
+      assertThat(w.getNamespaceSelector().getMatchExpressions()).contains(
+          new LabelSelectorRequirement("icr-injector.io/inject", "In", List.of(mode)),
+          new LabelSelectorRequirement("kubernetes.io/metadata.name", "NotIn", List.of(NS, "kube-system")));
+      assertThat(w.getObjectSelector().getMatchExpressions()).containsExactly(
+          new LabelSelectorRequirement(MutationEngine.SKIP_LABEL, "NotIn", List.of("true")));
+      assertThat(w.getRules()).anySatisfy(r -> {
+        assertThat(r.getOperations()).containsExactly("CREATE");
+        assertThat(r.getResources()).containsExactly("pods");
+        assertThat(r.getApiGroups()).containsExactly("");
+      });
+      assertThat(w.getRules()).anySatisfy(r -> {
+        assertThat(r.getOperations()).containsExactly("UPDATE");
+        assertThat(r.getResources()).containsExactly("pods/ephemeralcontainers");
+      });
+    }
+  }
+
+  @Test
+  void serviceReachesTheAppsHttpsPortAndCertManagerSignsForIt() {
+    Service service = Manifests.one(objects, Service.class, "icr-injector");
+    Deployment deployment = Manifests.one(objects, Deployment.class, "icr-injector");
+    Container app = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(service.getSpec().getSelector()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels());
+    var https = service.getSpec().getPorts().stream().filter(p -> p.getPort() == 443).findFirst().orElseThrow();
+    int containerPort = port(app, https.getTargetPort().getStrVal());
+    assertThat(containerPort).isEqualTo(config("quarkus.http.ssl-port"));
+
+    MutatingWebhookConfiguration config = Manifests.one(objects, MutatingWebhookConfiguration.class, "icr-injector");
+    GenericKubernetesResource certificate = Manifests.generic(objects, "Certificate", "icr-injector-tls");
+    assertThat(config.getMetadata().getAnnotations())
+        .containsEntry("cert-manager.io/inject-ca-from", NS + "/" + certificate.getMetadata().getName());
+    @SuppressWarnings("unchecked")
+    List<String> dnsNames = (List<String>) ((Map<String, Object>) certificate.getAdditionalProperties().get("spec")).get("dnsNames");
+    assertThat(dnsNames).contains("icr-injector.icr-injector.svc", "icr-injector.icr-injector.svc.cluster.local");
+    String secretName = (String) ((Map<?, ?>) certificate.getAdditionalProperties().get("spec")).get("secretName");
+    assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
+        .anySatisfy(v -> assertThat(v.getSecret() == null ? null : v.getSecret().getSecretName()).isEqualTo(secretName));
+    // the app serves TLS from the mounted files through its named TLS configuration
+    Map<String, String> env = env(app);
+    assertThat(env).containsEntry("QUARKUS_HTTP_TLS_CONFIGURATION_NAME", "webhook")
+        .containsEntry("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled");
+    String mount = app.getVolumeMounts().stream().filter(m -> m.getName().equals("tls")).findFirst().orElseThrow().getMountPath();
+    assertThat(env.get("QUARKUS_TLS_WEBHOOK_KEY_STORE_PEM_0_CERT")).isEqualTo(mount + "/tls.crt");
+    assertThat(env.get("QUARKUS_TLS_WEBHOOK_KEY_STORE_PEM_0_KEY")).isEqualTo(mount + "/tls.key");
+  }
+
+  @Test
+  void probesHitEndpointsTheAppServes() {
+    Deployment deployment = Manifests.one(objects, Deployment.class, "icr-injector");
+    Container app = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    int managementPort = config("quarkus.management.port");
+    for (var probe : List.of(app.getReadinessProbe(), app.getLivenessProbe())) {
+      assertThat(port(app, probe.getHttpGet().getPort().getStrVal())).isEqualTo(managementPort);
+      given().port(config("quarkus.management.test-port", 9001)).get(probe.getHttpGet().getPath())
+          .then().statusCode(200);
+    }
+    assertThat(app.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+    assertThat(app.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+  }
+
+  @Test
+  void deploymentIsHardened() {
+    Deployment deployment = Manifests.one(objects, Deployment.class, "icr-injector");
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    Container app = pod.getContainers().get(0);
+    assertThat(deployment.getSpec().getReplicas()).isGreaterThanOrEqualTo(2);
+    assertThat(pod.getTopologySpreadConstraints()).anySatisfy(t -> assertThat(t.getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(app.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(app.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(app.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(app.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(app.getResources().getLimits()).containsKey("memory");
+    assertThat(app.getVolumeMounts()).filteredOn(m -> m.getName().equals("tls")).singleElement()
+        .satisfies(m -> assertThat(m.getReadOnly()).isTrue());
+    assertThat(app.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("ICR_WEBHOOK_NAMESPACE");
+      assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+    });
+    assertThat(pod.getServiceAccountName()).isEqualTo(Manifests.one(objects, ServiceAccount.class, "icr-injector").getMetadata().getName());
+    PodDisruptionBudget pdb = Manifests.one(objects, PodDisruptionBudget.class, "icr-injector");
+    assertThat(pdb.getSpec().getSelector().getMatchLabels()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+  }
+
+  @Test
+  void rbacIsLeastPrivilege() {
+    List<PolicyRule> all = objects.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast)
+        .flatMap(r -> r.getRules().stream()).toList();
+    assertThat(all).allSatisfy(r -> {
+      assertThat(r.getVerbs()).doesNotContain("*");
+      assertThat(r.getResources()).doesNotContain("*");
+      assertThat(r.getApiGroups()).doesNotContain("*");
+    });
+    List<PolicyRule> secretRules = all.stream().filter(r -> r.getResources().contains("secrets")).toList();
+    assertThat(secretRules).allSatisfy(r -> {
+      if (r.getResourceNames() == null || r.getResourceNames().isEmpty()) {
+        assertThat(r.getVerbs()).as("secrets without resourceNames").containsExactly("create");
+      } else {
+        assertThat(r.getResourceNames()).containsExactlyInAnyOrderElementsOf(rules.secretNames());
+        assertThat(r.getVerbs()).doesNotContain("delete", "deletecollection");
+      }
+    });
+    assertThat(secretRules).anySatisfy(r -> assertThat(r.getVerbs()).contains("get", "list", "watch", "update"));
+    assertThat(objects).filteredOn(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast)
+        .allSatisfy(b -> assertThat(b.getSubjects()).singleElement()
+            .satisfies(s -> assertThat(s.getName() + "@" + s.getNamespace()).isEqualTo("icr-injector@" + NS)));
+  }
+
+  @Test
+  void failClosedOverlayOnlyFlipsTheFailurePolicy() {
+    List<HasMetadata> failClosed = Manifests.render("deploy/overlays/fail-closed");
+    MutatingWebhookConfiguration config = Manifests.one(failClosed, MutatingWebhookConfiguration.class, "icr-injector");
+    assertThat(config.getWebhooks()).extracting(MutatingWebhook::getFailurePolicy).containsOnly("Fail");
+    assertThat(failClosed).hasSameSizeAs(objects);
+  }
+
+  @Test
+  void webhookPathsAnswerReviews() {
+    for (String path : List.of(Paths.MUTATE, Paths.AUDIT)) {
+      given().body(Reviews.fixture("create-us-south.json")).contentType("application/json").post(path)
+          .then().statusCode(200);
+    }
+  }
+
+  static Map<String, String> env(Container c) {
+    return c.getEnv().stream().filter(e -> e.getValue() != null)
+        .collect(java.util.stream.Collectors.toMap(e -> e.getName(), e -> e.getValue()));
+  }
+
+  static int port(Container c, String name) {
+    return c.getPorts().stream().filter(p -> name.equals(p.getName())).map(ContainerPort::getContainerPort)
+        .findFirst().orElseThrow(() -> new AssertionError("no container port named " + name));
+  }
+
+  static int config(String key) {
+    return ConfigProvider.getConfig().getValue(key, Integer.class);
+  }
+
+  static int config(String key, int fallback) {
+    return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(fallback);
+  }
+}

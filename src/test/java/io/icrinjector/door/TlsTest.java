@@ -1,0 +1,109 @@
+package io.icrinjector.door;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.Test;
+
+/** HTTPS with a certificate from certs/gen.sh, and a rotated certificate served without a restart. */
+@QuarkusTest
+@TestProfile(TlsProfile.class)
+class TlsTest {
+
+  @Test
+  void answersOverTlsAndServesARotatedCertificateWithoutRestart() throws Exception {
+    Path dir = TlsProfile.dir;
+    X509Certificate first = read(dir.resolve("tls.crt"));
+    assertThat(servedSerial(dir.resolve("ca.crt"))).isEqualTo(first.getSerialNumber());
+    assertThat(postReview(dir.resolve("ca.crt"))).contains("\"allowed\":true").contains("\"patchType\":\"JSONPatch\"");
+
+    TlsProfile.generate(dir, true); // a new CA and certificate, as cert-manager's renewal replaces the files
+    X509Certificate second = read(dir.resolve("tls.crt"));
+    assertThat(second.getSerialNumber()).isNotEqualTo(first.getSerialNumber());
+
+    Instant deadline = Instant.now().plusSeconds(20);
+    BigInteger served = null;
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        served = servedSerial(dir.resolve("ca.crt"));
+        if (second.getSerialNumber().equals(served)) {
+          break;
+        }
+      } catch (javax.net.ssl.SSLException stillOld) {
+        // the old certificate does not verify against the new CA yet
+      }
+      Thread.sleep(250);
+    }
+    assertThat(served).as("serial served after rotation").isEqualTo(second.getSerialNumber());
+    assertThat(postReview(dir.resolve("ca.crt"))).contains("\"allowed\":true");
+  }
+
+  @Test
+  void plainHttpIsOffWhenTlsIsConfigured() {
+    int httpPort = ConfigProvider.getConfig().getOptionalValue("quarkus.http.test-port", Integer.class).orElse(8081);
+    HttpClient client = HttpClient.newHttpClient();
+    assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + Paths.MUTATE))
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()))
+        .isInstanceOf(ConnectException.class);
+  }
+
+  static int httpsPort() {
+    return ConfigProvider.getConfig().getOptionalValue("quarkus.http.test-ssl-port", Integer.class).orElse(8444);
+  }
+
+  static String postReview(Path ca) throws Exception {
+    HttpClient client = HttpClient.newBuilder().sslContext(trusting(ca)).connectTimeout(Duration.ofSeconds(5)).build();
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort() + Paths.MUTATE))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(Reviews.fixture("create-us-south.json"))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.body();
+  }
+
+  /** A fresh TLS handshake (no session reuse) and the serial of the certificate the server presents. */
+  static BigInteger servedSerial(Path ca) throws Exception {
+    try (SSLSocket socket = (SSLSocket) trusting(ca).getSocketFactory().createSocket("localhost", httpsPort())) {
+      socket.setSoTimeout(5000);
+      socket.startHandshake();
+      return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
+    }
+  }
+
+  static SSLContext trusting(Path ca) throws Exception {
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", read(ca));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, tmf.getTrustManagers(), null);
+    return context;
+  }
+
+  static X509Certificate read(Path pem) throws Exception {
+    try (InputStream in = Files.newInputStream(pem)) {
+      return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+  }
+}
