@@ -39,6 +39,12 @@ run: build ## Build and start locally: HTTP on :8080 (HTTPS on :8443 too when ce
 certs: ## Make a local CA and server certificate with openssl into certs/out (kept out of git).
 	certs/gen.sh
 
+IMAGE ?= icr-injector:0.1.0
+
+.PHONY: image
+image: build ## Build the container image (needs a Docker engine; there is none on the project's build machines).
+	docker build -f src/main/docker/Dockerfile.jvm -t $(IMAGE) .
+
 ##@ Install
 
 .PHONY: deploy
