@@ -122,6 +122,26 @@ public final class MutationEngine {
     return new Decision(null, changes, secretsNeeded, toAttach, listExists, warnings);
   }
 
+  /**
+   * What the rewrite table says about one image, outside any admission (the migration report uses it).
+   *
+   * @return the rewritten image; the image itself when it is on a deprecated IBM host the table does not cover
+   *     (or with a port other than 443); {@code null} when the image is not on a deprecated host
+   */
+  public String replacementOf(String image) {
+    ImageReference ref;
+    try {
+      ref = ImageReference.parse(image);
+    } catch (IllegalArgumentException e) {
+      return RewriteRules.isDeprecatedIbmHost(leadingHost(image)) ? image : null;
+    }
+    String target = rules.replacementFor(ref.registryHost());
+    if (target != null && ref.hasDefaultHttpsPort()) {
+      return ref.withHost(target);
+    }
+    return target != null || RewriteRules.isDeprecatedIbmHost(ref.registryHost()) ? image : null;
+  }
+
   /** Records the rewrite of one image, if any, and the pull secrets its final form needs. */
   private void decideImage(String raw, String pointer, String container, List<ImageChange> changes,
       List<String> warnings, Set<String> needed) {

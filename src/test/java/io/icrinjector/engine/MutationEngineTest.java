@@ -68,6 +68,20 @@ class MutationEngineTest {
     assertThat(d.secretsToAttach()).isEqualTo(secret ? List.of("all-icr-io") : List.of());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rewriteTable")
+  void replacementOfAgreesWithTheAdmissionDecision(String name, String image, String expected, boolean secret) {
+    String replacement = engine.replacementOf(image);
+    if (!expected.equals(image)) {
+      assertThat(replacement).isEqualTo(expected);
+    } else if (RewriteRules.isDeprecatedIbmHost(image.substring(0, Math.max(0, image.indexOf('/'))).toLowerCase()
+        .replaceFirst(":.*", ""))) {
+      assertThat(replacement).as("deprecated but not rewritten").isEqualTo(image);
+    } else {
+      assertThat(replacement).isNull();
+    }
+  }
+
   static Stream<Arguments> warnings() {
     return Stream.of(
         Arguments.of("unknown deprecated region", "registry.jp-tok.bluemix.net/acme/app", "unknown deprecated host registry.jp-tok.bluemix.net"),

@@ -1,0 +1,47 @@
+package io.icrinjector.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.vertx.http.ManagementInterface;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+/**
+ * {@code GET /report} on the management interface: the migration report as JSON, or as a table with
+ * {@code ?format=table}. It lists the cluster, so it runs on a worker thread, never on the webhook's path.
+ */
+@ApplicationScoped
+public class ReportRoute {
+
+  private static final Logger LOG = Logger.getLogger(ReportRoute.class);
+
+  void register(@Observes ManagementInterface management, ReportBuilder builder, ObjectMapper mapper) {
+    management.router().get("/report").blockingHandler(ctx -> {
+      String format = ctx.request().getParam("format", "json");
+      if (!format.equals("json") && !format.equals("table")) {
+        ctx.response().setStatusCode(400).putHeader("Content-Type", "text/plain;charset=UTF-8")
+            .end("unknown format \"" + format + "\": use json or table\n");
+        return;
+      }
+      MigrationReport report;
+      try {
+        report = builder.build();
+      } catch (RuntimeException e) {
+        LOG.warnf("migration report failed: %s", ReportBuilder.describe(e));
+        ctx.response().setStatusCode(502).putHeader("Content-Type", "text/plain;charset=UTF-8")
+            .end("cannot read the cluster: " + ReportBuilder.describe(e) + "\n");
+        return;
+      }
+      if (format.equals("table")) {
+        ctx.response().putHeader("Content-Type", "text/plain;charset=UTF-8").end(ReportFormat.table(report));
+      } else {
+        try {
+          ctx.response().putHeader("Content-Type", "application/json").end(mapper.writeValueAsString(report));
+        } catch (JsonProcessingException e) {
+          ctx.fail(e);
+        }
+      }
+    }, false);
+  }
+}
