@@ -1,0 +1,166 @@
+package io.icrinjector.e2e;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.icrinjector.deploy.Manifests;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The packaged webhook ({@code target/quarkus-app/quarkus-run.jar}) installed into a {@link ControlPlane} the way
+ * {@code deploy/} installs it: its Namespace, ServiceAccount and RBAC as rendered, and the rendered
+ * MutatingWebhookConfiguration with only {@code clientConfig} switched to the local URL and CA bundle. The process
+ * authenticates with a token of its ServiceAccount, so it has exactly the rights {@code deploy/} grants.
+ */
+public final class Webhook implements AutoCloseable {
+
+  /** The webhook's namespace, as deploy/ fixes it. */
+  public static final String NAMESPACE = "icr-injector";
+  private static final Path JAR = Paths.get("target", "quarkus-app", "quarkus-run.jar");
+
+  private final ControlPlane cluster;
+  private final Path certs;
+  private final List<HasMetadata> manifests;
+  private final int httpsPort = Processes.freePort();
+  private final int managementPort = Processes.freePort();
+  private final String token;
+  private Process process;
+  private Path log;
+  private int starts;
+
+  private Webhook(ControlPlane cluster) throws IOException {
+    this.cluster = cluster;
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run `mvn package` (make test does) before the end-to-end suite");
+    }
+    this.certs = cluster.work().resolve("webhook-certs");
+    Processes.run(List.of("bash", "certs/gen.sh", certs.toString()), null);
+    this.manifests = Manifests.render("deploy");
+    applyIdentity();
+    this.token = cluster.admin().serviceAccounts().inNamespace(NAMESPACE).withName("icr-injector")
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus().getToken();
+  }
+
+  /** Installs the webhook's identity and RBAC from deploy/ and starts it; call {@link #register()} to wire it in. */
+  public static Webhook install(ControlPlane cluster) {
+    try {
+      Webhook w = new Webhook(cluster);
+      w.start();
+      return w;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void applyIdentity() {
+    for (HasMetadata o : manifests) {
+      if (o instanceof Namespace || o instanceof ServiceAccount || o instanceof ClusterRole || o instanceof ClusterRoleBinding) {
+        cluster.admin().resource(o).serverSideApply();
+      }
+    }
+  }
+
+  /** Registers the rendered MutatingWebhookConfiguration, pointed at this process. */
+  public void register() {
+    MutatingWebhookConfiguration config = Manifests.one(manifests, MutatingWebhookConfiguration.class, "icr-injector");
+    String caBundle;
+    try {
+      caBundle = Base64.getEncoder().encodeToString(Files.readAllBytes(certs.resolve("ca.crt")));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    for (MutatingWebhook w : config.getWebhooks()) {
+      String path = w.getClientConfig().getService().getPath();
+      w.getClientConfig().setService(null);
+      w.getClientConfig().setUrl("https://127.0.0.1:" + httpsPort + path);
+      w.getClientConfig().setCaBundle(caBundle);
+    }
+    cluster.admin().resource(config).serverSideApply();
+  }
+
+  /** Removes the MutatingWebhookConfiguration. */
+  public void unregister() {
+    cluster.admin().admissionRegistration().v1().mutatingWebhookConfigurations().withName("icr-injector").delete();
+  }
+
+  /** Starts the jar and waits until it reports ready. */
+  public void start() {
+    log = cluster.work().resolve("webhook-" + (++starts) + ".log");
+    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx128m",
+        "-Dquarkus.http.port=" + Processes.freePort(),
+        "-Dquarkus.http.ssl-port=" + httpsPort,
+        "-Dquarkus.http.insecure-requests=disabled",
+        "-Dquarkus.http.tls-configuration-name=webhook",
+        "-Dquarkus.tls.webhook.key-store.pem.0.cert=" + certs.resolve("tls.crt"),
+        "-Dquarkus.tls.webhook.key-store.pem.0.key=" + certs.resolve("tls.key"),
+        "-Dquarkus.management.port=" + managementPort,
+        "-Dquarkus.kubernetes-client.api-server-url=" + cluster.url(),
+        "-Dquarkus.kubernetes-client.ca-cert-file=" + cluster.caFile(),
+        "-Dquarkus.kubernetes-client.token=" + token,
+        "-Dicr.webhook-namespace=" + NAMESPACE,
+        "-Dicr.secret-copy.initial-backoff=200ms",
+        "-Dicr.secret-copy.max-backoff=2s",
+        "-jar", JAR.toString()));
+    process = Processes.start(cmd, log);
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    Processes.await("webhook ready", Duration.ofSeconds(60), process, log, () -> {
+      try {
+        return http.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      } catch (IOException notYet) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    });
+  }
+
+  /** Stops the process (the configuration stays registered). */
+  public void stop() {
+    Processes.stop(process);
+  }
+
+  /** The management interface's base URL (health, metrics, report). */
+  public String managementUrl() {
+    return "http://127.0.0.1:" + managementPort;
+  }
+
+  /** The ServiceAccount token the webhook runs with. */
+  public String token() {
+    return token;
+  }
+
+  /** The current process log. */
+  public String logText() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}
