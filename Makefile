@@ -14,7 +14,7 @@ export ICR_CONTROLPLANE_DIR
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} \
-	  /^[a-zA-Z_-]+:.*?##/ { printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2 } \
+	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2 } \
 	  /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 ##@ Build and run
@@ -34,6 +34,16 @@ run: build ## Build and start locally: HTTP on :8080 (HTTPS on :8443 too when ce
 	  echo "no certificate in $(CERTS_DIR) (run 'make certs' for HTTPS): serving plain HTTP on :8080"; \
 	  exec java -jar $(JAR); \
 	fi
+
+DEMO = $(MVN) -q package -DskipTests exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.icrinjector.e2e.Demo
+
+.PHONY: demo
+demo: controlplane ## The main job on a machine without a cluster: local control plane, webhook, a pod before and after.
+	$(DEMO)
+
+.PHONY: latency
+latency: controlplane ## Time pod creates through the API server with and without the webhook.
+	$(DEMO) -Dexec.args="measure 200"
 
 .PHONY: certs
 certs: ## Make a local CA and server certificate with openssl into certs/out (kept out of git).
@@ -61,9 +71,21 @@ render: ## Print the manifests `make deploy` would apply.
 
 ##@ Test
 
+.PHONY: controlplane
+controlplane: ## Build etcd, kube-apiserver and kubectl from Go modules once (cached in $ICR_CONTROLPLANE_DIR).
+	@bash src/test/controlplane/build.sh
+
 .PHONY: test
-test: ## Run every test (unit, component and HTTP tests).
+test: controlplane ## Run every test: unit and component tests, then the end-to-end suite on a real API server.
 	$(MVN) verify
+
+.PHONY: test-fast
+test-fast: ## Unit and component tests only (no control plane).
+	$(MVN) test
+
+.PHONY: e2e
+e2e: controlplane ## Only the end-to-end suite (builds the jar first).
+	$(MVN) verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
 
 .PHONY: clean
 clean: ## Remove build output.

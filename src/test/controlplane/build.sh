@@ -37,6 +37,8 @@ step() { printf '[controlplane %4ds] %s\n' "$((SECONDS - start))" "$*" >&2; }
 
 # Static binaries like the upstream release builds; -trimpath and -s -w shrink them.
 export CGO_ENABLED=0
+# Builds depend on go.mod/go.sum only, whatever the caller's Go settings are.
+export GOFLAGS=-mod=readonly GOWORK=off
 common_flags=(-trimpath -buildvcs=false)
 
 version_ldflags=""
@@ -61,14 +63,16 @@ build() {
     return
   fi
   local t0=${SECONDS}
-  step "${name}: building ${pkg} (a cold build of kube-apiserver takes many minutes)"
+  step "${name}: building ${pkg}$([[ "${name}" != kube-apiserver ]] || echo ' (cold: 5-11 minutes on 2 cores)')"
   tmp="$(mktemp "${bin_dir}/.${name}.XXXXXX")"
   local log
   log="$(mktemp "${TMPDIR:-/tmp}/icr-controlplane-${name}.XXXXXX.log")"
-  # go build -v names each package as it compiles it: show a count, not the list.
+  # go build -v names each package as it compiles it, and go names each module it
+  # downloads: show counts, not the lists. Anything else (errors) is shown as is.
   if ! (cd "${module_dir}" && go build -v "${common_flags[@]}" -ldflags="-s -w${ldflags}" -o "${tmp}" "${pkg}") 2>&1 \
     | tee "${log}" \
     | awk -v name="${name}" -v t0="$(date +%s)" -v s0="$((SECONDS - start))" '
+        /^go: downloading / { d++; if (d % 50 == 0) { printf "[controlplane %4ds] %s: %d modules downloaded\n", s0 + systime() - t0, name, d > "/dev/stderr"; fflush("/dev/stderr") } next }
         /^[^ \t]+$/ && !/:/ { n++; if (n % 250 == 0) { printf "[controlplane %4ds] %s: %d packages compiled\n", s0 + systime() - t0, name, n > "/dev/stderr"; fflush("/dev/stderr") } next }
         { print > "/dev/stderr" }'; then
     step "${name}: FAILED; full log: ${log}"

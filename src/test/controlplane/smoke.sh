@@ -156,18 +156,15 @@ say "RBAC denies an unbound user"
 
 # With the ServiceAccount admission plugin on (the default), a pod needs its
 # service account to exist; no controller-manager runs to create "default".
+pod='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"smoke"},"spec":{"containers":[{"name":"app","image":"registry.example/app:1"}]}}'
 "${k}" create namespace smoke >&2
+if out="$(echo "${pod}" | "${k}" create -n smoke -f - 2>&1)"; then
+  echo "expected the pod to be rejected before its service account exists" >&2
+  exit 1
+fi
+say "without a ServiceAccount: ${out}"
 "${k}" create serviceaccount default -n smoke >&2
-"${k}" apply -n smoke -f - >&2 <<'EOF'
-apiVersion: v1
-kind: Pod
-metadata:
-  name: smoke
-spec:
-  containers:
-    - name: app
-      image: registry.example/app:1
-EOF
+echo "${pod}" | "${k}" create -n smoke -f - >&2
 "${k}" get pod smoke -n smoke -o jsonpath='{.spec.serviceAccountName} {.spec.volumes[*].name}{"\n"}' >&2
 "${k}" get pods -A >&2
 say "pod created"

@@ -1,0 +1,149 @@
+package io.icrinjector.e2e;
+
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@code make demo}: a local control plane, the webhook installed from deploy/, one pod from
+ * {@code registry.ng.bluemix.net} shown as submitted and as stored, and the copied secret; then everything is
+ * stopped. {@code make latency} ({@code Demo measure}) times pod creates through the API server with and without
+ * the webhook, and for the first pod of a namespace (which copies the secret).
+ */
+public final class Demo {
+
+  private Demo() {}
+
+  /** Entry point; {@code measure [pods]} runs the latency comparison instead of the walk-through. */
+  public static void main(String[] args) {
+    boolean measure = args.length > 0 && args[0].equals("measure");
+    int pods = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+    step("starting etcd and kube-apiserver (binaries from make controlplane)");
+    try (ControlPlane cluster = ControlPlane.start()) {
+      KubernetesClient admin = cluster.admin();
+      step("creating the source pull secret default/all-icr-io (as `ibmcloud ks cluster pull-secret apply` would)");
+      admin.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("all-icr-io")
+          .endMetadata().withType("kubernetes.io/dockerconfigjson").withData(Map.of(".dockerconfigjson", Base64.getEncoder()
+              .encodeToString("{\"auths\":{\"icr.io\":{\"username\":\"iamapikey\",\"password\":\"demo\"}}}"
+                  .getBytes(StandardCharsets.UTF_8)))).build()).create();
+      step("installing icr-injector from deploy/ (RBAC, webhook registration) and starting the packaged jar");
+      try (Webhook webhook = Webhook.install(cluster)) {
+        webhook.register();
+        if (measure) {
+          measure(admin, webhook, pods);
+        } else {
+          walkThrough(admin);
+        }
+        step("stopping the webhook, kube-apiserver and etcd");
+      }
+    }
+    step("done");
+    // The HTTP client's event-loop threads are not daemons; under `mvn exec:java` they would keep Maven waiting.
+    System.exit(0);
+  }
+
+  private static void walkThrough(KubernetesClient admin) {
+    namespace(admin, "demo", "enabled");
+    step("namespace demo labelled icr-injector.io/inject=enabled");
+    Pod submitted = new PodBuilder().withNewMetadata().withName("hello").endMetadata().withNewSpec()
+        .addNewContainer().withName("hello").withImage("registry.ng.bluemix.net/acme/hello:1.0").endContainer().endSpec().build();
+    show("BEFORE (as submitted)", submitted);
+    Pod stored = admin.pods().inNamespace("demo").resource(submitted).create();
+    show("AFTER (as stored by the API server)", stored);
+    Secret copy = admin.secrets().inNamespace("demo").withName("all-icr-io").get();
+    System.out.println();
+    System.out.println("COPIED SECRET demo/all-icr-io");
+    System.out.println("  type:        " + copy.getType());
+    System.out.println("  data keys:   " + copy.getData().keySet());
+    System.out.println("  labels:      " + copy.getMetadata().getLabels());
+    System.out.println("  annotations: " + copy.getMetadata().getAnnotations());
+    System.out.println();
+  }
+
+  private static void measure(KubernetesClient admin, Webhook webhook, int pods) {
+    namespace(admin, "warm", "enabled");
+    create(admin, "warm", "warmup", 50); // JIT and connection warm-up on both sides
+    step("timing " + pods + " pod creates in a namespace that has its secret, webhook registered");
+    long[] withWebhook = create(admin, "warm", "with", pods);
+    int firsts = Math.max(10, pods / 10);
+    step("timing the first pod of " + firsts + " new namespaces (the webhook copies the secret before answering)");
+    long[] first = new long[firsts];
+    for (int i = 0; i < firsts; i++) {
+      namespace(admin, "first-" + i, "enabled");
+      first[i] = create(admin, "first-" + i, "p", 1)[0];
+    }
+    webhook.unregister();
+    Processes.sleep(2000); // the API server's webhook configuration cache catches up
+    namespace(admin, "bare", null);
+    create(admin, "bare", "warmup", 50);
+    step("timing " + pods + " pod creates with no webhook registered");
+    long[] without = create(admin, "bare", "without", pods);
+    System.out.println();
+    System.out.println("POD CREATE LATENCY THROUGH THE API SERVER (ms, one client, sequential)");
+    System.out.printf("  %-44s %7s %7s %7s %7s%n", "", "n", "p50", "p90", "p99");
+    row("no webhook", without);
+    row("webhook, namespace has the secret", withWebhook);
+    row("webhook, first pod of a namespace (copy)", first);
+    System.out.println();
+  }
+
+  private static long[] create(KubernetesClient admin, String ns, String prefix, int n) {
+    long[] nanos = new long[n];
+    for (int i = 0; i < n; i++) {
+      Pod pod = new PodBuilder().withNewMetadata().withName(prefix + "-" + i).endMetadata().withNewSpec()
+          .addNewContainer().withName("app").withImage("registry.ng.bluemix.net/acme/app:" + i).endContainer().endSpec().build();
+      long t0 = System.nanoTime();
+      admin.pods().inNamespace(ns).resource(pod).create();
+      nanos[i] = System.nanoTime() - t0;
+    }
+    return nanos;
+  }
+
+  private static void row(String name, long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    System.out.printf("  %-44s %7d %7.2f %7.2f %7.2f%n", name, sorted.length, pct(sorted, 50), pct(sorted, 90), pct(sorted, 99));
+  }
+
+  private static double pct(long[] sorted, int p) {
+    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+  }
+
+  private static void show(String title, Pod pod) {
+    System.out.println();
+    System.out.println(title);
+    pod.getSpec().getContainers().forEach(c -> System.out.println("  container " + c.getName() + ": " + c.getImage()));
+    List<String> secrets = pod.getSpec().getImagePullSecrets() == null ? new ArrayList<>()
+        : pod.getSpec().getImagePullSecrets().stream().map(LocalObjectReference::getName).collect(Collectors.toList());
+    System.out.println("  imagePullSecrets: " + (secrets.isEmpty() ? "(none)" : secrets));
+  }
+
+  private static void namespace(KubernetesClient admin, String name, String mode) {
+    var ns = new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
+    if (mode != null) {
+      ns.getMetadata().setLabels(Map.of("icr-injector.io/inject", mode));
+    }
+    admin.namespaces().resource(ns).create();
+    admin.serviceAccounts().inNamespace(name).resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
+        .endMetadata().build()).create();
+  }
+
+  private static final long START = System.nanoTime();
+
+  private static void step(String what) {
+    System.out.printf("[demo %5.1fs] %s%n", (System.nanoTime() - START) / 1e9, what);
+  }
+}
