@@ -236,9 +236,6 @@ public class SecretReplicator implements PullSecretCopier {
         }
         continue;
       }
-      if (pending == null) {
-        pending = new ArrayList<>();
-      }
       // The budget runs from the job's start: a pod that joins a slow first attempt does not wait it out again.
       long left = settings.budget().toNanos() - (System.nanoTime() - job.startedNanos);
       String slow = "copy of secret " + name + " into " + namespace + " still running after "
@@ -246,6 +243,9 @@ public class SecretReplicator implements PullSecretCopier {
       if (left <= 0) {
         warnings = add(warnings, slow);
         continue;
+      }
+      if (pending == null) {
+        pending = new ArrayList<>();
       }
       // A stage of its own: on timeout Mutiny cancels its upstream, which must not be the job's shared future.
       CompletableFuture<String> answer = job.first.thenApply(a -> a.warning() == null ? "" : a.warning());
