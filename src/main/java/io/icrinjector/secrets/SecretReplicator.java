@@ -515,23 +515,24 @@ public class SecretReplicator implements PullSecretCopier {
     }
     String version = source.getMetadata().getResourceVersion();
     try {
-      Secret written;
       if (!SecretView.type(copy).equals(SecretView.type(source))) {
-        // A secret's type cannot change in place; a copy of ours is recreated instead.
-        client.secrets().inNamespace(namespace).withName(name).delete();
-        written = client.secrets().inNamespace(namespace).resource(copyOf(namespace, source)).create();
-      } else {
-        Secret desired = new SecretBuilder(copy)
-            .editMetadata()
-              .addToLabels(MANAGED_BY, MANAGER)
-              .addToAnnotations(SOURCE_ANNOTATION, settings.sourceNamespace() + "/" + name)
-              .addToAnnotations(SOURCE_VERSION_ANNOTATION, version)
-            .endMetadata()
-            .withData(SecretView.data(source))
-            .withStringData(null)
-            .build();
-        written = client.secrets().inNamespace(namespace).resource(desired).update();
+        // A secret's type cannot change in place, and recreating it would need the right to delete every secret
+        // of this name in the cluster, users' own included. Least privilege wins: say what to do instead.
+        String detail = "source type is now " + SecretView.type(source) + "; delete this copy to have it recreated";
+        LOG.warnf("secret %s in namespace %s: %s", name, namespace, detail);
+        events.accept(new SecretCopyEvent(namespace, name, Outcome.FAILED, detail));
+        return;
       }
+      Secret desired = new SecretBuilder(copy)
+          .editMetadata()
+            .addToLabels(MANAGED_BY, MANAGER)
+            .addToAnnotations(SOURCE_ANNOTATION, settings.sourceNamespace() + "/" + name)
+            .addToAnnotations(SOURCE_VERSION_ANNOTATION, version)
+          .endMetadata()
+          .withData(SecretView.data(source))
+          .withStringData(null)
+          .build();
+      Secret written = client.secrets().inNamespace(namespace).resource(desired).update();
       view.learned(written);
       LOG.infof("updated secret %s in namespace %s to source version %s", name, namespace, version);
       events.accept(new SecretCopyEvent(namespace, name, Outcome.UPDATED, "source version " + version));

@@ -89,6 +89,8 @@ class WebhookE2EIT {
     assertThat(copy.getMetadata().getLabels()).containsEntry(MANAGED_BY, "icr-injector");
     assertThat(copy.getType()).isEqualTo(source.getType());
     assertThat(copy.getData()).isEqualTo(source.getData());
+    Processes.await("an Event on the namespace", Duration.ofSeconds(10), null, null, () -> admin.v1().events()
+        .inNamespace("e2e-enabled").list().getItems().stream().anyMatch(e -> e.getReason().equals("PullSecretCopied")));
     assertThat(webhook.logText()).contains("namespace=e2e-enabled pod=app patched rewrites=[app: registry.ng.bluemix.net/acme/app:1.0 -> us.icr.io/acme/app:1.0]");
   }
 
@@ -179,6 +181,8 @@ class WebhookE2EIT {
     HttpResponse<String> json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(webhook.managementUrl()
         + "/report")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
+    assertThat(metrics()).containsPattern("icr_injector_secret_copies_total\\{result=\"created\"\\} [1-9]")
+        .containsPattern("icr_injector_rewrites_total\\{from_host=\"registry.ng.bluemix.net\",to_host=\"us.icr.io\"\\} [1-9]");
     assertThat(json.body()).contains("\"name\":\"e2e-legacy\"", "registry.eu-gb.bluemix.net/acme/shop:3", "uk.icr.io/acme/shop:3")
         .contains("\"name\":\"e2e-plain\"");
 
@@ -223,6 +227,11 @@ class WebhookE2EIT {
     } finally {
       webhook.start();
     }
+  }
+
+  String metrics() throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(webhook.managementUrl() + "/q/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
   }
 
   // --- helpers -----------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ class AdmissionCopiesSecretTest {
         .build()).createOr(existing -> existing.update());
     await().atMost(Duration.ofSeconds(15)).until(replicator::synced);
     assertThat(client.secrets().inNamespace("door-team").withName("all-icr-io").get()).isNull();
+    double createdBefore = copies("created");
 
     given().contentType("application/json").body(review("door-team"))
         .when().post("/mutate")
@@ -52,6 +53,15 @@ class AdmissionCopiesSecretTest {
     assertThat(copy).as("copy made before the answer").isNotNull();
     assertThat(copy.getData()).isEqualTo(source.getData());
     assertThat(copy.getMetadata().getLabels()).containsEntry(SecretReplicator.MANAGED_BY, SecretReplicator.MANAGER);
+    assertThat(copies("created") - createdBefore).isEqualTo(1);
+    // and the namespace gets an Event saying so, written after the answer
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.v1().events().inNamespace("door-team")
+        .list().getItems()).anySatisfy(e -> {
+          assertThat(e.getReason()).isEqualTo("PullSecretCopied");
+          assertThat(e.getInvolvedObject().getKind()).isEqualTo("Namespace");
+          assertThat(e.getMessage()).contains("all-icr-io");
+        }));
+    double dryRunBefore = copies("dry_run");
 
     // The same request in dry-run mode for another namespace creates nothing.
     given().contentType("application/json").body(review("door-dry").replace("\"operation\"", "\"dryRun\":true,\"operation\""))
@@ -59,6 +69,17 @@ class AdmissionCopiesSecretTest {
         .then().statusCode(200)
         .body("response.patch", notNullValue());
     assertThat(client.secrets().inNamespace("door-dry").withName("all-icr-io").get()).isNull();
+    assertThat(copies("dry_run") - dryRunBefore).isEqualTo(1);
+  }
+
+  /** {@code icr_injector_secret_copies_total{result=...}} as Prometheus scrapes it. */
+  static double copies(String result) {
+    int port = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+        .getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
+    String scrape = given().port(port).get("/q/metrics").then().statusCode(200).extract().asString();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^icr_injector_secret_copies_total\\{result=\"" + result
+        + "\"\\} ([0-9.eE+-]+)$", java.util.regex.Pattern.MULTILINE).matcher(scrape);
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
   private static String review(String namespace) {

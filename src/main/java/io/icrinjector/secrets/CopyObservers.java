@@ -1,0 +1,80 @@
+package io.icrinjector.secrets;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Makes the replicator's outcomes visible: {@code icr_injector_secret_copies_total{result}} for Prometheus, and a
+ * Kubernetes Event on the namespace when a copy is created, updated or fails ({@code kubectl get events -n <ns>}).
+ * Events are written on a worker thread after the fact, so they never delay an admission.
+ */
+@ApplicationScoped
+public class CopyObservers {
+
+  private static final Logger LOG = Logger.getLogger(CopyObservers.class);
+  /** Who reports the Event, as {@code kubectl get events} shows it. */
+  public static final String COMPONENT = "icr-injector";
+
+  private final Map<SecretCopyEvent.Outcome, Counter> counters = new EnumMap<>(SecretCopyEvent.Outcome.class);
+  private final KubernetesClient client;
+
+  /** CDI constructor. */
+  public CopyObservers(MeterRegistry registry, KubernetesClient client) {
+    this.client = client;
+    for (SecretCopyEvent.Outcome outcome : SecretCopyEvent.Outcome.values()) {
+      counters.put(outcome, Counter.builder("icr_injector_secret_copies")
+          .description("Pull secret copy outcomes").tag("result", outcome.name().toLowerCase(Locale.ROOT))
+          .register(registry));
+    }
+  }
+
+  void count(@Observes SecretCopyEvent event) {
+    counters.get(event.outcome()).increment();
+  }
+
+  void report(@Observes SecretCopyEvent event) {
+    String reason;
+    String type;
+    switch (event.outcome()) {
+      case CREATED -> { reason = "PullSecretCopied"; type = "Normal"; }
+      case UPDATED -> { reason = "PullSecretUpdated"; type = "Normal"; }
+      case FAILED -> { reason = "PullSecretCopyFailed"; type = "Warning"; }
+      default -> { return; } // exists, foreign, dry run: nothing happened worth an Event
+    }
+    String message = switch (event.outcome()) {
+      case CREATED -> "copied secret " + event.secret() + " into namespace " + event.namespace() + " (" + event.detail() + ")";
+      case UPDATED -> "updated secret " + event.secret() + " to follow its source (" + event.detail() + ")";
+      default -> "could not copy secret " + event.secret() + ": " + event.detail();
+    };
+    Infrastructure.getDefaultWorkerPool().execute(() -> write(event.namespace(), reason, type, message));
+  }
+
+  private void write(String namespace, String reason, String type, String message) {
+    String now = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    try {
+      client.v1().events().inNamespace(namespace).resource(new EventBuilder()
+          .withNewMetadata().withName(namespace + "." + UUID.randomUUID().toString().substring(0, 13)).endMetadata()
+          .withNewInvolvedObject().withApiVersion("v1").withKind("Namespace").withName(namespace).withNamespace(namespace)
+          .endInvolvedObject()
+          .withReason(reason).withType(type).withMessage(message)
+          .withNewSource().withComponent(COMPONENT).endSource()
+          .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+          .build()).create();
+    } catch (RuntimeException e) {
+      // Events are a courtesy: the log line and the metric already tell the story.
+      LOG.debugf("could not record event %s in namespace %s: %s", reason, namespace, e.getMessage());
+    }
+  }
+}
