@@ -45,6 +45,7 @@ public final class Demo {
           measure(admin, webhook, pods);
         } else {
           walkThrough(admin);
+          report(admin, webhook);
         }
         step("stopping the webhook, kube-apiserver and etcd");
       }
@@ -70,6 +71,30 @@ public final class Demo {
     System.out.println("  labels:      " + copy.getMetadata().getLabels());
     System.out.println("  annotations: " + copy.getMetadata().getAnnotations());
     System.out.println();
+  }
+
+  private static void report(KubernetesClient admin, Webhook webhook) {
+    namespace(admin, "legacy", null);
+    admin.apps().deployments().inNamespace("legacy").resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+        .withNewMetadata().withName("billing").endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "billing")
+        .endSelector().withNewTemplate().withNewMetadata().addToLabels("app", "billing").endMetadata().withNewSpec()
+        .addNewInitContainer().withName("migrate").withImage("registry.eu-de.bluemix.net/acme/billing-migrate:7").endInitContainer()
+        .addNewContainer().withName("billing").withImage("registry.eu-de.bluemix.net/acme/billing:7").endContainer()
+        .addNewContainer().withName("tracer").withImage("registry.jp-tok.bluemix.net/acme/tracer:1").endContainer()
+        .endSpec().endTemplate().endSpec().build()).create();
+    step("an unlabelled namespace legacy runs a Deployment from registry.eu-de.bluemix.net; the migration report:");
+    try {
+      var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(webhook.managementUrl() + "/report?format=table")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      System.out.println();
+      System.out.print(response.body());
+      System.out.println();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void measure(KubernetesClient admin, Webhook webhook, int pods) {
