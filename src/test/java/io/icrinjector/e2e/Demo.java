@@ -115,12 +115,19 @@ public final class Demo {
     create(admin, "bare", "warmup", 50);
     step("timing " + pods + " pod creates with no webhook registered");
     long[] without = create(admin, "bare", "without", pods);
+    step("timing the first pod of " + firsts + " new namespaces with no webhook registered");
+    long[] firstWithout = new long[firsts];
+    for (int i = 0; i < firsts; i++) {
+      namespace(admin, "bare-first-" + i, null);
+      firstWithout[i] = create(admin, "bare-first-" + i, "p", 1)[0];
+    }
     System.out.println();
     System.out.println("POD CREATE LATENCY THROUGH THE API SERVER (ms, one client, sequential)");
     System.out.printf("  %-44s %7s %7s %7s %7s%n", "", "n", "p50", "p90", "p99");
     row("no webhook", without);
     row("webhook, namespace has the secret", withWebhook);
-    row("webhook, first pod of a namespace (copy)", first);
+    row("no webhook, first pod of a new namespace", firstWithout);
+    row("webhook, first pod of a new namespace (copy)", first);
     System.out.println();
   }
 
