@@ -17,7 +17,7 @@ public final class Manifests {
   /** The objects {@code kubectl kustomize dir} renders; fails the test with kubectl's message if it cannot. */
   public static List<HasMetadata> render(String dir) {
     try {
-      Process p = new ProcessBuilder("kubectl", "kustomize", dir).redirectErrorStream(false).start();
+      Process p = new ProcessBuilder(kubectl(), "kustomize", dir).redirectErrorStream(false).start();
       byte[] out = p.getInputStream().readAllBytes();
       String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -36,6 +36,16 @@ public final class Manifests {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
+  }
+
+  /** kubectl from PATH, as an administrator would run it; else the one {@code make controlplane} built. */
+  static String kubectl() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, "kubectl"))) {
+        return "kubectl";
+      }
+    }
+    return io.icrinjector.e2e.ControlPlane.binaries().resolve("kubectl").toString();
   }
 
   /** The one object of a kind and name. */
