@@ -23,6 +23,7 @@ import io.icrinjector.door.Reviews;
 import io.icrinjector.engine.MutationEngine;
 import io.icrinjector.engine.RewriteRules;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * probes, labels) and the install's safety invariants.
  */
 @QuarkusTest
+@WithKubernetesTestServer(crud = true) // readiness needs an API server to sync the pull-secret view from
 class DeployManifestsTest {
 
   static final String NS = "icr-injector";
@@ -131,8 +133,13 @@ class DeployManifestsTest {
     int managementPort = config("quarkus.management.port");
     for (var probe : List.of(app.getReadinessProbe(), app.getLivenessProbe())) {
       assertThat(port(app, probe.getHttpGet().getPort().getStrVal())).isEqualTo(managementPort);
-      given().port(config("quarkus.management.test-port", 9001)).get(probe.getHttpGet().getPath())
-          .then().statusCode(200);
+      String path = probe.getHttpGet().getPath();
+      java.time.Instant deadline = java.time.Instant.now().plusSeconds(20); // readiness waits for the first sync
+      while (given().port(config("quarkus.management.test-port", 9001)).get(path).statusCode() != 200
+          && java.time.Instant.now().isBefore(deadline)) {
+        Thread.onSpinWait();
+      }
+      given().port(config("quarkus.management.test-port", 9001)).get(path).then().statusCode(200);
     }
     assertThat(app.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     assertThat(app.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
