@@ -150,6 +150,21 @@ public final class ControlPlane implements AutoCloseable {
         .withRequestRetryBackoffLimit(0).build();
   }
 
+  /**
+   * Creates a namespace, labelled {@code icr-injector.io/inject=<mode>} unless {@code mode} is null, with the
+   * {@code default} ServiceAccount that the ServiceAccount admission plugin wants for its pods (no
+   * controller-manager runs here to make it).
+   */
+  public void namespace(String name, String mode) {
+    var ns = new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
+    if (mode != null) {
+      ns.getMetadata().setLabels(java.util.Map.of("icr-injector.io/inject", mode));
+    }
+    admin.namespaces().resource(ns).create();
+    admin.serviceAccounts().inNamespace(name).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+        .withNewMetadata().withName("default").endMetadata().build()).create();
+  }
+
   /** The API server's URL. */
   public String url() {
     return "https://127.0.0.1:" + apiPort;

@@ -1,12 +1,10 @@
 package io.icrinjector.e2e;
 
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,10 +40,10 @@ public final class Demo {
       try (Webhook webhook = Webhook.install(cluster)) {
         webhook.register();
         if (measure) {
-          measure(admin, webhook, pods);
+          measure(cluster, webhook, pods);
         } else {
-          walkThrough(admin);
-          report(admin, webhook);
+          walkThrough(cluster);
+          report(cluster, webhook);
         }
         step("stopping the webhook, kube-apiserver and etcd");
       }
@@ -55,8 +53,9 @@ public final class Demo {
     System.exit(0);
   }
 
-  private static void walkThrough(KubernetesClient admin) {
-    namespace(admin, "demo", "enabled");
+  private static void walkThrough(ControlPlane cluster) {
+    KubernetesClient admin = cluster.admin();
+    cluster.namespace("demo", "enabled");
     step("namespace demo labelled icr-injector.io/inject=enabled");
     Pod submitted = new PodBuilder().withNewMetadata().withName("hello").endMetadata().withNewSpec()
         .addNewContainer().withName("hello").withImage("registry.ng.bluemix.net/acme/hello:1.0").endContainer().endSpec().build();
@@ -73,8 +72,9 @@ public final class Demo {
     System.out.println();
   }
 
-  private static void report(KubernetesClient admin, Webhook webhook) {
-    namespace(admin, "legacy", null);
+  private static void report(ControlPlane cluster, Webhook webhook) {
+    KubernetesClient admin = cluster.admin();
+    cluster.namespace("legacy", null);
     admin.apps().deployments().inNamespace("legacy").resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
         .withNewMetadata().withName("billing").endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "billing")
         .endSelector().withNewTemplate().withNewMetadata().addToLabels("app", "billing").endMetadata().withNewSpec()
@@ -97,8 +97,9 @@ public final class Demo {
     }
   }
 
-  private static void measure(KubernetesClient admin, Webhook webhook, int pods) {
-    namespace(admin, "warm", "enabled");
+  private static void measure(ControlPlane cluster, Webhook webhook, int pods) {
+    KubernetesClient admin = cluster.admin();
+    cluster.namespace("warm", "enabled");
     create(admin, "warm", "warmup", 50); // JIT and connection warm-up on both sides
     step("timing " + pods + " pod creates in a namespace that has its secret, webhook registered");
     long[] withWebhook = create(admin, "warm", "with", pods);
@@ -106,19 +107,19 @@ public final class Demo {
     step("timing the first pod of " + firsts + " new namespaces (the webhook copies the secret before answering)");
     long[] first = new long[firsts];
     for (int i = 0; i < firsts; i++) {
-      namespace(admin, "first-" + i, "enabled");
+      cluster.namespace("first-" + i, "enabled");
       first[i] = create(admin, "first-" + i, "p", 1)[0];
     }
     webhook.unregister();
     Processes.sleep(2000); // the API server's webhook configuration cache catches up
-    namespace(admin, "bare", null);
+    cluster.namespace("bare", null);
     create(admin, "bare", "warmup", 50);
     step("timing " + pods + " pod creates with no webhook registered");
     long[] without = create(admin, "bare", "without", pods);
     step("timing the first pod of " + firsts + " new namespaces with no webhook registered");
     long[] firstWithout = new long[firsts];
     for (int i = 0; i < firsts; i++) {
-      namespace(admin, "bare-first-" + i, null);
+      cluster.namespace("bare-first-" + i, null);
       firstWithout[i] = create(admin, "bare-first-" + i, "p", 1)[0];
     }
     System.out.println();
@@ -161,16 +162,6 @@ public final class Demo {
     List<String> secrets = pod.getSpec().getImagePullSecrets() == null ? new ArrayList<>()
         : pod.getSpec().getImagePullSecrets().stream().map(LocalObjectReference::getName).collect(Collectors.toList());
     System.out.println("  imagePullSecrets: " + (secrets.isEmpty() ? "(none)" : secrets));
-  }
-
-  private static void namespace(KubernetesClient admin, String name, String mode) {
-    var ns = new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
-    if (mode != null) {
-      ns.getMetadata().setLabels(Map.of("icr-injector.io/inject", mode));
-    }
-    admin.namespaces().resource(ns).create();
-    admin.serviceAccounts().inNamespace(name).resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
-        .endMetadata().build()).create();
   }
 
   private static final long START = System.nanoTime();

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -237,14 +235,7 @@ class WebhookE2EIT {
   // --- helpers -----------------------------------------------------------------------------------------------
 
   void namespace(String name, String mode) {
-    var ns = new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
-    if (mode != null) {
-      ns.getMetadata().setLabels(Map.of("icr-injector.io/inject", mode));
-    }
-    admin.namespaces().resource(ns).create();
-    // No controller-manager: the ServiceAccount admission plugin needs the namespace's default ServiceAccount.
-    admin.serviceAccounts().inNamespace(name).resource(new ServiceAccountBuilder().withNewMetadata().withName("default")
-        .endMetadata().build()).create();
+    cluster.namespace(name, mode);
   }
 
   static Pod pod(String name, String image) {
