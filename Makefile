@@ -47,3 +47,17 @@ test: ## Run every test (unit, component and HTTP tests).
 .PHONY: clean
 clean: ## Remove build output.
 	$(MVN) -q clean
+
+##@ Benchmark
+
+# JVM options of the webhook and of the ceiling alike (the targets are for -Xmx128m).
+BENCH_JVM_OPTS ?= -Xmx128m
+BENCH_SECONDS ?= 10
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 at 1,000 req/s, RSS, start-up) and the engine with JMH.
+	@echo "[bench] building the application jar and the benchmark (Maven profile bench)"
+	$(MVN) -q -Pbench package -DskipTests
+	java -Xmx512m -cp target/bench-classes:target/classes:$$(cat target/bench-classpath.txt) \
+	  -Dbench.jvm-opts="$(BENCH_JVM_OPTS)" -Dbench.seconds=$(BENCH_SECONDS) $(BENCH_ARGS) io.icrinjector.bench.Bench

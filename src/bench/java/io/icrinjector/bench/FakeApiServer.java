@@ -1,0 +1,135 @@
+package io.icrinjector.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A tiny Kubernetes API stand-in on loopback (plain HTTP) for the benchmark. It knows two secrets named
+ * {@code all-icr-io}: the source in {@code default} and a copy, marked as icr-injector's, in the benchmark pods'
+ * namespace, so the webhook's hot path has nothing to copy. It answers the secret list (cluster-wide or per
+ * namespace) and the single secret, keeps watch requests open, answers anything else with 404, and counts every
+ * request it receives.
+ */
+final class FakeApiServer implements AutoCloseable {
+
+  static final String SECRET = "all-icr-io";
+  static final String RESOURCE_VERSION = "1000";
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final AtomicLong requests = new AtomicLong();
+  private final Map<String, AtomicLong> byPath = new ConcurrentHashMap<>();
+  private final List<JsonObject> secrets;
+
+  FakeApiServer(Vertx vertx, String benchNamespace) throws Exception {
+    this.vertx = vertx;
+    this.secrets = List.of(secret("default", "1", false), secret(benchNamespace, "2", true));
+    this.server = vertx.createHttpServer().requestHandler(this::handle)
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  int port() {
+    return server.actualPort();
+  }
+
+  /** Every request received so far, whatever it was. */
+  long requests() {
+    return requests.get();
+  }
+
+  /** Request counts by method and path (without the query), for the progress log. */
+  Map<String, AtomicLong> byPath() {
+    return byPath;
+  }
+
+  private void handle(HttpServerRequest req) {
+    requests.incrementAndGet();
+    byPath.computeIfAbsent(req.method() + " " + req.path(), k -> new AtomicLong()).incrementAndGet();
+    String path = req.path();
+    String[] parts = path.split("/");
+    // /api/v1/secrets, /api/v1/namespaces/<ns>/secrets, /api/v1/namespaces/<ns>/secrets/<name>
+    String namespace = null;
+    String name = null;
+    boolean secretsPath = false;
+    if (path.equals("/api/v1/secrets")) {
+      secretsPath = true;
+    } else if (parts.length >= 6 && parts[1].equals("api") && parts[2].equals("v1") && parts[3].equals("namespaces")
+        && parts[5].equals("secrets") && parts.length <= 7) {
+      secretsPath = true;
+      namespace = parts[4];
+      name = parts.length == 7 ? parts[6] : null;
+    }
+    if (!secretsPath || !req.method().name().equals("GET")) {
+      notFound(req);
+      return;
+    }
+    if (name != null) {
+      for (JsonObject s : secrets) {
+        JsonObject meta = s.getJsonObject("metadata");
+        if (meta.getString("namespace").equals(namespace) && meta.getString("name").equals(name)) {
+          json(req, s);
+          return;
+        }
+      }
+      notFound(req);
+      return;
+    }
+    if ("true".equals(req.getParam("watch")) || "1".equals(req.getParam("watch"))) {
+      // A watch: the headers go out and the stream stays open with no events until the client closes it.
+      req.response().setChunked(true).putHeader("content-type", "application/json").setStatusCode(200);
+      req.response().write("");
+      return;
+    }
+    String selector = req.getParam("fieldSelector");
+    JsonArray items = new JsonArray();
+    for (JsonObject s : secrets) {
+      JsonObject meta = s.getJsonObject("metadata");
+      boolean inNamespace = namespace == null || meta.getString("namespace").equals(namespace);
+      boolean selected = selector == null || selector.equals("metadata.name=" + meta.getString("name"));
+      if (inNamespace && selected) {
+        items.add(s);
+      }
+    }
+    json(req, new JsonObject().put("kind", "SecretList").put("apiVersion", "v1")
+        .put("metadata", new JsonObject().put("resourceVersion", RESOURCE_VERSION)).put("items", items));
+  }
+
+  private static void json(HttpServerRequest req, JsonObject body) {
+    req.response().putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  private static void notFound(HttpServerRequest req) {
+    req.response().setStatusCode(404).putHeader("content-type", "application/json").end(new JsonObject()
+        .put("kind", "Status").put("apiVersion", "v1").put("metadata", new JsonObject()).put("status", "Failure")
+        .put("message", "the fake API server of the benchmark does not serve " + req.path())
+        .put("reason", "NotFound").put("code", 404).encode());
+  }
+
+  private static JsonObject secret(String namespace, String resourceVersion, boolean copy) {
+    JsonObject metadata = new JsonObject().put("name", SECRET).put("namespace", namespace)
+        .put("uid", "5ec7e7a0-0000-4000-8000-00000000000" + resourceVersion).put("resourceVersion", resourceVersion);
+    if (copy) {
+      metadata.put("labels", new JsonObject().put("app.kubernetes.io/managed-by", "icr-injector"));
+      metadata.put("annotations", new JsonObject()
+          .put("icr-injector.io/source", "default/" + SECRET).put("icr-injector.io/source-version", "1"));
+    }
+    String dockerConfig = java.util.Base64.getEncoder().encodeToString(
+        "{\"auths\":{\"us.icr.io\":{\"username\":\"iamapikey\",\"password\":\"bench\"}}}".getBytes());
+    return new JsonObject().put("kind", "Secret").put("apiVersion", "v1").put("metadata", metadata)
+        .put("type", "kubernetes.io/dockerconfigjson")
+        .put("data", new JsonObject().put(".dockerconfigjson", dockerConfig));
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
