@@ -50,6 +50,8 @@ public final class Bench {
   private static final int NPROC = Runtime.getRuntime().availableProcessors();
   /** Quarkus's default number of I/O threads (quarkus.http.io-threads) is twice the cores; the ceiling gets as many. */
   private static final int EVENT_LOOPS = Integer.getInteger("bench.event-loops", 2 * NPROC);
+  private static final List<Size> SIZES = Arrays.stream(System.getProperty("bench.sizes", "small,typical,large")
+      .split(",")).map(x -> Size.valueOf(x.trim().toUpperCase(Locale.ROOT))).toList();
   private static final boolean JMH = Boolean.parseBoolean(System.getProperty("bench.jmh", "true"));
   private static final String PATH = "/mutate";
   private static final long BENCH_START = System.nanoTime();
@@ -135,16 +137,22 @@ public final class Bench {
           progress("warm-up: %s, typical pod, %.0f s", s.name, 2 * SECONDS);
           client.throughput(s.port, PATH, reviews.get(Size.TYPICAL), CONNECTIONS, 0, 2 * SECONDS);
         }
-        for (Size size : Size.values()) {
+        for (Size size : SIZES) {
           for (int i = 0; i < 2; i++) {
             Server s = i == 0 ? webhook : ceiling;
+            long cpuBefore = cpuTicks(s.process.pid());
             Throughput t = client.throughput(s.port, PATH, reviews.get(size), CONNECTIONS, WARMUP, SECONDS);
+            // CPU time of the server process per request, over warm-up and measurement alike: unlike req/s it
+            // barely moves when other work shares the machine.
+            double cpuMicros = (cpuTicks(s.process.pid()) - cpuBefore) * 1e6 / CLOCK_TICKS
+                / t.completedInAll();
             results.throughput.get(size)[i] = t;
-            progress("throughput %-7s %-7s %,10.0f req/s (%,d requests, %d errors)", size.label(), s.name,
-                t.requestsPerSecond(), t.requests(), t.errors());
+            results.cpuPerRequest.get(size)[i] = cpuMicros;
+            progress("throughput %-7s %-7s %,10.0f req/s (%,d requests, %d errors), server CPU %.0f us/request",
+                size.label(), s.name, t.requestsPerSecond(), t.requests(), t.errors(), cpuMicros);
           }
         }
-        for (Size size : Size.values()) {
+        for (Size size : SIZES) {
           for (int i = 0; i < 2; i++) {
             Server s = i == 0 ? webhook : ceiling;
             Latency l = client.fixedRate(s.port, PATH, reviews.get(size), RATE, CONNECTIONS, WARMUP, SECONDS);
@@ -177,8 +185,9 @@ public final class Bench {
           .jvmArgs("-Xmx128m").shouldFailOnError(true)
           .output(OUT.resolve("jmh.txt").toString()).build();
       for (RunResult r : new Runner(options).run()) {
-        Size size = Size.valueOf(r.getParams().getParam("size"));
-        results.jmh.put(size, new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
+        String method = r.getParams().getBenchmark().substring(r.getParams().getBenchmark().lastIndexOf('.') + 1);
+        results.jmh.put(String.format("%-20s %-8s", method, r.getParams().getParam("size").toLowerCase(Locale.ROOT)),
+            new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
       }
       progress("JMH done (target/bench/jmh.txt)");
     }
@@ -259,16 +268,18 @@ public final class Bench {
   static final class Results {
     final Map<Size, Throughput[]> throughput = new EnumMap<>(Size.class);
     final Map<Size, Latency[]> latency = new EnumMap<>(Size.class);
-    final Map<Size, double[]> jmh = new EnumMap<>(Size.class);
+    final Map<Size, double[]> cpuPerRequest = new EnumMap<>(Size.class);
+    final Map<String, double[]> jmh = new java.util.LinkedHashMap<>();
     final double[] startup = new double[2];
     final long[] rssKib = new long[2];
     long apiCalls;
     long apiCallsTotal;
 
     Results() {
-      for (Size s : Size.values()) {
+      for (Size s : SIZES) {
         throughput.put(s, new Throughput[2]);
         latency.put(s, new Latency[2]);
+        cpuPerRequest.put(s, new double[2]);
       }
     }
 
@@ -280,14 +291,20 @@ public final class Bench {
       String fmt = "| %-34s | %12s | %12s | %9s | %-24s |%n";
       System.out.printf(fmt, "figure", "webhook", "ceiling", "ratio", "target");
       System.out.printf(fmt, "-".repeat(34), "-".repeat(12), "-".repeat(12), "-".repeat(9), "-".repeat(24));
-      for (Size s : Size.values()) {
+      for (Size s : SIZES) {
         double w = throughput.get(s)[0].requestsPerSecond();
         double c = throughput.get(s)[1].requestsPerSecond();
         String target = s == Size.TYPICAL ? verdict(w / c >= 0.5, "ratio >= 0.50") : "";
         System.out.printf(fmt, "throughput " + s.label() + " (req/s)", String.format("%,.0f", w),
             String.format("%,.0f", c), String.format("%.2f", w / c), target);
       }
-      for (Size s : Size.values()) {
+      for (Size s : SIZES) {
+        double w = cpuPerRequest.get(s)[0];
+        double c = cpuPerRequest.get(s)[1];
+        System.out.printf(fmt, "server CPU/request " + s.label() + " (us)", String.format("%,.0f", w),
+            String.format("%,.0f", c), String.format("%.2f", w / c), "");
+      }
+      for (Size s : SIZES) {
         Latency w = latency.get(s)[0];
         Latency c = latency.get(s)[1];
         System.out.printf(fmt, "p50 " + s.label() + " @" + RATE + "/s (ms)", String.format("%.3f", ms(w, 50)),
@@ -309,7 +326,7 @@ public final class Bench {
       System.out.printf(fmt, "API calls during load", String.valueOf(apiCalls), "-", "-",
           verdict(apiCalls == 0, "0") + " (" + apiCallsTotal + " in all)");
       long errors = 0;
-      for (Size s : Size.values()) {
+      for (Size s : SIZES) {
         for (int i = 0; i < 2; i++) {
           errors += throughput.get(s)[i].errors() + latency.get(s)[i].errors();
         }
@@ -317,9 +334,10 @@ public final class Bench {
       System.out.printf(fmt, "non-200 answers or failures", String.valueOf(errors), "", "", verdict(errors == 0, "0"));
       if (!jmh.isEmpty()) {
         System.out.println();
-        System.out.println("JMH, engine alone (parse review, decide, build patch), average time per review:");
-        for (Map.Entry<Size, double[]> e : jmh.entrySet()) {
-          System.out.printf("  %-8s %10.2f us +- %.2f%n", e.getKey().label(), e.getValue()[0], e.getValue()[1]);
+        System.out.println("JMH, engine alone (parse review, decide, build patch), average time per review "
+            + "(parseDecidePatch is the handler's path; fullTreeDecidePatch reads the whole tree, for comparison):");
+        for (Map.Entry<String, double[]> e : jmh.entrySet()) {
+          System.out.printf("  %s %10.2f us +- %.2f%n", e.getKey(), e.getValue()[0], e.getValue()[1]);
         }
       }
       System.out.println();
@@ -342,6 +360,16 @@ public final class Bench {
       }
     }
     throw new IllegalStateException("no VmRSS for pid " + pid);
+  }
+
+  /** USER_HZ: the unit of utime and stime in /proc/<pid>/stat; 100 on every Linux this runs on. */
+  private static final double CLOCK_TICKS = Double.parseDouble(System.getProperty("bench.clock-ticks", "100"));
+
+  /** utime + stime of a process, in clock ticks. */
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)
   }
 
   private static String cpuModel() {

@@ -22,7 +22,7 @@ import org.HdrHistogram.Histogram;
 final class LoadClient {
 
   /** Result of a closed-loop run. */
-  record Throughput(double requestsPerSecond, long requests, long errors) {}
+  record Throughput(double requestsPerSecond, long requests, long errors, long completedInAll) {}
 
   /** Result of an open-loop run; latencies in microseconds from each request's intended send time. */
   record Latency(Histogram micros, long requests, long errors, int rate) {}
@@ -48,6 +48,7 @@ final class LoadClient {
     AtomicLong counted = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicLong sent = new AtomicLong();
+    AtomicLong completedInAll = new AtomicLong();
     CountDownLatch done = new CountDownLatch(connections);
     int perLoop = connections / eventLoops;
     String deployment = vertx.deployVerticle(() -> new AbstractVerticle() {
@@ -67,6 +68,7 @@ final class LoadClient {
           return;
         }
         post(client, path, body).onComplete(ar -> {
+          completedInAll.incrementAndGet();
           long now = System.nanoTime();
           if (now >= measureFrom && now < end) {
             counted.incrementAndGet();
@@ -83,7 +85,7 @@ final class LoadClient {
     if (!finished) {
       throw new IllegalStateException("throughput run did not finish in time");
     }
-    return new Throughput(counted.get() / seconds, counted.get(), errors.get());
+    return new Throughput(counted.get() / seconds, counted.get(), errors.get(), completedInAll.get());
   }
 
   /**

@@ -8,6 +8,7 @@ import io.icrinjector.engine.Decision;
 import io.icrinjector.engine.ImageChange;
 import io.icrinjector.engine.MalformedReviewException;
 import io.icrinjector.engine.MutationEngine;
+import io.icrinjector.engine.ReviewReader;
 import io.icrinjector.engine.RewriteRules;
 import io.icrinjector.patch.PatchBuilder;
 import io.icrinjector.secrets.PullSecretCopier;
@@ -31,14 +32,14 @@ public class AdmissionHandler {
 
   private static final Logger LOG = Logger.getLogger(AdmissionHandler.class);
 
-  private final ObjectMapper mapper;
+  private final ReviewReader reader;
   private final MutationEngine engine;
   private final PullSecretCopier copier;
   private final IcrConfig config;
 
   /** CDI constructor. */
   public AdmissionHandler(ObjectMapper mapper, RewriteRules rules, PullSecretCopier copier, IcrConfig config) {
-    this.mapper = mapper;
+    this.reader = new ReviewReader(mapper);
     this.engine = new MutationEngine(rules);
     this.copier = copier;
     this.config = config;
@@ -115,7 +116,7 @@ public class AdmissionHandler {
   private JsonNode readRequest(byte[] body) {
     JsonNode review;
     try {
-      review = mapper.readTree(body);
+      review = reader.read(body);
     } catch (JsonProcessingException e) {
       throw new MalformedReviewException("body is not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
