@@ -1,0 +1,30 @@
+package io.icrinjector.secrets;
+
+/**
+ * What the {@link SecretReplicator} did about one secret in one namespace; fired as a CDI event so that metrics or
+ * Kubernetes Events can be added later without touching the replicator. Observers run on the thread that fires
+ * (a worker thread, never the I/O thread) and must be quick.
+ *
+ * @param namespace the namespace of the copy
+ * @param secret the secret's name
+ * @param outcome what happened
+ * @param detail a short human-readable detail (the cause of a failure, the source version copied), never null
+ */
+public record SecretCopyEvent(String namespace, String secret, Outcome outcome, String detail) {
+
+  /** The kinds of outcome. */
+  public enum Outcome {
+    /** A copy was created. */
+    CREATED,
+    /** A copy we own was updated to follow its source. */
+    UPDATED,
+    /** The copy was already there (made by another replica or an earlier attempt). */
+    EXISTS,
+    /** An attempt failed; a retry is scheduled. */
+    FAILED,
+    /** A same-named secret that is not ours is in the namespace; it was left unchanged. */
+    SKIPPED_FOREIGN,
+    /** A dry-run request would have copied the secret; nothing was written. */
+    DRY_RUN
+  }
+}

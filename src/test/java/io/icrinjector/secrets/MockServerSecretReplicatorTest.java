@@ -1,0 +1,86 @@
+package io.icrinjector.secrets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The replicator scenarios against the fabric8 mock API server in CRUD mode (expectations, when set, answer first).
+ * Also pins down what the mock does with field selectors, which the scenarios rely on.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class MockServerSecretReplicatorTest extends SecretReplicatorScenarios {
+
+  @KubernetesTestServer
+  KubernetesServer server;
+
+  @Override
+  protected KubernetesClient admin() {
+    return server.getClient();
+  }
+
+  @Override
+  protected boolean failSecretCreates(String namespace, int code, int times) {
+    server.expect().post().withPath("/api/v1/namespaces/" + namespace + "/secrets")
+        .andReturn(code, new StatusBuilder().withStatus("Failure").withCode(code).withReason("Forbidden")
+            .withMessage("secrets is forbidden: User \"system:serviceaccount:icr-injector:icr-injector\" "
+                + "cannot create resource \"secrets\" in API group \"\" in the namespace \"" + namespace + "\"")
+            .build())
+        .times(times);
+    return true;
+  }
+
+  /**
+   * The mock's CRUD dispatcher matches {@code fieldSelector=metadata.name=...} on list and on watch, like the real
+   * API server. The replicator filters by name as well, so a server that ignored the selector would cost memory,
+   * not correctness.
+   */
+  @Test
+  void theMockHonoursNameFieldSelectorsOnListAndWatch() {
+    KubernetesClient k = admin();
+    String ns = "fieldsel";
+    k.secrets().inNamespace(ns).resource(secret(ns, "fs-a")).create();
+    k.secrets().inNamespace(ns).resource(secret(ns, "fs-b")).create();
+
+    List<Secret> listed = k.secrets().inAnyNamespace().withField("metadata.name", "fs-a").list().getItems();
+    assertThat(listed).extracting(s -> s.getMetadata().getName()).containsExactly("fs-a");
+
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (Watch ignored = k.secrets().inAnyNamespace().withField("metadata.name", "fs-w").watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Secret s) {
+        seen.add(action + " " + s.getMetadata().getName());
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    })) {
+      k.secrets().inNamespace(ns).resource(secret(ns, "fs-other")).create();
+      k.secrets().inNamespace(ns).resource(secret(ns, "fs-w")).create();
+      // Events arrive in order: once fs-w is seen, fs-other would have been seen first had it passed the filter.
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("ADDED fs-w"));
+      assertThat(seen).containsExactly("ADDED fs-w");
+    }
+  }
+
+  private static Secret secret(String ns, String name) {
+    return new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+        .addToData("k", b64("v")).build();
+  }
+}
