@@ -1,5 +1,6 @@
 package io.icrinjector.bench;
 
+import io.icrinjector.secrets.SecretReplicator;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -15,8 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A tiny Kubernetes API stand-in on loopback (plain HTTP) for the benchmark. It knows two secrets named
  * {@code all-icr-io}: the source in {@code default} and a copy, marked as icr-injector's, in the benchmark pods'
  * namespace, so the webhook's hot path has nothing to copy. It answers the secret list (cluster-wide or per
- * namespace) and the single secret, keeps watch requests open, answers anything else with 404, and counts every
- * request it receives.
+ * namespace) and the single secret, answers a create of a secret it holds with 409 (as a real API server would),
+ * keeps watch requests open, answers anything else with 404, and counts every request it receives.
  */
 final class FakeApiServer implements AutoCloseable {
 
@@ -67,19 +68,30 @@ final class FakeApiServer implements AutoCloseable {
       namespace = parts[4];
       name = parts.length == 7 ? parts[6] : null;
     }
+    if (secretsPath && namespace != null && name == null && req.method().name().equals("POST")) {
+      // A create, as the replicator sends when its watch has not listed yet: the secret is there already.
+      String ns = namespace;
+      req.body().onSuccess(b -> {
+        String wanted = new JsonObject(b).getJsonObject("metadata", new JsonObject()).getString("name", "");
+        if (find(ns, wanted) != null) {
+          status(req, 409, "AlreadyExists", "secrets \"" + wanted + "\" already exists");
+        } else {
+          notFound(req);
+        }
+      });
+      return;
+    }
     if (!secretsPath || !req.method().name().equals("GET")) {
       notFound(req);
       return;
     }
     if (name != null) {
-      for (JsonObject s : secrets) {
-        JsonObject meta = s.getJsonObject("metadata");
-        if (meta.getString("namespace").equals(namespace) && meta.getString("name").equals(name)) {
-          json(req, s);
-          return;
-        }
+      JsonObject s = find(namespace, name);
+      if (s != null) {
+        json(req, s);
+      } else {
+        notFound(req);
       }
-      notFound(req);
       return;
     }
     if ("true".equals(req.getParam("watch")) || "1".equals(req.getParam("watch"))) {
@@ -102,24 +114,39 @@ final class FakeApiServer implements AutoCloseable {
         .put("metadata", new JsonObject().put("resourceVersion", RESOURCE_VERSION)).put("items", items));
   }
 
+  private JsonObject find(String namespace, String name) {
+    for (JsonObject s : secrets) {
+      JsonObject meta = s.getJsonObject("metadata");
+      if (meta.getString("namespace").equals(namespace) && meta.getString("name").equals(name)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
   private static void json(HttpServerRequest req, JsonObject body) {
     req.response().putHeader("content-type", "application/json").end(body.encode());
   }
 
   private static void notFound(HttpServerRequest req) {
-    req.response().setStatusCode(404).putHeader("content-type", "application/json").end(new JsonObject()
+    status(req, 404, "NotFound", "the fake API server of the benchmark does not serve " + req.method() + " " + req.path());
+  }
+
+  private static void status(HttpServerRequest req, int code, String reason, String message) {
+    req.response().setStatusCode(code).putHeader("content-type", "application/json").end(new JsonObject()
         .put("kind", "Status").put("apiVersion", "v1").put("metadata", new JsonObject()).put("status", "Failure")
-        .put("message", "the fake API server of the benchmark does not serve " + req.path())
-        .put("reason", "NotFound").put("code", 404).encode());
+        .put("message", message).put("reason", reason).put("code", code).encode());
   }
 
   private static JsonObject secret(String namespace, String resourceVersion, boolean copy) {
     JsonObject metadata = new JsonObject().put("name", SECRET).put("namespace", namespace)
         .put("uid", "5ec7e7a0-0000-4000-8000-00000000000" + resourceVersion).put("resourceVersion", resourceVersion);
     if (copy) {
-      metadata.put("labels", new JsonObject().put("app.kubernetes.io/managed-by", "icr-injector"));
+      // A copy as the replicator writes it, in step with the source (same data, source version 1): nothing to do.
+      metadata.put("labels", new JsonObject().put(SecretReplicator.MANAGED_BY, SecretReplicator.MANAGER));
       metadata.put("annotations", new JsonObject()
-          .put("icr-injector.io/source", "default/" + SECRET).put("icr-injector.io/source-version", "1"));
+          .put(SecretReplicator.SOURCE_ANNOTATION, "default/" + SECRET)
+          .put(SecretReplicator.SOURCE_VERSION_ANNOTATION, "1"));
     }
     String dockerConfig = java.util.Base64.getEncoder().encodeToString(
         "{\"auths\":{\"us.icr.io\":{\"username\":\"iamapikey\",\"password\":\"bench\"}}}".getBytes());
