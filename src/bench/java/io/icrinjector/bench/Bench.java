@@ -170,6 +170,13 @@ public final class Bench {
         results.rssKib[0] = rssKib(webhook.process.pid());
         results.rssKib[1] = rssKib(ceiling.process.pid());
         progress("RSS after load: webhook %,d KiB, ceiling %,d KiB", results.rssKib[0], results.rssKib[1]);
+        if (JVM_OPTS.stream().anyMatch(o -> o.startsWith("-XX:NativeMemoryTracking"))) {
+          // Where the webhook's RSS goes, when the JVM options ask for native memory tracking.
+          new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+              String.valueOf(webhook.process.pid()), "VM.native_memory", "summary")
+              .redirectOutput(OUT.resolve("webhook-nmt.txt").toFile()).start().waitFor(30, TimeUnit.SECONDS);
+          progress("native memory summary in target/bench/webhook-nmt.txt");
+        }
       } finally {
         webhook.stop();
         ceiling.stop();
