@@ -90,3 +90,18 @@ e2e: controlplane ## Only the end-to-end suite (builds the jar first).
 .PHONY: clean
 clean: ## Remove build output.
 	$(MVN) -q clean
+
+##@ Benchmark
+
+# JVM options of the webhook and of the ceiling alike: the targets are for -Xmx128m; the rest is what README
+# ("Performance") recommends for the Deployment (C1 only and a small young generation keep RSS under 150 MiB).
+BENCH_JVM_OPTS ?= -Xmx128m -Xmn24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+BENCH_SECONDS ?= 10
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 at 1,000 req/s, RSS, start-up) and the engine with JMH.
+	@echo "[bench] building the application jar and the benchmark (Maven profile bench)"
+	$(MVN) -q -Pbench package -DskipTests
+	java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp target/bench-classes:target/classes:$$(cat target/bench-classpath.txt) \
+	  -Dbench.jvm-opts="$(BENCH_JVM_OPTS)" -Dbench.seconds=$(BENCH_SECONDS) $(BENCH_ARGS) io.icrinjector.bench.Bench

@@ -9,6 +9,7 @@ import io.icrinjector.engine.Decision;
 import io.icrinjector.engine.ImageChange;
 import io.icrinjector.engine.MalformedReviewException;
 import io.icrinjector.engine.MutationEngine;
+import io.icrinjector.engine.ReviewReader;
 import io.icrinjector.engine.RewriteRules;
 import io.icrinjector.patch.PatchBuilder;
 import io.icrinjector.secrets.PullSecretCopier;
@@ -33,7 +34,7 @@ public class AdmissionHandler {
 
   private static final Logger LOG = Logger.getLogger(AdmissionHandler.class);
 
-  private final ObjectMapper mapper;
+  private final ReviewReader reader;
   private final MutationEngine engine;
   private final PullSecretCopier copier;
   private final IcrConfig config;
@@ -42,7 +43,7 @@ public class AdmissionHandler {
   /** CDI constructor. */
   public AdmissionHandler(ObjectMapper mapper, RewriteRules rules, PullSecretCopier copier, IcrConfig config,
       AdmissionMetrics metrics) {
-    this.mapper = mapper;
+    this.reader = new ReviewReader(mapper);
     this.engine = new MutationEngine(rules);
     this.copier = copier;
     this.config = config;
@@ -132,7 +133,7 @@ public class AdmissionHandler {
   private JsonNode readRequest(byte[] body) {
     JsonNode review;
     try {
-      review = mapper.readTree(body);
+      review = reader.read(body);
     } catch (JsonProcessingException e) {
       throw new MalformedReviewException("body is not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
@@ -166,17 +167,29 @@ public class AdmissionHandler {
       LOG.debugf("uid=%s namespace=%s pod=%s unchanged", uid, namespace, podName(request));
       return;
     }
+    if (!LOG.isInfoEnabled()) {
+      return;
+    }
     String pod = podName(request);
+    // Built by hand rather than with infof: java.util.Formatter cost more than the engine's decision on a big pod.
+    StringBuilder line = new StringBuilder(160 + 120 * d.changes().size());
+    line.append("uid=").append(uid).append(" namespace=").append(namespace).append(" pod=").append(pod)
+        .append(' ').append(outcome).append(" rewrites=[");
+    for (int i = 0; i < d.changes().size(); i++) {
+      ImageChange c = d.changes().get(i);
+      line.append(i == 0 ? "" : ", ").append(c.containerName()).append(": ").append(c.from()).append(" -> ")
+          .append(c.to());
+    }
+    line.append("] pullSecrets=[").append(String.join(",", d.secretsToAttach())).append(']');
+    if (!warnings.isEmpty()) {
+      line.append(" warnings=").append(warnings);
+    }
     // The same three keys as MDC fields, so JSON logs (quarkus.log.console.json.enabled) can be searched by them.
     MDC.put("uid", uid);
     MDC.put("namespace", namespace);
     MDC.put("pod", pod);
     try {
-      LOG.infof("uid=%s namespace=%s pod=%s %s rewrites=[%s] pullSecrets=[%s]%s", uid, namespace, pod, outcome,
-          d.changes().stream().map(c -> c.containerName() + ": " + c.from() + " -> " + c.to())
-              .collect(Collectors.joining(", ")),
-          String.join(",", d.secretsToAttach()),
-          warnings.isEmpty() ? "" : " warnings=" + warnings);
+      LOG.info(line.toString());
     } finally {
       MDC.remove("uid");
       MDC.remove("namespace");

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The HTTP contract of /mutate and /audit over fixture reviews, patches applied with an independent RFC 6902 engine. */
 @QuarkusTest
-class AdmissionResourceTest {
+class AdmissionRoutesTest {
 
   static Stream<Arguments> patchedCases() {
     return Stream.of(

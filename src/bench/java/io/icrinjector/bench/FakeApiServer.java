@@ -1,0 +1,162 @@
+package io.icrinjector.bench;
+
+import io.icrinjector.secrets.SecretReplicator;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A tiny Kubernetes API stand-in on loopback (plain HTTP) for the benchmark. It knows two secrets named
+ * {@code all-icr-io}: the source in {@code default} and a copy, marked as icr-injector's, in the benchmark pods'
+ * namespace, so the webhook's hot path has nothing to copy. It answers the secret list (cluster-wide or per
+ * namespace) and the single secret, answers a create of a secret it holds with 409 (as a real API server would),
+ * keeps watch requests open, answers anything else with 404, and counts every request it receives.
+ */
+final class FakeApiServer implements AutoCloseable {
+
+  static final String SECRET = "all-icr-io";
+  static final String RESOURCE_VERSION = "1000";
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final AtomicLong requests = new AtomicLong();
+  private final Map<String, AtomicLong> byPath = new ConcurrentHashMap<>();
+  private final List<JsonObject> secrets;
+
+  FakeApiServer(Vertx vertx, String benchNamespace) throws Exception {
+    this.vertx = vertx;
+    this.secrets = List.of(secret("default", "1", false), secret(benchNamespace, "2", true));
+    this.server = vertx.createHttpServer().requestHandler(this::handle)
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  int port() {
+    return server.actualPort();
+  }
+
+  /** Every request received so far, whatever it was. */
+  long requests() {
+    return requests.get();
+  }
+
+  /** Request counts by method and path (without the query), for the progress log. */
+  Map<String, AtomicLong> byPath() {
+    return byPath;
+  }
+
+  private void handle(HttpServerRequest req) {
+    requests.incrementAndGet();
+    byPath.computeIfAbsent(req.method() + " " + req.path(), k -> new AtomicLong()).incrementAndGet();
+    String path = req.path();
+    String[] parts = path.split("/");
+    // /api/v1/secrets, /api/v1/namespaces/<ns>/secrets, /api/v1/namespaces/<ns>/secrets/<name>
+    String namespace = null;
+    String name = null;
+    boolean secretsPath = false;
+    if (path.equals("/api/v1/secrets")) {
+      secretsPath = true;
+    } else if (parts.length >= 6 && parts[1].equals("api") && parts[2].equals("v1") && parts[3].equals("namespaces")
+        && parts[5].equals("secrets") && parts.length <= 7) {
+      secretsPath = true;
+      namespace = parts[4];
+      name = parts.length == 7 ? parts[6] : null;
+    }
+    if (secretsPath && namespace != null && name == null && req.method().name().equals("POST")) {
+      // A create, as the replicator sends when its watch has not listed yet: the secret is there already.
+      String ns = namespace;
+      req.body().onSuccess(b -> {
+        String wanted = new JsonObject(b).getJsonObject("metadata", new JsonObject()).getString("name", "");
+        if (find(ns, wanted) != null) {
+          status(req, 409, "AlreadyExists", "secrets \"" + wanted + "\" already exists");
+        } else {
+          notFound(req);
+        }
+      });
+      return;
+    }
+    if (!secretsPath || !req.method().name().equals("GET")) {
+      notFound(req);
+      return;
+    }
+    if (name != null) {
+      JsonObject s = find(namespace, name);
+      if (s != null) {
+        json(req, s);
+      } else {
+        notFound(req);
+      }
+      return;
+    }
+    if ("true".equals(req.getParam("watch")) || "1".equals(req.getParam("watch"))) {
+      // A watch: the headers go out and the stream stays open with no events until the client closes it.
+      req.response().setChunked(true).putHeader("content-type", "application/json").setStatusCode(200);
+      req.response().write("");
+      return;
+    }
+    String selector = req.getParam("fieldSelector");
+    JsonArray items = new JsonArray();
+    for (JsonObject s : secrets) {
+      JsonObject meta = s.getJsonObject("metadata");
+      boolean inNamespace = namespace == null || meta.getString("namespace").equals(namespace);
+      boolean selected = selector == null || selector.equals("metadata.name=" + meta.getString("name"));
+      if (inNamespace && selected) {
+        items.add(s);
+      }
+    }
+    json(req, new JsonObject().put("kind", "SecretList").put("apiVersion", "v1")
+        .put("metadata", new JsonObject().put("resourceVersion", RESOURCE_VERSION)).put("items", items));
+  }
+
+  private JsonObject find(String namespace, String name) {
+    for (JsonObject s : secrets) {
+      JsonObject meta = s.getJsonObject("metadata");
+      if (meta.getString("namespace").equals(namespace) && meta.getString("name").equals(name)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private static void json(HttpServerRequest req, JsonObject body) {
+    req.response().putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  private static void notFound(HttpServerRequest req) {
+    status(req, 404, "NotFound", "the fake API server of the benchmark does not serve " + req.method() + " " + req.path());
+  }
+
+  private static void status(HttpServerRequest req, int code, String reason, String message) {
+    req.response().setStatusCode(code).putHeader("content-type", "application/json").end(new JsonObject()
+        .put("kind", "Status").put("apiVersion", "v1").put("metadata", new JsonObject()).put("status", "Failure")
+        .put("message", message).put("reason", reason).put("code", code).encode());
+  }
+
+  private static JsonObject secret(String namespace, String resourceVersion, boolean copy) {
+    JsonObject metadata = new JsonObject().put("name", SECRET).put("namespace", namespace)
+        .put("uid", "5ec7e7a0-0000-4000-8000-00000000000" + resourceVersion).put("resourceVersion", resourceVersion);
+    if (copy) {
+      // A copy as the replicator writes it, in step with the source (same data, source version 1): nothing to do.
+      metadata.put("labels", new JsonObject().put(SecretReplicator.MANAGED_BY, SecretReplicator.MANAGER));
+      metadata.put("annotations", new JsonObject()
+          .put(SecretReplicator.SOURCE_ANNOTATION, "default/" + SECRET)
+          .put(SecretReplicator.SOURCE_VERSION_ANNOTATION, "1"));
+    }
+    String dockerConfig = java.util.Base64.getEncoder().encodeToString(
+        "{\"auths\":{\"us.icr.io\":{\"username\":\"iamapikey\",\"password\":\"bench\"}}}".getBytes());
+    return new JsonObject().put("kind", "Secret").put("apiVersion", "v1").put("metadata", metadata)
+        .put("type", "kubernetes.io/dockerconfigjson")
+        .put("data", new JsonObject().put(".dockerconfigjson", dockerConfig));
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,85 @@
+package io.icrinjector.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icrinjector.door.Reviews;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The pruned tree decides exactly as the full tree does, and keeps what the handler reads. */
+class ReviewReaderTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ReviewReader READER = new ReviewReader(MAPPER);
+  private static final MutationEngine ENGINE = new MutationEngine(RewriteRules.of(
+      List.of("registry.bluemix.net=icr.io", "registry.ng.bluemix.net=us.icr.io", "registry.eu-gb.bluemix.net=uk.icr.io",
+          "registry.eu-de.bluemix.net=de.icr.io", "registry.au-syd.bluemix.net=au.icr.io"),
+      List.of("icr.io=all-icr-io", "*.icr.io=all-icr-io", "private.*.icr.io=all-icr-io")));
+
+  static Stream<String> fixtures() {
+    return Stream.of("create-us-south", "create-all-lists", "create-icr-null-secrets", "ephemeral-add",
+        "create-dry-run", "create-lookalikes", "create-unknown-region", "create-skip-label", "create-mirror",
+        "update-pod", "delete-pod", "create-deployment");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fixtures")
+  void decidesAsTheFullTreeDoes(String fixture) throws Exception {
+    byte[] body = Reviews.fixture(fixture + ".json").getBytes(StandardCharsets.UTF_8);
+    JsonNode full = MAPPER.readTree(body);
+    JsonNode pruned = READER.read(body);
+
+    assertThat(ENGINE.decide(pruned.get("request"))).isEqualTo(ENGINE.decide(full.get("request")));
+    for (String pointer : List.of("/apiVersion", "/kind", "/request/uid", "/request/namespace", "/request/name",
+        "/request/dryRun", "/request/object/metadata/name", "/request/object/metadata/generateName",
+        "/request/object/metadata/labels", "/request/object/metadata/annotations",
+        "/request/object/spec/imagePullSecrets", "/request/object/spec/containers/0/image")) {
+      assertThat(pruned.at(pointer)).as(pointer).isEqualTo(full.at(pointer));
+    }
+    assertThat(pruned.at("/request/object/spec/containers/0/env").isMissingNode()).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+      "{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":\"not a list\"}}}}",
+      "{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":[1,null,{\"image\":7}]}}}}",
+      "{\"request\":{\"uid\":\"u\",\"object\":[],\"oldObject\":{\"spec\":5}}}",
+      "{\"request\":\"x\"}",
+      "[1,2]",
+      "{\"a\":1,\"a\":2,\"request\":{\"uid\":\"first\",\"uid\":\"second\"}}"})
+  void keepsOddShapesWhole(String json) throws Exception {
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
+    JsonNode full = MAPPER.readTree(body);
+    JsonNode pruned = READER.read(body);
+    for (String pointer : List.of("", "/request", "/request/uid", "/request/object", "/request/object/spec",
+        "/request/object/spec/containers", "/request/oldObject/spec")) {
+      JsonNode kept = pruned.at(pointer);
+      JsonNode original = full.at(pointer);
+      assertThat(kept.getNodeType()).as(pointer).isEqualTo(original.getNodeType());
+      if (kept.isValueNode()) {
+        assertThat(kept).as(pointer).isEqualTo(original);
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"this is not json", "{\"request\":{\"uid\":\"u\",\"x\":[1,2}}", "{\"request\":{\"uid\":\"u\""})
+  void failsOnWhatIsNotJsonEvenWhereItSkips(String json) {
+    assertThatThrownBy(() -> READER.read(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(JsonProcessingException.class);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"", "   "})
+  void noValueIsNull(String json) throws Exception {
+    assertThat(READER.read(json.getBytes(StandardCharsets.UTF_8))).isNull();
+  }
+}
