@@ -41,10 +41,29 @@ public class AdmissionRoutes {
 
   void register(@Observes Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    // A route of its own, ahead of the body handler's: Vert.x runs a route's body handler before anything else.
+    router.post(Paths.MUTATE).handler(AdmissionRoutes::rawBody);
+    router.post(Paths.AUDIT).handler(AdmissionRoutes::rawBody);
     // Rewrites and attaches (or audits, under icr.mode=audit).
     router.post(Paths.MUTATE).handler(body).handler(ctx -> answer(ctx, false));
     // Reports what /mutate would do, changing nothing.
     router.post(Paths.AUDIT).handler(body).handler(ctx -> answer(ctx, true));
+  }
+
+  /**
+   * The body is a review whatever the client calls it: the body handler would parse a form-encoded or multipart
+   * body as form fields (and fail on a review-sized one), so such a content type is dropped before it runs.
+   * {@code curl --data-binary} sends {@code application/x-www-form-urlencoded} unless told otherwise.
+   */
+  private static void rawBody(RoutingContext ctx) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (type != null) {
+      String t = type.toLowerCase(java.util.Locale.ROOT);
+      if (t.startsWith("application/x-www-form-urlencoded") || t.startsWith("multipart/")) {
+        ctx.request().headers().remove(HttpHeaders.CONTENT_TYPE);
+      }
+    }
+    ctx.next();
   }
 
   private void answer(RoutingContext ctx, boolean audit) {

@@ -171,6 +171,23 @@ class AdmissionRoutesTest {
     assertThat(response.containsKey("patch")).isTrue();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+      "text/plain", "application/octet-stream"})
+  void theBodyIsAReviewWhateverItsContentType(String contentType) throws Exception {
+    // java.net.http sends the bytes as they are; REST Assured would try to encode a form or a multipart body.
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of(Paths.MUTATE, Paths.AUDIT)) {
+      java.net.http.HttpResponse<String> answer = client.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://localhost:" + RestAssured.port + path))
+          .header("Content-Type", contentType)
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Reviews.fixture("create-us-south.json"))).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      assertThat(Reviews.response(answer.body()).getBoolean("allowed")).isTrue();
+    }
+  }
+
   static List<String> warnings(JsonObject response) {
     if (!response.containsKey("warnings")) {
       return List.of();
