@@ -238,7 +238,9 @@ public class SecretReplicator implements PullSecretCopier {
       }
       // The budget runs from the job's start: a pod that joins a slow first attempt does not wait it out again.
       long left = settings.budget().toNanos() - (System.nanoTime() - job.startedNanos);
-      String slow = "copy of secret " + name + " into " + namespace + " still running after "
+      // Warnings lead with the cause and the fix and leave out the namespace, which the client knows: the
+      // handler cuts them at 120 characters, and a 63-character namespace would cut the fix off.
+      String slow = "copy of secret " + name + " still running after "
           + format(settings.budget()) + "; continues in the background";
       if (left <= 0) {
         warnings = add(warnings, slow);
@@ -320,7 +322,7 @@ public class SecretReplicator implements PullSecretCopier {
     try {
       Secret current = client.secrets().inNamespace(namespace).withName(name).get();
       if (current == null) {
-        return Attempt.retry("copy of secret " + name + " into " + namespace
+        return Attempt.retry("copy of secret " + name
             + " raced with a deletion; retried in the background", "created and deleted concurrently");
       }
       view.learned(current);
@@ -387,15 +389,15 @@ public class SecretReplicator implements PullSecretCopier {
           "namespace not found");
     }
     if (code == HttpURLConnection.HTTP_FORBIDDEN) {
-      String where = "get".equals(verb) ? " in " + settings.sourceNamespace() : " in " + namespace;
+      String where = "get".equals(verb) ? " in " + settings.sourceNamespace() : "";
       return Attempt.retry("RBAC forbids " + verb + " of secret " + name + where
           + "; grant it in icr-injector's ClusterRole", "forbidden: " + message);
     }
     if (code > 0) {
-      return Attempt.retry("copy of secret " + name + " into " + namespace + " failed (HTTP " + code
+      return Attempt.retry("copy of secret " + name + " failed (HTTP " + code
           + "); retried in the background", "HTTP " + code + ": " + message);
     }
-    return Attempt.retry("copy of secret " + name + " into " + namespace
+    return Attempt.retry("copy of secret " + name
         + " failed: API server unreachable; retried in the background", describe(t));
   }
 
@@ -408,7 +410,7 @@ public class SecretReplicator implements PullSecretCopier {
     if (source == null || SecretView.sameContent(source, existing)) {
       return null;
     }
-    return "secret " + name + " in " + namespace + " is not icr-injector's and differs from "
+    return "secret " + name + " here is not icr-injector's and differs from "
         + settings.sourceNamespace() + "/" + name + "; left unchanged";
   }
 
@@ -621,7 +623,7 @@ public class SecretReplicator implements PullSecretCopier {
       try {
         workers.get().execute(this::attemptOnce);
       } catch (RuntimeException e) {
-        finish(Attempt.retry("copy of secret " + name + " into " + namespace
+        finish(Attempt.retry("copy of secret " + name
             + " could not start; retried in the background", describe(e)));
       }
     }
