@@ -45,6 +45,11 @@ public final class RewriteRules {
         throw new IllegalArgumentException(
             "rewrite \"" + entry + "\" must look like old-host=new-host (host names, no port or path)");
       }
+      if (from.equals("docker.io")) {
+        // docker.io is also the host of every reference that names none (nginx, library/nginx): rewriting it would
+        // need the "library/" expansion, and moving Docker Hub is not what this webhook is for.
+        throw new IllegalArgumentException("rewrite \"" + entry + "\": docker.io cannot be rewritten");
+      }
       if (from.equals(to)) {
         throw new IllegalArgumentException("rewrite \"" + entry + "\" maps a host to itself");
       }

@@ -28,7 +28,9 @@ public class AdmissionMetrics {
     /** Audit: findings reported, nothing changed. */
     AUDITED,
     /** HTTP 400: the review could not be read. */
-    BAD_REQUEST
+    BAD_REQUEST,
+    /** HTTP 500: a bug in icr-injector; the webhook's failurePolicy decides. */
+    ERROR
   }
 
   private final MeterRegistry registry;

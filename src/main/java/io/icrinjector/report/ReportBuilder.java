@@ -1,6 +1,10 @@
 package io.icrinjector.report;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListOptions;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -9,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.MutationEngine;
 import io.icrinjector.engine.RewriteRules;
+import io.icrinjector.secrets.SecretReplicator;
 import io.icrinjector.report.MigrationReport.Finding;
 import io.icrinjector.report.MigrationReport.NamespaceReport;
 import io.icrinjector.report.MigrationReport.SecretState;
@@ -18,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -32,8 +38,8 @@ public class ReportBuilder {
 
   /** Label that opts a namespace in. */
   public static final String INJECT_LABEL = "icr-injector.io/inject";
-  /** Label of the copies icr-injector owns. */
-  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+
+  private static final long PAGE = 500;
 
   private final KubernetesClient client;
   private final MutationEngine engine;
@@ -51,21 +57,24 @@ public class ReportBuilder {
   /** Lists the cluster and builds the report; API errors propagate with the server's message. */
   public MigrationReport build() {
     Map<String, List<Finding>> findings = new TreeMap<>();
-    scan(findings, client.pods().inAnyNamespace().list().getItems(), p -> p.getSpec());
-    scan(findings, client.apps().deployments().inAnyNamespace().list().getItems(), d -> d.getSpec().getTemplate().getSpec());
-    scan(findings, client.apps().statefulSets().inAnyNamespace().list().getItems(), s -> s.getSpec().getTemplate().getSpec());
-    scan(findings, client.apps().daemonSets().inAnyNamespace().list().getItems(), d -> d.getSpec().getTemplate().getSpec());
-    scan(findings, client.apps().replicaSets().inAnyNamespace().list().getItems().stream()
-        .filter(r -> !ownedBy(r, "Deployment")).toList(), r -> r.getSpec().getTemplate().getSpec());
-    scan(findings, client.batch().v1().jobs().inAnyNamespace().list().getItems().stream()
-        .filter(j -> !ownedBy(j, "CronJob")).toList(), j -> j.getSpec().getTemplate().getSpec());
-    scan(findings, client.batch().v1().cronjobs().inAnyNamespace().list().getItems(),
-        c -> c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec());
+    pages(o -> client.pods().inAnyNamespace().list(o), p -> scan(findings, p, Pod::getSpec));
+    pages(o -> client.apps().deployments().inAnyNamespace().list(o),
+        p -> scan(findings, p, d -> d.getSpec().getTemplate().getSpec()));
+    pages(o -> client.apps().statefulSets().inAnyNamespace().list(o),
+        p -> scan(findings, p, d -> d.getSpec().getTemplate().getSpec()));
+    pages(o -> client.apps().daemonSets().inAnyNamespace().list(o),
+        p -> scan(findings, p, d -> d.getSpec().getTemplate().getSpec()));
+    pages(o -> client.apps().replicaSets().inAnyNamespace().list(o),
+        p -> scan(findings, p.stream().filter(r -> !ownedBy(r, "Deployment")).toList(), r -> r.getSpec().getTemplate().getSpec()));
+    pages(o -> client.batch().v1().jobs().inAnyNamespace().list(o),
+        p -> scan(findings, p.stream().filter(j -> !ownedBy(j, "CronJob")).toList(), j -> j.getSpec().getTemplate().getSpec()));
+    pages(o -> client.batch().v1().cronjobs().inAnyNamespace().list(o),
+        p -> scan(findings, p, c -> c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec()));
 
     Map<String, Map<String, String>> secretStates = new TreeMap<>();
     for (String name : rules.secretNames()) {
       for (Secret s : client.secrets().inAnyNamespace().withField("metadata.name", name).list().getItems()) {
-        String state = "icr-injector".equals(labels(s).get(MANAGED_BY)) ? "managed" : "present";
+        String state = SecretReplicator.MANAGER.equals(labels(s).get(SecretReplicator.MANAGED_BY)) ? "managed" : "present";
         secretStates.computeIfAbsent(s.getMetadata().getNamespace(), k -> new TreeMap<>()).put(name, state);
       }
     }
@@ -86,6 +95,20 @@ public class ReportBuilder {
     }
     namespaces.sort((a, b) -> a.name().compareTo(b.name()));
     return new MigrationReport(config.sourceNamespace(), namespaces, total);
+  }
+
+  /**
+   * Lists in pages of {@value #PAGE} so that a big cluster's report never holds every pod at once in the webhook's
+   * small heap; only the findings are kept.
+   */
+  private static <T extends HasMetadata, L extends KubernetesResourceList<T>> void pages(Function<ListOptions, L> list,
+      Consumer<List<T>> page) {
+    String next = null;
+    do {
+      L result = list.apply(new ListOptionsBuilder().withLimit(PAGE).withContinue(next).build());
+      page.accept(result.getItems());
+      next = result.getMetadata() == null ? null : result.getMetadata().getContinue();
+    } while (next != null && !next.isEmpty());
   }
 
   private <T extends HasMetadata> void scan(Map<String, List<Finding>> out, List<T> objects, Function<T, PodSpec> spec) {

@@ -28,6 +28,8 @@ public class CopyObservers {
   public static final String COMPONENT = "icr-injector";
 
   private final Map<SecretCopyEvent.Outcome, Counter> counters = new EnumMap<>(SecretCopyEvent.Outcome.class);
+  /** The failure last reported per namespace/secret: a retry that fails the same way adds no new Event. */
+  private final Map<String, String> lastFailure = new java.util.concurrent.ConcurrentHashMap<>();
   private final KubernetesClient client;
 
   /** CDI constructor. */
@@ -45,6 +47,14 @@ public class CopyObservers {
   }
 
   void report(@Observes SecretCopyEvent event) {
+    String key = event.namespace() + "/" + event.secret();
+    if (event.outcome() == SecretCopyEvent.Outcome.FAILED) {
+      if (event.detail().equals(lastFailure.put(key, event.detail()))) {
+        return;
+      }
+    } else if (event.outcome() == SecretCopyEvent.Outcome.CREATED || event.outcome() == SecretCopyEvent.Outcome.UPDATED) {
+      lastFailure.remove(key);
+    }
     String reason;
     String type;
     switch (event.outcome()) {

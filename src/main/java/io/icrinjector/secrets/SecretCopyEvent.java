@@ -2,8 +2,9 @@ package io.icrinjector.secrets;
 
 /**
  * What the {@link SecretReplicator} did about one secret in one namespace; fired as a CDI event so that metrics or
- * Kubernetes Events can be added later without touching the replicator. Observers run on the thread that fires
- * (a worker thread, never the I/O thread) and must be quick.
+ * Kubernetes Events can be added later without touching the replicator. Observers run on the thread that fires:
+ * a worker thread, except for {@code DRY_RUN}, which fires on the I/O thread that answers the dry run; so they
+ * must be quick and must not block.
  *
  * @param namespace the namespace of the copy
  * @param secret the secret's name

@@ -150,8 +150,15 @@ public class SecretReplicator implements PullSecretCopier {
         // retrying always lets the informer's own back-off reconnect once the API server answers.
         informer.exceptionHandler((wasStarted, t) -> {
           if (!wasStarted && informerWarned.add(name)) {
-            LOG.warnf("cannot watch secret %s yet (%s); copies use the API directly until it works, retrying",
-                name, describe(t));
+            KubernetesClientException k = clientException(t);
+            if (k != null && k.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
+              // Not transient: the webhook stays unready (readiness waits for this watch) until RBAC is fixed.
+              LOG.errorf("RBAC forbids watching secret %s: add it to the resourceNames of icr-injector's "
+                  + "ClusterRole (deploy/base/rbac.yaml); not ready until then (%s)", name, describe(t));
+            } else {
+              LOG.warnf("cannot watch secret %s yet (%s); copies use the API directly until it works, retrying",
+                  name, describe(t));
+            }
           }
           return !closed;
         });
@@ -538,16 +545,12 @@ public class SecretReplicator implements PullSecretCopier {
       view.learned(written);
       LOG.infof("updated secret %s in namespace %s to source version %s", name, namespace, version);
       events.accept(new SecretCopyEvent(namespace, name, Outcome.UPDATED, "source version " + version));
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+    } catch (RuntimeException e) {
+      if (e instanceof KubernetesClientException k && k.getCode() == HttpURLConnection.HTTP_CONFLICT) {
         LOG.debugf("secret %s in namespace %s changed while being updated; re-checked on its next event", name,
             namespace);
         return;
       }
-      LOG.infof("update of secret %s in namespace %s failed (%s); retried at the next resync", name, namespace,
-          describe(e));
-      events.accept(new SecretCopyEvent(namespace, name, Outcome.FAILED, "update: " + describe(e)));
-    } catch (RuntimeException e) {
       LOG.infof("update of secret %s in namespace %s failed (%s); retried at the next resync", name, namespace,
           describe(e));
       events.accept(new SecretCopyEvent(namespace, name, Outcome.FAILED, "update: " + describe(e)));

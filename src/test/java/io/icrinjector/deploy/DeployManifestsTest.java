@@ -170,6 +170,17 @@ class DeployManifestsTest {
   }
 
   @Test
+  void jvmOptionsNameOneCollectorAndWinOverTheLaunchersDefaults() {
+    Container app = Manifests.one(objects, Deployment.class, "icr-injector").getSpec().getTemplate().getSpec()
+        .getContainers().get(0);
+    Map<String, String> env = env(app);
+    // run-java.sh adds GC_CONTAINER_OPTIONS (default: another collector) and then JAVA_OPTS_APPEND, last
+    assertThat(env.get("GC_CONTAINER_OPTIONS")).isEqualTo("-XX:+UseSerialGC");
+    assertThat(env.get("JAVA_OPTS_APPEND")).contains("-Xmx128m").doesNotContain("GC");
+    assertThat(env).doesNotContainKey("JAVA_TOOL_OPTIONS");
+  }
+
+  @Test
   void rbacIsLeastPrivilege() {
     List<PolicyRule> all = objects.stream().filter(ClusterRole.class::isInstance).map(ClusterRole.class::cast)
         .flatMap(r -> r.getRules().stream()).toList();

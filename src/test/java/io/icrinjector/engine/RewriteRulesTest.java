@@ -17,7 +17,8 @@ class RewriteRulesTest {
         Arguments.of("no equals sign", "registry.ng.bluemix.net", "must look like old-host=new-host"),
         Arguments.of("path in target", "registry.ng.bluemix.net=us.icr.io/ns", "must look like old-host=new-host"),
         Arguments.of("port in source", "registry.ng.bluemix.net:443=us.icr.io", "must look like old-host=new-host"),
-        Arguments.of("to itself", "us.icr.io=us.icr.io", "maps a host to itself"));
+        Arguments.of("to itself", "us.icr.io=us.icr.io", "maps a host to itself"),
+        Arguments.of("docker hub, the implicit host", "docker.io=mirror.example.com", "docker.io cannot be rewritten"));
   }
 
   @ParameterizedTest(name = "{0}")

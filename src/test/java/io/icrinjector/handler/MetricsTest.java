@@ -49,6 +49,10 @@ class MetricsTest {
     assertThat(delta(before, after, "icr_injector_admissions_total{path=\"/mutate\",result=\"patched\"}")).isEqualTo(1);
     assertThat(delta(before, after,
         "icr_injector_rewrites_total{from_host=\"registry.ng.bluemix.net\",to_host=\"us.icr.io\"}")).isZero();
+    // the same review without dryRun does move the series, so the zero above is not a missing series
+    post(Paths.MUTATE, Reviews.fixture("create-us-south.json"), 200);
+    assertThat(delta(after, scrape(),
+        "icr_injector_rewrites_total{from_host=\"registry.ng.bluemix.net\",to_host=\"us.icr.io\"}")).isEqualTo(1);
   }
 
   static void post(String path, String body, int status) {
