@@ -125,49 +125,61 @@ public final class MutationEngine {
   /**
    * What the rewrite table says about one image, outside any admission (the migration report uses it).
    *
-   * @return the rewritten image; the image itself when it is on a deprecated IBM host the table does not cover
-   *     (or with a port other than 443); {@code null} when the image is not on a deprecated host
+   * @return the rewritten image; the image itself when it is on a deprecated host that is left alone (unknown
+   *     region, another port, not a valid reference); {@code null} when the image is not on a deprecated host
    */
   public String replacementOf(String image) {
-    ImageReference ref;
-    try {
-      ref = ImageReference.parse(image);
-    } catch (IllegalArgumentException e) {
-      return RewriteRules.isDeprecatedIbmHost(leadingHost(image)) ? image : null;
-    }
-    String target = rules.replacementFor(ref.registryHost());
-    if (target != null && ref.hasDefaultHttpsPort()) {
-      return ref.withHost(target);
-    }
-    return target != null || RewriteRules.isDeprecatedIbmHost(ref.registryHost()) ? image : null;
+    Verdict v = classify(image);
+    return v.rewritten() != null ? v.rewritten() : v.problem() != null ? image : null;
   }
 
   /** Records the rewrite of one image, if any, and the pull secrets its final form needs. */
   private void decideImage(String raw, String pointer, String container, List<ImageChange> changes,
       List<String> warnings, Set<String> needed) {
+    Verdict v = classify(raw);
+    if (v.problem() != null) {
+      warnings.add("container " + container + ": " + v.problem());
+    }
+    if (v.ref() == null) {
+      return;
+    }
+    String host = v.ref().registryHost();
+    if (v.rewritten() != null) {
+      changes.add(new ImageChange(pointer, container, raw, v.rewritten(), host, v.target()));
+      host = v.target();
+    }
+    collectSecrets(host, v.ref().path(), needed);
+  }
+
+  /**
+   * The one place that applies the rewrite table to an image string.
+   *
+   * @param ref the parsed reference, {@code null} when the string is not a valid reference
+   * @param rewritten the image on its replacement host, or {@code null} when it stays as it is
+   * @param target the replacement host, or {@code null}
+   * @param problem why an image on a deprecated host is left alone, or {@code null}
+   */
+  private record Verdict(ImageReference ref, String rewritten, String target, String problem) {}
+
+  private Verdict classify(String raw) {
     ImageReference ref;
     try {
       ref = ImageReference.parse(raw);
     } catch (IllegalArgumentException e) {
-      if (RewriteRules.isDeprecatedIbmHost(leadingHost(raw))) {
-        warnings.add("container " + container + ": image on " + leadingHost(raw) + " left unchanged: " + e.getMessage());
-      }
-      return;
+      String host = leadingHost(raw);
+      return new Verdict(null, null, null,
+          RewriteRules.isDeprecatedIbmHost(host) ? "image on " + host + " left unchanged: " + e.getMessage() : null);
     }
     String host = ref.registryHost();
     String target = rules.replacementFor(host);
     if (target != null && ref.hasDefaultHttpsPort()) {
-      String rewritten = ref.withHost(target);
-      changes.add(new ImageChange(pointer, container, raw, rewritten, host, target));
-      collectSecrets(target, ref.path(), needed);
-      return;
+      return new Verdict(ref, ref.withHost(target), target, null);
     }
-    if (RewriteRules.isDeprecatedIbmHost(host)) {
-      warnings.add(target != null
-          ? "container " + container + ": " + host + ":" + ref.port() + " left unchanged (only the default port is rewritten)"
-          : "container " + container + ": unknown deprecated host " + host + " left unchanged; add it to icr.rewrites");
-    }
-    collectSecrets(host, ref.path(), needed);
+    String problem = target != null
+        ? host + ":" + ref.port() + " left unchanged (only the default port is rewritten)"
+        : RewriteRules.isDeprecatedIbmHost(host)
+            ? "unknown deprecated host " + host + " left unchanged; add it to icr.rewrites" : null;
+    return new Verdict(ref, null, null, problem);
   }
 
   private void collectSecrets(String host, String path, Set<String> needed) {

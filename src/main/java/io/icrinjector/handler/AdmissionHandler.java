@@ -27,7 +27,8 @@ import org.jboss.logging.MDC;
 /**
  * Answers one AdmissionReview: reads it, asks the {@link MutationEngine}, builds the patch, makes sure the pull
  * secrets are in the namespace (the one call to {@link PullSecretCopier}) and writes the answer. Runs on the I/O
- * thread; it blocks nowhere and, once a namespace has its secrets, makes no Kubernetes API call.
+ * thread and, once a namespace has its secrets, makes no Kubernetes API call; the one wait it can meet is the
+ * asynchronous log queue, which blocks rather than drops a decision line if the console stalls.
  */
 @ApplicationScoped
 public class AdmissionHandler {
