@@ -13,7 +13,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 @QuarkusMain
 public final class Main {
 
-  private Main() {}
+  Main() {}
 
   /** Entry point of {@code java -jar quarkus-run.jar [report [--json]]}. */
   public static void main(String... args) {

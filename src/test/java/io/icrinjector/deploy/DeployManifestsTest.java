@@ -135,11 +135,11 @@ class DeployManifestsTest {
       assertThat(port(app, probe.getHttpGet().getPort().getStrVal())).isEqualTo(managementPort);
       String path = probe.getHttpGet().getPath();
       java.time.Instant deadline = java.time.Instant.now().plusSeconds(20); // readiness waits for the first sync
-      while (given().port(config("quarkus.management.test-port", 9001)).get(path).statusCode() != 200
+      while (given().port(io.icrinjector.door.Management.port()).get(path).statusCode() != 200
           && java.time.Instant.now().isBefore(deadline)) {
         Thread.onSpinWait();
       }
-      given().port(config("quarkus.management.test-port", 9001)).get(path).then().statusCode(200);
+      given().port(io.icrinjector.door.Management.port()).get(path).then().statusCode(200);
     }
     assertThat(app.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     assertThat(app.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
@@ -234,7 +234,4 @@ class DeployManifestsTest {
     return ConfigProvider.getConfig().getValue(key, Integer.class);
   }
 
-  static int config(String key, int fallback) {
-    return ConfigProvider.getConfig().getOptionalValue(key, Integer.class).orElse(fallback);
-  }
 }

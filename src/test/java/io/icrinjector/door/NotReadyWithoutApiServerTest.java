@@ -8,7 +8,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.time.Duration;
 import java.util.Map;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /** An unreachable API server: not ready (no sync), but alive, and admissions are still answered. */
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class NotReadyWithoutApiServerTest {
 
   static int management() {
-    return ConfigProvider.getConfig().getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
+    return Management.port();
   }
 
   @Test

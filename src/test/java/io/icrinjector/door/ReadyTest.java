@@ -6,7 +6,6 @@ import static org.hamcrest.Matchers.equalTo;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import java.time.Instant;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /** Readiness follows the pull-secret view: with an API server it syncs and the webhook becomes ready. */
@@ -15,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class ReadyTest {
 
   static int management() {
-    return ConfigProvider.getConfig().getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
+    return Management.port();
   }
 
   @Test

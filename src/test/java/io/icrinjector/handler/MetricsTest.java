@@ -3,13 +3,11 @@ package io.icrinjector.handler;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.icrinjector.door.Management;
 import io.icrinjector.door.Paths;
 import io.icrinjector.door.Reviews;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /** The Prometheus metrics move by exactly what known admissions should add. */
@@ -60,8 +58,7 @@ class MetricsTest {
   }
 
   static String scrape() {
-    int port = ConfigProvider.getConfig().getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
-    return given().port(port).get("/q/metrics").then().statusCode(200).extract().asString();
+    return Management.scrape();
   }
 
   /** The change of one series between two scrapes; a series not yet present counts as 0. */
@@ -70,7 +67,6 @@ class MetricsTest {
   }
 
   static double value(String scrape, String series) {
-    Matcher m = Pattern.compile("^" + Pattern.quote(series) + " ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(scrape);
-    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    return Management.value(scrape, series);
   }
 }

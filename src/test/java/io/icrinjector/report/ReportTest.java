@@ -16,7 +16,6 @@ import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -91,7 +90,7 @@ class ReportTest {
 
   @Test
   void managementInterfaceServesJsonAndTable() {
-    int port = ConfigProvider.getConfig().getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
+    int port = io.icrinjector.door.Management.port();
     JsonPath json = given().port(port).get("/report").then().statusCode(200).contentType("application/json").extract().jsonPath();
     assertThat(json.getInt("findings")).isEqualTo(4);
     assertThat(json.getList("namespaces.name")).isEqualTo(List.of("legacy", "shop", "trial"));

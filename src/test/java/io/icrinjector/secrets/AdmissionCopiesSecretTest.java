@@ -74,12 +74,8 @@ class AdmissionCopiesSecretTest {
 
   /** {@code icr_injector_secret_copies_total{result=...}} as Prometheus scrapes it. */
   static double copies(String result) {
-    int port = org.eclipse.microprofile.config.ConfigProvider.getConfig()
-        .getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
-    String scrape = given().port(port).get("/q/metrics").then().statusCode(200).extract().asString();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^icr_injector_secret_copies_total\\{result=\"" + result
-        + "\"\\} ([0-9.eE+-]+)$", java.util.regex.Pattern.MULTILINE).matcher(scrape);
-    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    return io.icrinjector.door.Management.value(io.icrinjector.door.Management.scrape(),
+        "icr_injector_secret_copies_total{result=\"" + result + "\"}");
   }
 
   private static String review(String namespace) {
