@@ -54,9 +54,16 @@ final class SecretView {
     namespaces(secret).put(secret.getMetadata().getNamespace(), new Entry(secret, false));
   }
 
-  /** The watch reported {@code secret} deleted. */
+  /**
+   * The watch reported {@code secret} deleted. The tombstone keeps only the identity the comparisons need (name,
+   * namespace, UID, resourceVersion), not the credentials: namespaces come and go for the life of the process.
+   */
   void observedDeleted(Secret secret) {
-    namespaces(secret).put(secret.getMetadata().getNamespace(), new Entry(secret, true));
+    Secret tombstone = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+        .withName(secret.getMetadata().getName()).withNamespace(secret.getMetadata().getNamespace())
+        .withUid(secret.getMetadata().getUid()).withResourceVersion(secret.getMetadata().getResourceVersion())
+        .endMetadata().build();
+    namespaces(secret).put(secret.getMetadata().getNamespace(), new Entry(tombstone, true));
   }
 
   /**
