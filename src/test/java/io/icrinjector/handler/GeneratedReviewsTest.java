@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.icrinjector.door.Paths;
 import io.icrinjector.door.Reviews;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * apply under strict RFC 6902, and a second pass over the result changes nothing.
  */
 @QuarkusTest
+@WithKubernetesTestServer(crud = true) // copies go somewhere, so the copy path and its warnings are exercised too
 class GeneratedReviewsTest {
 
   private static final int CASES_PER_SEED = 250;
@@ -121,7 +123,8 @@ class GeneratedReviewsTest {
         .add("metadata", metadata).add("spec", spec);
     JsonObjectBuilder request = Json.createObjectBuilder().add("uid", uid)
         .add("kind", Json.createObjectBuilder().add("group", "").add("version", "v1").add("kind", "Pod"))
-        .add("operation", "CREATE").add("namespace", "generated").add("dryRun", true).add("object", pod);
+        .add("operation", "CREATE").add("namespace", "generated-" + r.nextInt(4)).add("dryRun", r.nextBoolean())
+        .add("object", pod);
     return Json.createObjectBuilder().add("apiVersion", "admission.k8s.io/v1").add("kind", "AdmissionReview")
         .add("request", request).build().toString();
   }
