@@ -95,9 +95,14 @@ final class FakeApiServer implements AutoCloseable {
       return;
     }
     if ("true".equals(req.getParam("watch")) || "1".equals(req.getParam("watch"))) {
-      // A watch: the headers go out and the stream stays open with no events until the client closes it.
-      req.response().setChunked(true).putHeader("content-type", "application/json").setStatusCode(200);
-      req.response().write("");
+      // A watch stays open with no events until the client closes it. fabric8 watches over a WebSocket, as
+      // kube-apiserver allows; a plain HTTP watch gets a chunked stream.
+      if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+        req.toWebSocket();
+      } else {
+        req.response().setChunked(true).putHeader("content-type", "application/json").setStatusCode(200);
+        req.response().write("");
+      }
       return;
     }
     String selector = req.getParam("fieldSelector");
