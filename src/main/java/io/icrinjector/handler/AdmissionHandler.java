@@ -60,22 +60,22 @@ public class AdmissionHandler {
    */
   public Uni<AdmissionAnswer> handle(byte[] body, boolean audit) {
     long start = System.nanoTime();
+    String path = audit ? Paths.AUDIT : Paths.MUTATE;
     try {
-      return answer(body, audit, start).onFailure().invoke(e -> failed(audit, start, e));
+      return answer(body, audit, path, start).onFailure().invoke(e -> failed(path, start, e));
     } catch (RuntimeException e) {
-      failed(audit, start, e);
+      failed(path, start, e);
       return Uni.createFrom().failure(e);
     }
   }
 
   /** A bug, not bad input: logged, counted, and left to the door to answer 500 (the failurePolicy decides). */
-  private void failed(boolean audit, long start, Throwable e) {
+  private void failed(String path, long start, Throwable e) {
     LOG.errorf(e, "admission failed unexpectedly");
-    metrics.admission(audit ? Paths.AUDIT : Paths.MUTATE, AdmissionMetrics.Result.ERROR, start);
+    metrics.admission(path, AdmissionMetrics.Result.ERROR, start);
   }
 
-  private Uni<AdmissionAnswer> answer(byte[] body, boolean audit, long start) {
-    String path = audit ? Paths.AUDIT : Paths.MUTATE;
+  private Uni<AdmissionAnswer> answer(byte[] body, boolean audit, String path, long start) {
     JsonNode request;
     String uid;
     Decision decision;

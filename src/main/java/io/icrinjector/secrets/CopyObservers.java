@@ -48,27 +48,30 @@ public class CopyObservers {
 
   void report(@Observes SecretCopyEvent event) {
     String key = event.namespace() + "/" + event.secret();
-    if (event.outcome() == SecretCopyEvent.Outcome.FAILED) {
-      if (event.detail().equals(lastFailure.put(key, event.detail()))) {
-        return;
-      }
-    } else if (event.outcome() == SecretCopyEvent.Outcome.CREATED || event.outcome() == SecretCopyEvent.Outcome.UPDATED) {
-      lastFailure.remove(key);
-    }
-    String reason;
-    String type;
+    String secret = event.secret();
     switch (event.outcome()) {
-      case CREATED -> { reason = "PullSecretCopied"; type = "Normal"; }
-      case UPDATED -> { reason = "PullSecretUpdated"; type = "Normal"; }
-      case FAILED -> { reason = "PullSecretCopyFailed"; type = "Warning"; }
-      default -> { return; } // exists, foreign, dry run: nothing happened worth an Event
+      case CREATED -> {
+        lastFailure.remove(key);
+        record(event.namespace(), "PullSecretCopied", "Normal",
+            "copied secret " + secret + " into namespace " + event.namespace() + " (" + event.detail() + ")");
+      }
+      case UPDATED -> {
+        lastFailure.remove(key);
+        record(event.namespace(), "PullSecretUpdated", "Normal",
+            "updated secret " + secret + " to follow its source (" + event.detail() + ")");
+      }
+      case FAILED -> {
+        if (!event.detail().equals(lastFailure.put(key, event.detail()))) {
+          record(event.namespace(), "PullSecretCopyFailed", "Warning",
+              "could not copy secret " + secret + ": " + event.detail());
+        }
+      }
+      default -> { } // exists, foreign, dry run: nothing happened worth an Event
     }
-    String message = switch (event.outcome()) {
-      case CREATED -> "copied secret " + event.secret() + " into namespace " + event.namespace() + " (" + event.detail() + ")";
-      case UPDATED -> "updated secret " + event.secret() + " to follow its source (" + event.detail() + ")";
-      default -> "could not copy secret " + event.secret() + ": " + event.detail();
-    };
-    Infrastructure.getDefaultWorkerPool().execute(() -> write(event.namespace(), reason, type, message));
+  }
+
+  private void record(String namespace, String reason, String type, String message) {
+    Infrastructure.getDefaultWorkerPool().execute(() -> write(namespace, reason, type, message));
   }
 
   private void write(String namespace, String reason, String type, String message) {
