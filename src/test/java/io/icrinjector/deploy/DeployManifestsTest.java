@@ -170,14 +170,29 @@ class DeployManifestsTest {
   }
 
   @Test
-  void jvmOptionsNameOneCollectorAndWinOverTheLaunchersDefaults() {
+  void jvmOptionsNameOneCollectorAndAreTheImagesOwn() throws java.io.IOException {
     Container app = Manifests.one(objects, Deployment.class, "icr-injector").getSpec().getTemplate().getSpec()
         .getContainers().get(0);
     Map<String, String> env = env(app);
-    // run-java.sh adds GC_CONTAINER_OPTIONS (default: another collector) and then JAVA_OPTS_APPEND, last
-    assertThat(env.get("GC_CONTAINER_OPTIONS")).isEqualTo("-XX:+UseSerialGC");
-    assertThat(env.get("JAVA_OPTS_APPEND")).contains("-Xmx128m").doesNotContain("GC");
-    assertThat(env).doesNotContainKey("JAVA_TOOL_OPTIONS");
+    // The image's entry point is the java launcher itself, which reads JDK_JAVA_OPTIONS (no run-java.sh whose own
+    // GC and heap defaults would need overriding).
+    String options = env.get("JDK_JAVA_OPTIONS");
+    assertThat(options).contains("-Xmx128m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+    assertThat(java.util.regex.Pattern.compile("-XX:\\+Use\\w+GC").matcher(options).results().count())
+        .as("collectors named in " + options).isEqualTo(1);
+    assertThat(env).doesNotContainKeys("JAVA_TOOL_OPTIONS", "JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS");
+    String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("src/main/docker/Dockerfile.jvm"));
+    assertThat(dockerfile).as("the image's default JVM options are the Deployment's")
+        .contains("JDK_JAVA_OPTIONS=\"" + options + "\"");
+  }
+
+  @Test
+  void preStopNeedsNothingInTheImage() {
+    Container app = Manifests.one(objects, Deployment.class, "icr-injector").getSpec().getTemplate().getSpec()
+        .getContainers().get(0);
+    // The image has no shell and no sleep binary: the kubelet's own sleep action, not an exec.
+    assertThat(app.getLifecycle().getPreStop().getExec()).isNull();
+    assertThat(app.getLifecycle().getPreStop().getSleep().getSeconds()).isPositive();
   }
 
   @Test
