@@ -66,10 +66,15 @@ runtime() {
   step "Debian packages for the runtime's libraries: ${pkgs}"
   local debs
   debs="$(mktemp -d)"
-  (cd "${debs}" && chmod 0777 . && apt-get download ${pkgs} >/dev/null) || {
-    echo "build.sh: apt-get download ${pkgs} failed (run apt-get update first)" >&2
-    exit 1
-  }
+  chmod 0777 "${debs}" # apt's download user must be able to write there
+  if ! (cd "${debs}" && apt-get download ${pkgs} >/dev/null 2>&1); then
+    # A fresh machine has no package lists yet; as root, fetch them once and try again.
+    [[ $(id -u) -eq 0 ]] && step "apt-get update (no package lists yet)" && apt-get update -qq >/dev/null 2>&1 || true
+    (cd "${debs}" && apt-get download ${pkgs} >/dev/null) || {
+      echo "build.sh: apt-get download ${pkgs} failed (as root: apt-get update, then again)" >&2
+      exit 1
+    }
+  fi
   for deb in "${debs}"/*.deb; do
     dpkg-deb -x "${deb}" "${root}"
   done

@@ -2,7 +2,10 @@ package io.icrinjector;
 
 import io.icrinjector.report.ReportCommand;
 import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
 
 /**
  * Starts the webhook, or with {@code report [--json]} prints the migration report and exits.
@@ -28,7 +31,38 @@ public final class Main {
       System.setProperty("quarkus.log.level", System.getProperty("quarkus.log.level", "WARN"));
       Quarkus.run(ReportCommand.class, args);
     } else {
-      Quarkus.run(args);
+      Quarkus.run(Webhook.class, Main::exit, args);
     }
+  }
+
+  /** The webhook: serves until it is told to stop. */
+  public static final class Webhook implements QuarkusApplication {
+    @Override
+    public int run(String... args) {
+      Quarkus.waitForExit();
+      return 0;
+    }
+  }
+
+  /**
+   * Ends the process once Quarkus has stopped. Console logging is asynchronous (application.properties), and the
+   * process exits before the log thread writes what is queued: a start-up failure ("cannot read the key/certificate
+   * files") left a pod in CrashLoopBackOff with an empty log. So a failure is written here, straight to stderr,
+   * with its chain of causes; the handlers are flushed for whatever else they can still write.
+   */
+  static void exit(int code, Throwable failure) {
+    if (failure != null) {
+      StringBuilder b = new StringBuilder("icr-injector failed to start: ");
+      java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+        b.append(t == failure ? "" : "\n  caused by: ").append(t.getClass().getName()).append(": ").append(t.getMessage());
+      }
+      System.err.println(b);
+    }
+    for (Handler h : Logger.getLogger("").getHandlers()) {
+      h.flush();
+    }
+    System.err.flush();
+    System.exit(code);
   }
 }

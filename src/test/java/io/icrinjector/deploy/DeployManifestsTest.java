@@ -122,8 +122,8 @@ class DeployManifestsTest {
     assertThat(env).containsEntry("QUARKUS_HTTP_TLS_CONFIGURATION_NAME", "webhook")
         .containsEntry("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled");
     String mount = app.getVolumeMounts().stream().filter(m -> m.getName().equals("tls")).findFirst().orElseThrow().getMountPath();
-    assertThat(env.get("QUARKUS_TLS_WEBHOOK_KEY_STORE_PEM_0_CERT")).isEqualTo(mount + "/tls.crt");
-    assertThat(env.get("QUARKUS_TLS_WEBHOOK_KEY_STORE_PEM_0_KEY")).isEqualTo(mount + "/tls.key");
+    assertThat(env.get("quarkus.tls.webhook.key-store.pem.0.cert")).isEqualTo(mount + "/tls.crt");
+    assertThat(env.get("quarkus.tls.webhook.key-store.pem.0.key")).isEqualTo(mount + "/tls.key");
   }
 
   @Test

@@ -47,8 +47,9 @@ import org.junit.jupiter.api.TestInstance;
  * the kubelet gives every pod and a local run lacks: the API server's address, its CA and the ServiceAccount's
  * token, as fabric8's environment variables.
  *
- * <p>An install whose environment does not start the app (as {@code QUARKUS_TLS_WEBHOOK_*} without a declared TLS
- * configuration did: "No TLS configuration named webhook found") fails here, without a cluster.
+ * <p>An install whose environment does not start the app fails here, without a cluster: {@code QUARKUS_TLS_WEBHOOK_*}
+ * variables made no key store, so every replica stopped at start ("Cannot set quarkus.http.insecure-requests without
+ * enabling SSL"; before that, "No TLS configuration named webhook found").
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeploymentEnvironmentIT {
@@ -106,11 +107,7 @@ class DeploymentEnvironmentIT {
     });
     for (EnvVar e : app.getEnv()) {
       if (e.getValue() != null) {
-        String value = e.getValue();
-        for (var m : mounts.entrySet()) {
-          value = value.replace(m.getKey() + "/", m.getValue() + "/");
-        }
-        env.put(e.getName(), value);
+        env.put(e.getName(), local(e.getValue(), mounts));
       } else if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null
           && e.getValueFrom().getFieldRef().getFieldPath().equals("metadata.namespace")) {
         env.put(e.getName(), namespace);
@@ -188,6 +185,13 @@ class DeploymentEnvironmentIT {
         () -> Processes.tail(log).contains("Picked up JDK_JAVA_OPTIONS"));
     String line = Processes.tail(log).lines().filter(l -> l.contains("Picked up JDK_JAVA_OPTIONS")).findFirst().orElseThrow();
     assertThat(line).contains("-XX:+UseSerialGC", "-Xmx128m", "-XX:+ExitOnOutOfMemoryError");
+  }
+
+  /** A path under a mount of the container, as the path of the local directory that stands for it. */
+  static String local(String value, Map<String, Path> mounts) {
+    return mounts.entrySet().stream().filter(m -> value.startsWith(m.getKey() + "/"))
+        .max(java.util.Comparator.comparingInt(m -> m.getKey().length()))
+        .map(m -> m.getValue() + value.substring(m.getKey().length())).orElse(value);
   }
 
   static int port(Container c, String name) {
