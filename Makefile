@@ -49,11 +49,12 @@ latency: controlplane ## Time pod creates through the API server with and withou
 certs: ## Make a local CA and server certificate with openssl into certs/out (kept out of git).
 	certs/gen.sh
 
-IMAGE ?= icr-injector:0.1.0
+IMAGE ?= docker.io/library/icr-injector:0.1.0
+IMAGE_ARCHIVE ?= target/image/icr-injector.oci.tar
 
 .PHONY: image
-image: build ## Build the container image (needs a Docker engine; there is none on the project's build machines).
-	docker build -f src/main/docker/Dockerfile.jvm -t $(IMAGE) .
+image: build ## Build the container image as an OCI archive, without a daemon (target/image/icr-injector.oci.tar).
+	bash src/main/image/build.sh image $(IMAGE_ARCHIVE) $(IMAGE)
 
 ##@ Install
 
@@ -69,6 +70,22 @@ deploy-local: certs ## Install without cert-manager, with the certificates of ce
 render: ## Print the manifests `make deploy` would apply.
 	kubectl kustomize deploy/
 
+##@ Node (a single-node Kubernetes on this machine, in the network namespace icr-node; needs root)
+
+NODE = bash src/test/node/cluster.sh
+
+.PHONY: cluster
+cluster: ## Start a single-node cluster (kubelet, containerd, a local us.icr.io); prints the kubeconfig path.
+	$(NODE) up
+
+.PHONY: cluster-down
+cluster-down: ## Stop the single-node cluster and remove its state.
+	$(NODE) down
+
+.PHONY: demo-cluster
+demo-cluster: controlplane ## The main job on the real node: its own image installed from deploy/, a pull through the copied secret.
+	$(MVN) -q package -DskipTests exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.icrinjector.node.NodeDemo
+
 ##@ Test
 
 .PHONY: controlplane
@@ -76,7 +93,7 @@ controlplane: ## Build etcd, kube-apiserver and kubectl from Go modules once (ca
 	@bash src/test/controlplane/build.sh
 
 .PHONY: test
-test: controlplane ## Run every test: unit and component tests, then the end-to-end suite on a real API server.
+test: controlplane ## Run every test: unit and component, the end-to-end suite on a real API server, then the node suite.
 	$(MVN) verify
 
 .PHONY: test-fast

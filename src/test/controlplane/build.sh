@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Builds the control plane used by icr-injector's end-to-end tests (etcd,
-# kube-apiserver, kubectl) from Go modules, once, into a cache directory outside
-# the repository, laid out as fabric8 kube-api-test expects in offline mode:
+# kube-apiserver, kubectl) and the rest of the single-node cluster of
+# `make cluster` (kubelet, kube-scheduler, kube-controller-manager, kube-proxy,
+# and a distribution registry standing in for us.icr.io) from Go modules, once,
+# into a cache directory outside the repository, laid out as fabric8
+# kube-api-test expects in offline mode (it uses the first three):
 #
-#   <dir>/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl}
+#   <dir>/k8s/<version>-linux-amd64/{etcd,kube-apiserver,kubectl,kubelet,...,registry}
+#
+# All Kubernetes commands come from one `go build` of the kube/ wrapper module,
+# so they share one compilation of the packages they have in common.
 #
 # <dir> defaults to $ICR_CONTROLPLANE_DIR, else ~/.cache/icr-injector/controlplane.
 # Binaries that already exist are kept, so a warm run takes well under a second.
@@ -39,6 +45,15 @@ step() { printf '[controlplane %4ds] %s\n' "$((SECONDS - start))" "$*" >&2; }
 export CGO_ENABLED=0
 # Builds depend on go.mod/go.sum only, whatever the caller's Go settings are.
 export GOFLAGS=-mod=readonly GOWORK=off
+# The module proxy alone: the first entry of GOPROXY, never `direct` (which
+# would fetch from the modules' own hosts).
+proxy="$(go env GOPROXY)"
+proxy="${proxy%%[,|]*}"
+if [[ -z "${proxy}" || "${proxy}" == direct || "${proxy}" == off ]]; then
+  echo "build.sh: GOPROXY ($(go env GOPROXY)) names no module proxy first; set GOPROXY to one" >&2
+  exit 1
+fi
+export GOPROXY="${proxy}" GONOSUMDB= GONOPROXY= GOPRIVATE=
 common_flags=(-trimpath -buildvcs=false)
 
 version_ldflags=""
@@ -50,46 +65,66 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   version_ldflags+=" -X ${pkg}.buildDate=1970-01-01T00:00:00Z"
 done
 
-tmp=""
-cleanup() { [[ -z "${tmp}" ]] || rm -f "${tmp}"; }
+tmpdir=""
+cleanup() { [[ -z "${tmpdir}" ]] || rm -rf "${tmpdir}"; }
 trap cleanup EXIT
 
-# build NAME MODULE_DIR PACKAGE LDFLAGS
+# build MODULE_DIR LDFLAGS HINT PACKAGE... : one `go build` of every package whose
+# binary is missing (a binary is named after the last element of its package).
 build() {
-  local name="$1" module_dir="$2" pkg="$3" ldflags="$4"
-  local dest="${bin_dir}/${name}"
-  if [[ -x "${dest}" ]]; then
-    step "${name}: present, skipped (${dest})"
-    return
-  fi
+  local module_dir="$1" ldflags="$2" hint="$3"
+  shift 3
+  local missing=() names=() pkg name
+  for pkg in "$@"; do
+    name="${pkg##*/}"
+    [[ "${name}" == v3 ]] && name=etcd # go.etcd.io/etcd/server/v3
+    if [[ -x "${bin_dir}/${name}" ]]; then
+      step "${name}: present, skipped"
+    else
+      missing+=("${pkg}")
+      names+=("${name}")
+    fi
+  done
+  ((${#missing[@]})) || return 0
   local t0=${SECONDS}
-  step "${name}: building ${pkg}$([[ "${name}" != kube-apiserver ]] || echo ' (cold: 5-11 minutes on 2 cores)')"
-  tmp="$(mktemp "${bin_dir}/.${name}.XXXXXX")"
+  step "${names[*]}: building${hint:+ (${hint})}"
+  # Built into a hidden directory beside the binaries, then renamed, so an
+  # interrupted build leaves no half binary.
+  tmpdir="$(mktemp -d "${bin_dir}/.build.XXXXXX")"
   local log
-  log="$(mktemp "${TMPDIR:-/tmp}/icr-controlplane-${name}.XXXXXX.log")"
+  log="$(mktemp "${TMPDIR:-/tmp}/icr-controlplane-build.XXXXXX.log")"
   # go build -v names each package as it compiles it, and go names each module it
   # downloads: show counts, not the lists. Anything else (errors) is shown as is.
-  if ! (cd "${module_dir}" && go build -v "${common_flags[@]}" -ldflags="-s -w${ldflags}" -o "${tmp}" "${pkg}") 2>&1 \
+  if ! (cd "${module_dir}" && go build -v "${common_flags[@]}" -ldflags="-s -w${ldflags}" -o "${tmpdir}/" "${missing[@]}") 2>&1 \
     | tee "${log}" \
-    | awk -v name="${name}" -v t0="$(date +%s)" -v s0="$((SECONDS - start))" '
-        /^go: downloading / { d++; if (d % 50 == 0) { printf "[controlplane %4ds] %s: %d modules downloaded\n", s0 + systime() - t0, name, d > "/dev/stderr"; fflush("/dev/stderr") } next }
-        /^[^ \t]+$/ && !/:/ { n++; if (n % 250 == 0) { printf "[controlplane %4ds] %s: %d packages compiled\n", s0 + systime() - t0, name, n > "/dev/stderr"; fflush("/dev/stderr") } next }
+    | awk -v what="${names[*]}" -v t0="$(date +%s)" -v s0="$((SECONDS - start))" '
+        /^go: downloading / { d++; if (d % 50 == 0) { printf "[controlplane %4ds] %s: %d modules downloaded\n", s0 + systime() - t0, what, d > "/dev/stderr"; fflush("/dev/stderr") } next }
+        /^[^ \t]+$/ && !/:/ { n++; if (n % 250 == 0) { printf "[controlplane %4ds] %s: %d packages compiled\n", s0 + systime() - t0, what, n > "/dev/stderr"; fflush("/dev/stderr") } next }
         { print > "/dev/stderr" }'; then
-    step "${name}: FAILED; full log: ${log}"
+    step "${names[*]}: FAILED; full log: ${log}"
     exit 1
   fi
-  chmod 0755 "${tmp}"
-  mv -f "${tmp}" "${dest}"
-  tmp=""
-  rm -f "${log}"
-  step "${name}: built in $((SECONDS - t0))s ($(du -h "${dest}" | cut -f1))"
+  for pkg in "${missing[@]}"; do
+    name="${pkg##*/}"
+    local out="${name}"
+    [[ "${name}" == v3 ]] && { name=etcd; out=server; } # go names a /vN package after the element before
+    chmod 0755 "${tmpdir}/${out}"
+    mv -f "${tmpdir}/${out}" "${bin_dir}/${name}"
+    step "${name}: $(du -h "${bin_dir}/${name}" | cut -f1)"
+  done
+  rm -rf "${tmpdir}" "${log}"
+  tmpdir=""
+  step "${names[*]}: built in $((SECONDS - t0))s"
 }
 
-step "target ${bin_dir} (kubernetes ${kube_version}, etcd ${etcd_version})"
+step "target ${bin_dir} (kubernetes ${kube_version}, etcd ${etcd_version}, module proxy ${GOPROXY})"
 mkdir -p "${bin_dir}"
-build etcd "${here}/etcd" go.etcd.io/etcd/server/v3 ""
-build kube-apiserver "${here}/kube" k8s.io/kubernetes/cmd/kube-apiserver "${version_ldflags}"
-build kubectl "${here}/kube" k8s.io/kubernetes/cmd/kubectl "${version_ldflags}"
+build "${here}/etcd" "" "cold: about 1-3 minutes" go.etcd.io/etcd/server/v3
+build "${here}/kube" "${version_ldflags}" "cold: 11-15 minutes on 2 cores" \
+  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl \
+  k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-scheduler \
+  k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-proxy
+build "${here}/registry" "" "cold: about 2 minutes" github.com/distribution/distribution/v3/cmd/registry
 step "done"
 
 echo "${dir}"

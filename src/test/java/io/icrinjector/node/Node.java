@@ -1,0 +1,175 @@
+package io.icrinjector.node;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The single-node cluster of {@code src/test/node/cluster.sh} (kubelet, containerd, kube-proxy, a registry standing
+ * in for us.icr.io, all in the network namespace {@code icr-node}), driven the way an administrator drives it: with
+ * kubectl, which runs inside that namespace because nothing outside it can reach the API server.
+ */
+public final class Node implements AutoCloseable {
+
+  /** The script that starts and stops the node. */
+  static final Path SCRIPT = Paths.get("src", "test", "node", "cluster.sh");
+  /** The overlay the suite installs: deploy/overlays/local-certs with only the image reference changed. */
+  static final Path OVERLAY = Paths.get("src", "test", "node", "overlay");
+  /** The image reference that overlay names (without the implicit docker.io/library/). */
+  static final String IMAGE = "docker.io/library/icr-injector:node-e2e";
+
+  private final Path kubectl;
+
+  private Node(Path kubeconfig) {
+    this.kubectl = kubeconfig.getParent().resolve("bin").resolve("kubectl");
+  }
+
+  /** Starts the node (building what is missing), printing the script's progress as it goes. */
+  public static Node up() {
+    String out = script(Duration.ofMinutes(30), "up").strip();
+    String[] lines = out.split("\n");
+    return new Node(Paths.get(lines[lines.length - 1]));
+  }
+
+  /** Builds the webhook's image from target/quarkus-app with the image recipe and imports it into the node. */
+  public void importWebhookImage() {
+    Path archive = Paths.get("target", "image", "icr-injector-node-e2e.oci.tar");
+    run(Duration.ofMinutes(10), List.of("bash", "src/main/image/build.sh", "image", archive.toString(), IMAGE));
+    script(Duration.ofMinutes(5), "import", archive.toString());
+  }
+
+  /** Makes local certificates (certs/gen.sh, copied where deploy/overlays/local-certs reads them). */
+  public void localCertificates() {
+    run(Duration.ofMinutes(1), List.of("bash", "certs/gen.sh"));
+  }
+
+  /** Pushes the busybox test image to the local us.icr.io as {@code image}. */
+  public void push(String image) {
+    script(Duration.ofMinutes(2), "push", image);
+  }
+
+  /** Runs kubectl against the node; returns its output, or throws with it when kubectl fails. */
+  public String kubectl(String... args) {
+    return kubectlWithInput(null, args);
+  }
+
+  /** Runs kubectl with {@code input} on its standard input. */
+  public String kubectlWithInput(String input, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(kubectl.toString()));
+    cmd.addAll(List.of(args));
+    return run(Duration.ofMinutes(5), cmd, input);
+  }
+
+  /** kubectl get ... -o json, parsed. */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> json(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("-o", "json"));
+    return Serialization.unmarshal(kubectl(all.toArray(String[]::new)), Map.class);
+  }
+
+  /** kubectl get ... -o json of one object, as a generic resource. */
+  public GenericKubernetesResource object(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("-o", "json"));
+    return Serialization.unmarshal(kubectl(all.toArray(String[]::new)), GenericKubernetesResource.class);
+  }
+
+  /** A command run inside the node's network namespace (curl to the API server, for example). */
+  public static List<String> inNamespace(List<String> command) {
+    List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/icr-node", "--"));
+    cmd.addAll(command);
+    return cmd;
+  }
+
+  /** The directory of the node's state (certificates, logs, kubeconfigs). */
+  public Path dir() {
+    return kubectl.getParent().getParent();
+  }
+
+  /** Waits until {@code condition} holds, failing with {@code what} after {@code timeout}. */
+  public static void await(String what, Duration timeout, BooleanSupplier condition) {
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError(what + ": not within " + timeout);
+      }
+      sleep(500);
+    }
+  }
+
+  /** Stops the node and removes its state. */
+  @Override
+  public void close() {
+    script(Duration.ofMinutes(2), "down");
+  }
+
+  private static String script(Duration timeout, String... args) {
+    List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+    cmd.addAll(List.of(args));
+    return run(timeout, cmd);
+  }
+
+  private static String run(Duration timeout, List<String> cmd) {
+    return run(timeout, cmd, null);
+  }
+
+  /** Runs a command; its standard error (progress) goes to this JVM's, its standard output is returned. */
+  static String run(Duration timeout, List<String> cmd, String input) {
+    try {
+      Path err = Files.createTempFile("icr-node", ".err");
+      try {
+        // The scripts' progress lines go straight to this JVM's standard error, as they come.
+        boolean script = cmd.get(0).equals("bash");
+        Process p = new ProcessBuilder(cmd)
+            .redirectError(script ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.to(err.toFile())).start();
+        if (input != null) {
+          p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          p.destroyForcibly();
+          throw new AssertionError(String.join(" ", cmd) + ": not done within " + timeout);
+        }
+        String stderr = script ? "(its progress lines above)\n" : Files.readString(err);
+        if (p.exitValue() != 0) {
+          throw new AssertionError(String.join(" ", cmd) + " failed (" + p.exitValue() + "):\n" + stderr
+              + new String(out, StandardCharsets.UTF_8));
+        }
+        return new String(out, StandardCharsets.UTF_8);
+      } finally {
+        Files.deleteIfExists(err);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,276 @@
+package io.icrinjector.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The install as users run it, on a real node: the webhook's own image (built by {@code src/main/image/build.sh}),
+ * installed with {@code kubectl apply -k} of {@code deploy/overlays/local-certs} with only the image reference
+ * changed, two replicas behind their Service, called by the API server; a pod that pulls from the local us.icr.io
+ * with the copied {@code all-icr-io}; the same pull without the secret refused; no pod admitted unpatched through a
+ * rollout and an eviction; pods created while the webhook is scaled to zero, and found by the report afterwards.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NodeE2EIT {
+
+  static final String NS = "icr-injector";
+  static final String ENABLED = "node-enabled";
+  static final String PLAIN = "node-plain";
+  static final String SECRET = "all-icr-io";
+
+  Node node;
+  /** A tag that exists nowhere yet, so that every pull of this run really goes to the registry. */
+  final String tag = "t" + System.currentTimeMillis();
+
+  @BeforeAll
+  void up() {
+    node = Node.up();
+    node.importWebhookImage();
+    node.localCertificates();
+    node.push("us.icr.io/acme/hello:" + tag);
+  }
+
+  @AfterAll
+  void down() {
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void installFromTheOverlayBringsBothReplicasReady() {
+    long t0 = System.nanoTime();
+    node.kubectl("apply", "-k", Node.OVERLAY.toString());
+    node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
+    System.err.printf("[node] kubectl apply -k to both replicas Ready: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    GenericKubernetesResource deployment = node.object("get", "deployment/icr-injector", "-n", NS);
+    assertThat(path(deployment, "status", "readyReplicas")).isEqualTo(2);
+    List<Map<String, Object>> pods = items(node.json("get", "pods", "-n", NS, "-l", "app.kubernetes.io/name=icr-injector"));
+    assertThat(pods).hasSize(2).allSatisfy(p -> {
+      assertThat(string(p, "spec", "containers", 0, "image")).isEqualTo("icr-injector:node-e2e");
+      assertThat(path(p, "status", "containerStatuses", 0, "restartCount")).isEqualTo(0);
+      assertThat(path(p, "status", "containerStatuses", 0, "ready")).isEqualTo(true);
+    });
+  }
+
+  @Test
+  @Order(2)
+  void aDeprecatedImageRunsPulledFromIcrWithTheCopiedSecret() {
+    namespace(ENABLED, "enabled");
+    String old = "registry.ng.bluemix.net/acme/hello:" + tag;
+    node.kubectl("create", "deployment", "hello", "-n", ENABLED, "--image=" + old);
+    node.kubectl("rollout", "status", "deployment/hello", "-n", ENABLED, "--timeout=180s");
+    Map<String, Object> pod = items(node.json("get", "pods", "-n", ENABLED, "-l", "app=hello")).get(0);
+    String name = string(pod, "metadata", "name");
+    assertThat(string(pod, "spec", "containers", 0, "image")).isEqualTo("us.icr.io/acme/hello:" + tag);
+    assertThat(string(pod, "spec", "imagePullSecrets", 0, "name")).isEqualTo(SECRET);
+    assertThat(string(pod, "status", "phase")).isEqualTo("Running");
+    List<Map<String, Object>> pulled = items(node.json("get", "events", "-n", ENABLED,
+        "--field-selector", "involvedObject.name=" + name + ",reason=Pulled"));
+    assertThat(pulled).as("Pulled events of " + name).isNotEmpty()
+        .anySatisfy(e -> assertThat(string(e, "message")).contains("us.icr.io/acme/hello:" + tag));
+    GenericKubernetesResource copy = node.object("get", "secret", SECRET, "-n", ENABLED);
+    assertThat(copy.getMetadata().getLabels()).containsEntry("app.kubernetes.io/managed-by", "icr-injector");
+    assertThat(copy.getMetadata().getAnnotations()).containsEntry("icr-injector.io/source", "default/" + SECRET);
+  }
+
+  @Test
+  @Order(3)
+  void theSameImageWithoutTheSecretIsRefusedByTheRegistry() {
+    namespace(PLAIN, null);
+    String image = "us.icr.io/acme/hello:" + tag;
+    node.kubectl("run", "direct", "-n", PLAIN, "--image=" + image, "--restart=Never");
+    Node.await("a failed pull of " + image, Duration.ofSeconds(90), () -> items(node.json("get", "events", "-n", PLAIN,
+        "--field-selector", "involvedObject.name=direct,reason=Failed")).stream()
+        .anyMatch(e -> string(e, "message").contains("401 Unauthorized")));
+    Map<String, Object> pod = node.json("get", "pod", "direct", "-n", PLAIN);
+    assertThat(path(pod, "spec", "imagePullSecrets")).isNull();
+    assertThat(node.kubectl("get", "secrets", "-n", PLAIN, "-o", "name")).doesNotContain(SECRET);
+  }
+
+  @Test
+  @Order(4)
+  void noPodIsAdmittedUnpatchedThroughARolloutAndAnEviction() throws Exception {
+    Path out = Files.createTempDirectory("icr-load");
+    Process load = startLoad(out);
+    try {
+      Node.sleep(3000);
+      node.kubectl("rollout", "restart", "deployment/icr-injector", "-n", NS);
+      node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
+      awaitReadyReplicas(2);
+      // An eviction (what a drain does) goes through the PodDisruptionBudget: one of two replicas may go, and
+      // while it is replaced the other may not.
+      List<String> pods = webhookPods();
+      Map<String, Object> first = evict(pods.get(0));
+      assertThat(first.get("status")).as("first eviction: " + first).isEqualTo("Success");
+      Map<String, Object> second = evict(pods.get(1));
+      assertThat(second.get("code")).as("second eviction while the first is replaced: " + second).isEqualTo(429);
+      assertThat(string(second, "message")).contains("disruption budget");
+      awaitReadyReplicas(2);
+      Node.sleep(3000);
+    } finally {
+      Files.writeString(out.resolve("stop"), "");
+      load.waitFor(60, TimeUnit.SECONDS);
+    }
+    int created = 0;
+    List<String> unpatched = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    try (var files = Files.list(out)) {
+      for (Path code : files.filter(f -> f.toString().endsWith(".code")).toList()) {
+        String status = Files.readString(code).strip();
+        Path body = Path.of(code.toString().replace(".code", ".json"));
+        if (!status.equals("201")) {
+          failed.add(status + " " + (Files.exists(body) ? Files.readString(body) : ""));
+          continue;
+        }
+        created++;
+        @SuppressWarnings("unchecked")
+        Map<String, Object> pod = Serialization.unmarshal(Files.readString(body), Map.class);
+        if (!string(pod, "spec", "containers", 0, "image").startsWith("us.icr.io/")
+            || path(pod, "spec", "imagePullSecrets") == null) {
+          unpatched.add(string(pod, "metadata", "name"));
+        }
+      }
+    }
+    System.err.printf("[node] pods created during the rollout and the eviction: %d, unpatched: %d, failed: %d%n",
+        created, unpatched.size(), failed.size());
+    assertThat(failed).as("pod creates that failed").isEmpty();
+    assertThat(created).as("pods created throughout").isGreaterThan(50);
+    assertThat(unpatched).as("pods admitted unpatched").isEmpty();
+    assertThat(restarts()).as("webhook container restarts").isZero();
+    node.kubectl("delete", "pods", "-n", ENABLED, "-l", "icr-test=load", "--wait=false");
+  }
+
+  @Test
+  @Order(5)
+  void withTheWebhookScaledToZeroPodsAreStillCreatedAndTheReportFindsThem() {
+    node.kubectl("scale", "deployment/icr-injector", "-n", NS, "--replicas=0");
+    node.kubectl("wait", "--for=delete", "pod", "-n", NS, "-l", "app.kubernetes.io/name=icr-injector", "--timeout=120s");
+    String old = "registry.ng.bluemix.net/acme/hello:" + tag;
+    String created = node.kubectlWithInput(gatedPod("while-down", old), "create", "-n", ENABLED, "-f", "-", "-o", "json");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> pod = Serialization.unmarshal(created, Map.class);
+    assertThat(string(pod, "spec", "containers", 0, "image")).as("failurePolicy Ignore: created as submitted").isEqualTo(old);
+
+    node.kubectl("scale", "deployment/icr-injector", "-n", NS, "--replicas=2");
+    node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
+    awaitReadyReplicas(2);
+    String report = node.kubectl("get", "--raw",
+        "/api/v1/namespaces/" + NS + "/services/http:icr-injector:metrics/proxy/report");
+    assertThat(report).contains("while-down", old, "us.icr.io/acme/hello:" + tag);
+  }
+
+  // --- helpers
+
+  /** Creates pods in the enabled namespace about five times a second until {@code out/stop} exists (at most 2,000). */
+  Process startLoad(Path out) throws IOException {
+    Path pki = node.dir().resolve("pki");
+    String pod = gatedPod(null, "registry.ng.bluemix.net/acme/hello:" + tag).replace("\n", " ");
+    String script = String.join("\n",
+        "i=0",
+        "while [ ! -e '" + out + "/stop' ] && [ $i -lt 2000 ]; do",
+        "  i=$((i+1))",
+        "  curl -s -m 20 -o '" + out + "/'$i.json -w '%{http_code}' --cacert '" + pki + "/ca.crt' --cert '" + pki
+            + "/admin.crt' --key '" + pki + "/admin.key' -H 'Content-Type: application/json' -X POST"
+            + " https://10.213.0.1:6443/api/v1/namespaces/" + ENABLED + "/pods -d '" + pod + "' > '" + out + "/'$i.code &",
+        "  sleep 0.2",
+        "done",
+        "wait");
+    return new ProcessBuilder(Node.inNamespace(List.of("bash", "-c", script)))
+        .redirectErrorStream(true).redirectOutput(out.resolve("load.log").toFile()).start();
+  }
+
+  /** A pod that is never scheduled (a scheduling gate), so that creating many costs the node nothing. */
+  static String gatedPod(String name, String image) {
+    String meta = name == null ? "\"generateName\": \"load-\", \"labels\": {\"icr-test\": \"load\"}" : "\"name\": \"" + name + "\"";
+    return "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {" + meta + "},\n"
+        + "\"spec\": {\"schedulingGates\": [{\"name\": \"icr-injector.io/never\"}],\n"
+        + "\"containers\": [{\"name\": \"hello\", \"image\": \"" + image + "\"}]}}";
+  }
+
+  @SuppressWarnings("unchecked")
+  Map<String, Object> evict(String pod) {
+    String body = "{\"apiVersion\": \"policy/v1\", \"kind\": \"Eviction\", \"metadata\": {\"name\": \"" + pod
+        + "\", \"namespace\": \"" + NS + "\"}}";
+    List<String> cmd = Node.inNamespace(List.of("curl", "-s", "--cacert", node.dir().resolve("pki/ca.crt").toString(),
+        "--cert", node.dir().resolve("pki/admin.crt").toString(), "--key", node.dir().resolve("pki/admin.key").toString(),
+        "-H", "Content-Type: application/json", "-X", "POST", "-d", body,
+        "https://10.213.0.1:6443/api/v1/namespaces/" + NS + "/pods/" + pod + "/eviction"));
+    return Serialization.unmarshal(Node.run(Duration.ofSeconds(30), cmd, null), Map.class);
+  }
+
+  List<String> webhookPods() {
+    return items(node.json("get", "pods", "-n", NS, "-l", "app.kubernetes.io/name=icr-injector",
+        "--field-selector", "status.phase=Running")).stream().map(p -> string(p, "metadata", "name")).toList();
+  }
+
+  void awaitReadyReplicas(int n) {
+    Node.await(n + " ready webhook pods", Duration.ofSeconds(180), () -> items(node.json("get", "pods", "-n", NS,
+        "-l", "app.kubernetes.io/name=icr-injector")).stream()
+        .filter(p -> path(p, "metadata", "deletionTimestamp") == null)
+        .filter(p -> Boolean.TRUE.equals(path(p, "status", "containerStatuses", 0, "ready"))).count() == n);
+  }
+
+  int restarts() {
+    return items(node.json("get", "pods", "-n", NS, "-l", "app.kubernetes.io/name=icr-injector")).stream()
+        .mapToInt(p -> ((Number) path(p, "status", "containerStatuses", 0, "restartCount")).intValue()).sum();
+  }
+
+  void namespace(String name, String mode) {
+    node.kubectl("create", "namespace", name);
+    if (mode != null) {
+      node.kubectl("label", "namespace", name, "icr-injector.io/inject=" + mode);
+    }
+    Node.await("ServiceAccount " + name + "/default", Duration.ofSeconds(60),
+        () -> node.kubectl("get", "serviceaccounts", "-n", name, "-o", "name").contains("serviceaccount/default"));
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<Map<String, Object>> items(Map<String, Object> list) {
+    return (List<Map<String, Object>>) list.get("items");
+  }
+
+  static String string(Object root, Object... keys) {
+    Object v = path(root, keys);
+    return v == null ? null : v.toString();
+  }
+
+  static Object path(GenericKubernetesResource r, Object... keys) {
+    return path(Serialization.unmarshal(Serialization.asJson(r), Map.class), keys);
+  }
+
+  /** Walks maps by key and lists by index; null when any step is missing. */
+  @SuppressWarnings("unchecked")
+  static Object path(Object root, Object... keys) {
+    Object cur = root;
+    for (Object k : keys) {
+      if (cur instanceof Map<?, ?> m && k instanceof String s) {
+        cur = ((Map<String, Object>) m).get(s);
+      } else if (cur instanceof List<?> l && k instanceof Integer i && i < l.size()) {
+        cur = l.get(i);
+      } else {
+        return null;
+      }
+    }
+    return cur;
+  }
+}
