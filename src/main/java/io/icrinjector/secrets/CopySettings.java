@@ -1,5 +1,6 @@
 package io.icrinjector.secrets;
 
+import io.icrinjector.config.CopyTimings;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.RewriteRules;
 import java.time.Duration;
@@ -34,11 +35,12 @@ public record CopySettings(boolean enabled, String sourceNamespace, List<String>
     protectedNamespaces = Set.copyOf(all);
   }
 
-  /** The settings of the running application. */
+  /** The settings of the running application; refuses unsound timings ({@link CopyTimings}). */
   public static CopySettings from(IcrConfig config, RewriteRules rules) {
     Set<String> protectedNamespaces = new LinkedHashSet<>();
     config.webhookNamespace().filter(ns -> !ns.isBlank()).ifPresent(protectedNamespaces::add);
     IcrConfig.SecretCopy copy = config.secretCopy();
+    CopyTimings.require(copy);
     return new CopySettings(copy.enabled(), config.sourceNamespace(), rules.secretNames(), protectedNamespaces,
         copy.budget(), copy.initialBackoff(), copy.maxBackoff());
   }
