@@ -1,6 +1,5 @@
 package io.icrinjector.secrets;
 
-import io.icrinjector.config.CopyTimings;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.RewriteRules;
 import java.time.Duration;
@@ -35,12 +34,11 @@ public record CopySettings(boolean enabled, String sourceNamespace, List<String>
     protectedNamespaces = Set.copyOf(all);
   }
 
-  /** The settings of the running application; refuses unsound timings ({@link CopyTimings}). */
+  /** The settings of the running application (their timings are checked at start-up: config.CopyTimingsCheck). */
   public static CopySettings from(IcrConfig config, RewriteRules rules) {
     Set<String> protectedNamespaces = new LinkedHashSet<>();
     config.webhookNamespace().filter(ns -> !ns.isBlank()).ifPresent(protectedNamespaces::add);
     IcrConfig.SecretCopy copy = config.secretCopy();
-    CopyTimings.require(copy);
     return new CopySettings(copy.enabled(), config.sourceNamespace(), rules.secretNames(), protectedNamespaces,
         copy.budget(), copy.initialBackoff(), copy.maxBackoff());
   }

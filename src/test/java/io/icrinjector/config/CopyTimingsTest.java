@@ -1,9 +1,12 @@
 package io.icrinjector.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -47,5 +50,62 @@ class CopyTimingsTest {
   void refusesUnsoundTimings(String name, Duration budget, Duration initial, Duration max, Duration timeout,
       String problem) {
     assertThat(CopyTimings.problems(budget, initial, max, timeout)).singleElement().asString().startsWith(problem);
+  }
+
+  @Test
+  void theStartUpCheckRefusesAnInitialBackoffOfZero() {
+    assertThatThrownBy(() -> new CopyTimingsCheck(config(Duration.ofSeconds(2), Duration.ZERO)))
+        .hasMessageContaining("icr.secret-copy.initial-backoff=PT0S must be positive");
+    new CopyTimingsCheck(config(Duration.ofSeconds(2), Duration.ofSeconds(1))); // sound: no exception
+  }
+
+  /** A configuration with the given budget and first back-off, the defaults otherwise. */
+  static IcrConfig config(Duration budget, Duration initialBackoff) {
+    IcrConfig.SecretCopy copy = new IcrConfig.SecretCopy() {
+      public boolean enabled() {
+        return true;
+      }
+
+      public Duration budget() {
+        return budget;
+      }
+
+      public Duration initialBackoff() {
+        return initialBackoff;
+      }
+
+      public Duration maxBackoff() {
+        return Duration.ofMinutes(5);
+      }
+
+      public Duration webhookTimeout() {
+        return Duration.ofSeconds(5);
+      }
+    };
+    return new IcrConfig() {
+      public Mode mode() {
+        return Mode.ENFORCE;
+      }
+
+      public List<String> rewrites() {
+        return List.of();
+      }
+
+      public List<String> pullSecretRules() {
+        return List.of();
+      }
+
+      public String sourceNamespace() {
+        return "default";
+      }
+
+      public Optional<String> webhookNamespace() {
+        return Optional.empty();
+      }
+
+      public SecretCopy secretCopy() {
+        return copy;
+      }
+    };
   }
 }
