@@ -26,10 +26,7 @@ import org.openjdk.jmh.annotations.State;
 public class EngineBenchmark {
 
   /** The defaults of {@code icr.rewrites} and {@code icr.pull-secret-rules}. */
-  static final RewriteRules DEFAULT_RULES = RewriteRules.of(
-      List.of("registry.bluemix.net=icr.io", "registry.ng.bluemix.net=us.icr.io", "registry.eu-gb.bluemix.net=uk.icr.io",
-          "registry.eu-de.bluemix.net=de.icr.io", "registry.au-syd.bluemix.net=au.icr.io"),
-      List.of("icr.io=all-icr-io", "*.icr.io=all-icr-io", "private.*.icr.io=all-icr-io"));
+  static final RewriteRules DEFAULT_RULES = io.icrinjector.engine.DefaultRules.of();
 
   @Param({"SMALL", "TYPICAL", "LARGE"})
   public PodReviews.Size size;

@@ -1,6 +1,6 @@
 package io.icrinjector.bench;
 
-import io.icrinjector.secrets.SecretReplicator;
+import io.icrinjector.secrets.Ownership;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -148,10 +148,10 @@ final class FakeApiServer implements AutoCloseable {
         .put("uid", "5ec7e7a0-0000-4000-8000-00000000000" + resourceVersion).put("resourceVersion", resourceVersion);
     if (copy) {
       // A copy as the replicator writes it, in step with the source (same data, source version 1): nothing to do.
-      metadata.put("labels", new JsonObject().put(SecretReplicator.MANAGED_BY, SecretReplicator.MANAGER));
+      metadata.put("labels", new JsonObject().put(Ownership.MANAGED_BY, Ownership.MANAGER));
       metadata.put("annotations", new JsonObject()
-          .put(SecretReplicator.SOURCE_ANNOTATION, "default/" + SECRET)
-          .put(SecretReplicator.SOURCE_VERSION_ANNOTATION, "1"));
+          .put(Ownership.SOURCE_ANNOTATION, "default/" + SECRET)
+          .put(Ownership.SOURCE_VERSION_ANNOTATION, "1"));
     }
     String dockerConfig = java.util.Base64.getEncoder().encodeToString(
         "{\"auths\":{\"us.icr.io\":{\"username\":\"iamapikey\",\"password\":\"bench\"}}}".getBytes());

@@ -72,5 +72,12 @@ public interface IcrConfig {
     /** Longest delay between two background retries. */
     @WithDefault("5m")
     Duration maxBackoff();
+
+    /**
+     * The {@code timeoutSeconds} of the MutatingWebhookConfiguration ({@code deploy/base/webhook.yaml}); the budget
+     * must be shorter, or the API server gives up on the answer before the copy does.
+     */
+    @WithDefault("5s")
+    Duration webhookTimeout();
   }
 }

@@ -107,7 +107,10 @@ public class AdmissionHandler {
         : copier.ensure(namespace, decision.secretsNeeded(), dryRun);
     return copyWarnings.map(copyProblems -> {
       List<String> warnings = concat(decision.warnings(), copyProblems);
-      log(uid, namespace, request, dryRun ? "patched (dry run)" : "patched", decision, warnings);
+      // The line says what the answer did, like the metric: a warning alone (an unknown region, a copy problem
+      // on a pod that needs no change) sends no patch.
+      String outcome = patch == null ? "unchanged" : "patched";
+      log(uid, namespace, request, dryRun ? outcome + " (dry run)" : outcome, decision, warnings);
       if (patch != null && !dryRun) {
         metrics.rewrites(decision.changes());
         metrics.pullSecretsAttached(decision.secretsToAttach().size());

@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.MutationEngine;
 import io.icrinjector.engine.RewriteRules;
-import io.icrinjector.secrets.SecretReplicator;
+import io.icrinjector.secrets.Ownership;
 import io.icrinjector.report.MigrationReport.Finding;
 import io.icrinjector.report.MigrationReport.NamespaceReport;
 import io.icrinjector.report.MigrationReport.SecretState;
@@ -74,7 +74,7 @@ public class ReportBuilder {
     Map<String, Map<String, String>> secretStates = new TreeMap<>();
     for (String name : rules.secretNames()) {
       for (Secret s : client.secrets().inAnyNamespace().withField("metadata.name", name).list().getItems()) {
-        String state = SecretReplicator.MANAGER.equals(labels(s).get(SecretReplicator.MANAGED_BY)) ? "managed" : "present";
+        String state = Ownership.isOurs(s) ? "managed" : "present";
         secretStates.computeIfAbsent(s.getMetadata().getNamespace(), k -> new TreeMap<>()).put(name, state);
       }
     }

@@ -34,7 +34,7 @@ public record CopySettings(boolean enabled, String sourceNamespace, List<String>
     protectedNamespaces = Set.copyOf(all);
   }
 
-  /** The settings of the running application. */
+  /** The settings of the running application (their timings are checked at start-up: config.CopyTimingsCheck). */
   public static CopySettings from(IcrConfig config, RewriteRules rules) {
     Set<String> protectedNamespaces = new LinkedHashSet<>();
     config.webhookNamespace().filter(ns -> !ns.isBlank()).ifPresent(protectedNamespaces::add);

@@ -21,8 +21,10 @@ public record SecretCopyEvent(String namespace, String secret, Outcome outcome, 
     UPDATED,
     /** The copy was already there (made by another replica or an earlier attempt). */
     EXISTS,
-    /** An attempt failed; a retry is scheduled. */
+    /** An attempt, or the update of a copy to follow its source, failed; it is retried. */
     FAILED,
+    /** The namespace is gone or terminating: the copy job ended without a copy. */
+    ABANDONED,
     /** A same-named secret that is not ours is in the namespace; it was left unchanged. */
     SKIPPED_FOREIGN,
     /** A dry-run request would have copied the secret; nothing was written. */

@@ -1,11 +1,14 @@
 package io.icrinjector.secrets;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The replicator's in-memory picture of the watched secrets, by name then namespace. The watch is the authority;
@@ -13,17 +16,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * next pod of a namespace needs no API call, but never override what the watch has already reported.
  *
  * <p>A deleted secret stays as a tombstone (its UID), so that a create result that arrives after the watch has
- * already reported the creation and the deletion of the same object cannot bring it back to life.
+ * already reported the creation and the deletion of the same object cannot bring it back to life. That race lasts
+ * as long as one API call, so a tombstone is dropped once it is {@link #TOMBSTONE_TTL_NANOS} old: namespaces come and
+ * go for the life of the process, and their tombstones must not pile up.
  */
 final class SecretView {
 
-  private record Entry(Secret secret, boolean deleted) {
+  /** How long a tombstone is kept: far longer than any API call the replicator makes can take. */
+  static final long TOMBSTONE_TTL_NANOS = TimeUnit.MINUTES.toNanos(5);
+
+  private record Entry(Secret secret, boolean deleted, long atNanos) {
     String uid() {
       return secret.getMetadata().getUid();
     }
   }
 
   private final Map<String, Map<String, Entry>> byName = new ConcurrentHashMap<>();
+  private final LongSupplier clock;
+
+  SecretView() {
+    this(System::nanoTime);
+  }
+
+  /** A view whose tombstones age on {@code clock} (nanoseconds). */
+  SecretView(LongSupplier clock) {
+    this.clock = clock;
+  }
 
   /** The live secret {@code name} in {@code namespace}, or null. */
   Secret get(String namespace, String name) {
@@ -51,7 +69,7 @@ final class SecretView {
 
   /** The watch reported {@code secret} added or changed. */
   void observed(Secret secret) {
-    namespaces(secret).put(secret.getMetadata().getNamespace(), new Entry(secret, false));
+    namespaces(secret).put(secret.getMetadata().getNamespace(), new Entry(secret, false, 0));
   }
 
   /**
@@ -59,11 +77,34 @@ final class SecretView {
    * namespace, UID, resourceVersion), not the credentials: namespaces come and go for the life of the process.
    */
   void observedDeleted(Secret secret) {
-    Secret tombstone = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+    Secret tombstone = new SecretBuilder().withNewMetadata()
         .withName(secret.getMetadata().getName()).withNamespace(secret.getMetadata().getNamespace())
         .withUid(secret.getMetadata().getUid()).withResourceVersion(secret.getMetadata().getResourceVersion())
         .endMetadata().build();
-    namespaces(secret).put(secret.getMetadata().getNamespace(), new Entry(tombstone, true));
+    long now = clock.getAsLong();
+    pruneTombstones(now);
+    namespaces(secret).put(secret.getMetadata().getNamespace(), new Entry(tombstone, true, now));
+  }
+
+  /**
+   * Drops the tombstones older than the TTL. Called on each deletion, which is when tombstones appear, so their
+   * number stays bounded by the deletions of the last few minutes.
+   */
+  void pruneTombstones(long now) {
+    for (Map<String, Entry> byNamespace : byName.values()) {
+      byNamespace.values().removeIf(e -> e.deleted() && now - e.atNanos() > TOMBSTONE_TTL_NANOS);
+    }
+  }
+
+  /** How many tombstones the view holds; for tests. */
+  int tombstones() {
+    int n = 0;
+    for (Map<String, Entry> byNamespace : byName.values()) {
+      for (Entry e : byNamespace.values()) {
+        n += e.deleted() ? 1 : 0;
+      }
+    }
+    return n;
   }
 
   /**
@@ -71,7 +112,7 @@ final class SecretView {
    * the watch's knowledge of another object, or of this one's deletion, wins.
    */
   void learned(Secret secret) {
-    Entry fresh = new Entry(secret, false);
+    Entry fresh = new Entry(secret, false, 0);
     namespaces(secret).compute(secret.getMetadata().getNamespace(), (ns, old) -> {
       if (old == null) {
         return fresh;

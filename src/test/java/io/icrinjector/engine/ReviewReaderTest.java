@@ -19,10 +19,7 @@ class ReviewReaderTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final ReviewReader READER = new ReviewReader(MAPPER);
-  private static final MutationEngine ENGINE = new MutationEngine(RewriteRules.of(
-      List.of("registry.bluemix.net=icr.io", "registry.ng.bluemix.net=us.icr.io", "registry.eu-gb.bluemix.net=uk.icr.io",
-          "registry.eu-de.bluemix.net=de.icr.io", "registry.au-syd.bluemix.net=au.icr.io"),
-      List.of("icr.io=all-icr-io", "*.icr.io=all-icr-io", "private.*.icr.io=all-icr-io")));
+  private static final MutationEngine ENGINE = new MutationEngine(DefaultRules.of());
 
   static Stream<String> fixtures() {
     return Stream.of("create-us-south", "create-all-lists", "create-icr-null-secrets", "ephemeral-add",

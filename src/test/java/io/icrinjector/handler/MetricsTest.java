@@ -8,9 +8,19 @@ import io.icrinjector.door.Paths;
 import io.icrinjector.door.Reviews;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
-/** The Prometheus metrics move by exactly what known admissions should add. */
+/**
+ * The Prometheus metrics move by exactly what known admissions should add, and the decision line agrees with them.
+ * No API server is reachable here (the test JVM's client auto-configuration is off, see pom.xml), so the pull-secret
+ * view is empty and every audited pod "would copy" its secret: the figures are exact.
+ */
 @QuarkusTest
 class MetricsTest {
 
@@ -34,7 +44,8 @@ class MetricsTest {
     assertThat(delta(before, after,
         "icr_injector_rewrites_total{from_host=\"registry.bluemix.net\",to_host=\"icr.io\"}")).isEqualTo(1);
     assertThat(delta(before, after, "icr_injector_pull_secrets_attached_total")).isEqualTo(1);
-    assertThat(delta(before, after, "icr_injector_audit_findings_total")).isGreaterThanOrEqualTo(2);
+    // 1 rewrite + 1 secret attached + 1 secret copied (the view is empty: no API server is reachable)
+    assertThat(delta(before, after, "icr_injector_audit_findings_total")).isEqualTo(3);
     assertThat(delta(before, after, "icr_injector_admission_duration_seconds_count")).isEqualTo(5);
     assertThat(after).contains("icr_injector_admission_duration_seconds_bucket{le=");
   }
@@ -51,6 +62,38 @@ class MetricsTest {
     post(Paths.MUTATE, Reviews.fixture("create-us-south.json"), 200);
     assertThat(delta(after, scrape(),
         "icr_injector_rewrites_total{from_host=\"registry.ng.bluemix.net\",to_host=\"us.icr.io\"}")).isEqualTo(1);
+  }
+
+  @Test
+  void aWarningWithoutAPatchIsLoggedAsUnchangedLikeTheMetric() {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        if (r.getLevel().intValue() >= Level.INFO.intValue()) {
+          lines.add(r.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger logger = Logger.getLogger(AdmissionHandler.class.getName());
+    logger.addHandler(capture);
+    try {
+      String before = scrape();
+      // An unknown region: a warning in the answer, no patch.
+      post(Paths.MUTATE, Reviews.fixture("create-unknown-region.json"), 200);
+      assertThat(delta(before, scrape(), "icr_injector_admissions_total{path=\"/mutate\",result=\"unchanged\"}"))
+          .isEqualTo(1);
+    } finally {
+      logger.removeHandler(capture);
+    }
+    assertThat(lines).filteredOn(l -> l.startsWith("uid=c1a1e7b0-0005-4000-8000-000000000005 "))
+        .singleElement().asString().contains(" unchanged rewrites=[]", "unknown deprecated host").doesNotContain("patched");
   }
 
   static void post(String path, String body, int status) {

@@ -52,7 +52,7 @@ class AdmissionCopiesSecretTest {
     Secret copy = client.secrets().inNamespace("door-team").withName("all-icr-io").get();
     assertThat(copy).as("copy made before the answer").isNotNull();
     assertThat(copy.getData()).isEqualTo(source.getData());
-    assertThat(copy.getMetadata().getLabels()).containsEntry(SecretReplicator.MANAGED_BY, SecretReplicator.MANAGER);
+    assertThat(copy.getMetadata().getLabels()).containsEntry(Ownership.MANAGED_BY, Ownership.MANAGER);
     assertThat(copies("created") - createdBefore).isEqualTo(1);
     // and the namespace gets an Event saying so, written after the answer
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.v1().events().inNamespace("door-team")

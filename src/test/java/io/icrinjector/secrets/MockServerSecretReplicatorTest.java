@@ -79,6 +79,42 @@ class MockServerSecretReplicatorTest extends SecretReplicatorScenarios {
     }
   }
 
+  /**
+   * An informer whose start throws (here: one already stopped) must not count as set up: the retry makes a new one
+   * and the pod becomes ready. The retry waits on the fake clock, not in real time.
+   */
+  @Test
+  void anInformerWhoseStartThrowsIsMadeAgainByTheRetry() {
+    KubernetesClient k = admin();
+    String name = "informer-retry";
+    CopySettings settings = new CopySettings(true, "src-retry", List.of(name), java.util.Set.of(),
+        Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5));
+    java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+    FakeScheduler clock = new FakeScheduler();
+    SecretCache cache = new SecretCache(k, settings, clock, n -> {
+      io.fabric8.kubernetes.client.informers.SharedIndexInformer<Secret> informer =
+          k.secrets().inAnyNamespace().withField("metadata.name", n).runnableInformer(0);
+      if (made.getAndIncrement() == 0) {
+        informer.stop(); // start() of a stopped informer throws
+      }
+      return informer;
+    });
+    SecretReplicator replicator = new SecretReplicator(k, settings, e -> { }, clock, cache);
+    try {
+      replicator.start();
+      clock.runDue();
+      assertThat(made).hasValue(1);
+      assertThat(replicator.synced()).isFalse();
+
+      clock.advance(SecretCache.SETUP_RETRY);
+
+      assertThat(made).hasValue(2);
+      await().atMost(Duration.ofSeconds(10)).until(replicator::synced);
+    } finally {
+      replicator.close();
+    }
+  }
+
   private static Secret secret(String ns, String name) {
     return new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
         .addToData("k", b64("v")).build();

@@ -1,0 +1,136 @@
+package io.icrinjector.secrets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.icrinjector.secrets.SecretCopyEvent.Outcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One reconcile of a copy against its source, called as the watch's events and resyncs call it. The cache is fed
+ * directly (no informer), so a resync is simply a second call with the same objects.
+ */
+class RotationTest {
+
+  static final String NAME = "all-icr-io";
+  static final CopySettings SETTINGS = new CopySettings(true, "default", List.of(NAME), Set.of(),
+      Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMinutes(5));
+
+  private final List<SecretCopyEvent> events = new CopyOnWriteArrayList<>();
+  private KubernetesMockServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.destroy();
+    }
+  }
+
+  static Secret secret(String ns, String type, String version, boolean ours, String value) {
+    SecretBuilder b = new SecretBuilder().withNewMetadata().withName(NAME).withNamespace(ns).withUid(ns + "-uid")
+        .withResourceVersion(version).endMetadata().withType(type).withData(Map.of("k", value));
+    if (ours) {
+      b.editMetadata().addToLabels(Ownership.MANAGED_BY, Ownership.MANAGER).endMetadata();
+    }
+    return b.build();
+  }
+
+  private Rotation rotation(KubernetesClient client, Secret... known) {
+    SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
+    for (Secret s : known) {
+      cache.learned(s);
+    }
+    return new Rotation(cache, new CopyWriter(client, SETTINGS.sourceNamespace()), SETTINGS, events::add);
+  }
+
+  @Test
+  void aSourceWhoseTypeChangedIsReportedOnceNotAtEveryResync() {
+    Rotation r = rotation(null, secret("default", "kubernetes.io/dockerconfigjson", "20", false, "djI="),
+        secret("team-a", "Opaque", "7", true, "djE="));
+
+    r.reconcile("team-a", NAME);
+    r.reconcile("team-a", NAME); // the next resync, nothing changed
+    r.reconcile("team-a", NAME);
+
+    assertThat(events).singleElement().satisfies(e -> {
+      assertThat(e.outcome()).isEqualTo(Outcome.FAILED);
+      assertThat(e.detail()).contains("source type is now kubernetes.io/dockerconfigjson", "delete this copy");
+    });
+  }
+
+  @Test
+  void aForbiddenUpdateIsLoud() {
+    server = new KubernetesMockServer(false);
+    server.init();
+    server.expect().put().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
+        .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+            .withMessage("secrets \"all-icr-io\" is forbidden: User \"system:serviceaccount:icr-injector:icr-injector\""
+                + " cannot update resource \"secrets\" in the namespace \"team-a\"").build())
+        .always();
+    KubernetesClient client = server.createClient();
+    Rotation r = rotation(client, secret("default", "Opaque", "20", false, "djI="),
+        secret("team-a", "Opaque", "7", true, "djE="));
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        logged.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger logger = Logger.getLogger(Rotation.class.getName());
+    logger.addHandler(capture);
+    try {
+      r.reconcile("team-a", NAME);
+    } finally {
+      logger.removeHandler(capture);
+      client.close();
+    }
+
+    assertThat(logged).filteredOn(l -> l.getLevel().intValue() >= Level.WARNING.intValue()).singleElement()
+        .satisfies(l -> assertThat(((org.jboss.logmanager.ExtLogRecord) l).getFormattedMessage())
+            .contains("team-a", "RBAC", "ClusterRole"));
+    assertThat(events).singleElement().satisfies(e -> {
+      assertThat(e.outcome()).isEqualTo(Outcome.FAILED);
+      assertThat(e.detail()).contains("forbidden by RBAC", "grant update of secret all-icr-io");
+    });
+  }
+
+  @Test
+  void ourStaleCopyIsUpdatedAndAForeignOneIsNot() {
+    server = new KubernetesMockServer(false);
+    server.init();
+    Secret updated = secret("team-a", "Opaque", "8", true, "djI=");
+    server.expect().put().withPath("/api/v1/namespaces/team-a/secrets/" + NAME).andReturn(200, updated).once();
+    KubernetesClient client = server.createClient();
+    Rotation r = rotation(client, secret("default", "Opaque", "20", false, "djI="),
+        secret("team-a", "Opaque", "7", true, "djE="), secret("team-b", "Opaque", "3", false, "djE="));
+    try {
+      r.reconcile("team-a", NAME);
+      r.reconcile("team-b", NAME);
+    } finally {
+      client.close();
+    }
+    assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+}
