@@ -59,10 +59,20 @@ public class AdmissionHandler {
    * @return the answer; an unexpected failure surfaces as a failed Uni (HTTP 500, the failurePolicy decides)
    */
   public Uni<AdmissionAnswer> handle(byte[] body, boolean audit) {
+    return handle(body, 0, body.length, audit);
+  }
+
+  /**
+   * Handles one request body held in {@code length} bytes of {@code buffer} from {@code offset} (the door's
+   * buffer, read in place).
+   *
+   * @see #handle(byte[], boolean)
+   */
+  public Uni<AdmissionAnswer> handle(byte[] buffer, int offset, int length, boolean audit) {
     long start = System.nanoTime();
     String path = audit ? Paths.AUDIT : Paths.MUTATE;
     try {
-      return answer(body, audit, path, start).onFailure().invoke(e -> failed(path, start, e));
+      return answer(buffer, offset, length, audit, path, start).onFailure().invoke(e -> failed(path, start, e));
     } catch (RuntimeException e) {
       failed(path, start, e);
       return Uni.createFrom().failure(e);
@@ -75,12 +85,13 @@ public class AdmissionHandler {
     metrics.admission(path, AdmissionMetrics.Result.ERROR, start);
   }
 
-  private Uni<AdmissionAnswer> answer(byte[] body, boolean audit, String path, long start) {
+  private Uni<AdmissionAnswer> answer(byte[] buffer, int offset, int length, boolean audit, String path,
+      long start) {
     JsonNode request;
     String uid;
     Decision decision;
     try {
-      request = readRequest(body);
+      request = readRequest(buffer, offset, length);
       uid = request.get("uid").asText();
       decision = engine.decide(request);
     } catch (MalformedReviewException e) {
@@ -146,10 +157,10 @@ public class AdmissionHandler {
     return AdmissionAnswer.review(ReviewWriter.write(uid, null, warnings, annotations));
   }
 
-  private JsonNode readRequest(byte[] body) {
+  private JsonNode readRequest(byte[] buffer, int offset, int length) {
     JsonNode review;
     try {
-      review = reader.read(body);
+      review = reader.read(buffer, offset, length);
     } catch (JsonProcessingException e) {
       throw new MalformedReviewException("body is not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
