@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -72,7 +73,8 @@ public class AdmissionHandler {
     long start = System.nanoTime();
     String path = audit ? Paths.AUDIT : Paths.MUTATE;
     try {
-      return answer(buffer, offset, length, audit, path, start).onFailure().invoke(e -> failed(path, start, e));
+      return safely(() -> answer(buffer, offset, length, audit, path, start))
+          .onFailure().invoke(e -> failed(path, start, e));
     } catch (RuntimeException e) {
       failed(path, start, e);
       return Uni.createFrom().failure(e);
@@ -85,6 +87,15 @@ public class AdmissionHandler {
     metrics.admission(path, AdmissionMetrics.Result.ERROR, start);
   }
 
+  /**
+   * The Uni, with a throw while subscribing turned into its failure. Mutiny reports most failures downstream, but
+   * an operator that throws as it subscribes (Vert.x refuses a timer under 1 ms: "Cannot schedule a timer with
+   * delay < 1 ms") throws up the subscriber's stack: the door answered 500 and nothing counted it.
+   */
+  private static <T> Uni<T> safely(Supplier<Uni<T>> source) {
+    return Uni.createFrom().emitter(emitter -> source.get().subscribe().with(emitter::complete, emitter::fail));
+  }
+
   private Uni<AdmissionAnswer> answer(byte[] buffer, int offset, int length, boolean audit, String path,
       long start) {
     JsonNode request;
@@ -95,7 +106,7 @@ public class AdmissionHandler {
       uid = request.get("uid").asText();
       decision = engine.decide(request);
     } catch (MalformedReviewException e) {
-      LOG.debugf("rejected unreadable review: %s", e.getMessage());
+      LOG.debugf("rejected unreadable review: %s", LogText.escape(e.getMessage()));
       metrics.admission(path, AdmissionMetrics.Result.BAD_REQUEST, start);
       return Uni.createFrom().item(AdmissionAnswer.badRequest(e.getMessage()));
     }
@@ -103,7 +114,8 @@ public class AdmissionHandler {
     String namespace = request.path("namespace").asText("");
     boolean dryRun = request.path("dryRun").asBoolean(false);
     if (decision.skipReason() != null) {
-      LOG.debugf("uid=%s namespace=%s pod=%s skipped: %s", uid, namespace, podName(request), decision.skipReason());
+      LOG.debugf("uid=%s namespace=%s pod=%s skipped: %s", LogText.escape(uid), namespace,
+          LogText.escape(podName(request)), LogText.escape(decision.skipReason()));
       metrics.admission(path, AdmissionMetrics.Result.SKIPPED, start);
       return Uni.createFrom().item(AdmissionAnswer.review(ReviewWriter.write(uid, null, List.of(), Map.of())));
     }
@@ -115,7 +127,7 @@ public class AdmissionHandler {
     byte[] patch = PatchBuilder.build(decision);
     Uni<List<String>> copyWarnings = decision.secretsNeeded().isEmpty() || namespace.isEmpty()
         ? Uni.createFrom().item(List.of())
-        : copier.ensure(namespace, decision.secretsNeeded(), dryRun);
+        : ensureCopies(namespace, decision.secretsNeeded(), dryRun);
     return copyWarnings.map(copyProblems -> {
       List<String> warnings = concat(decision.warnings(), copyProblems);
       log(uid, namespace, request, dryRun ? "patched (dry run)" : "patched", decision, warnings);
@@ -125,6 +137,20 @@ public class AdmissionHandler {
       }
       metrics.admission(path, patch == null ? AdmissionMetrics.Result.UNCHANGED : AdmissionMetrics.Result.PATCHED, start);
       return AdmissionAnswer.review(ReviewWriter.write(uid, patch, warnings, Map.of()));
+    });
+  }
+
+  /**
+   * The copier's warnings. Its contract is never to fail; if it does anyway (the timer race above was one such
+   * bug), the pod still gets its patch, with a warning, and the log gets the cause: a failed copy never blocks a
+   * pod.
+   */
+  private Uni<List<String>> ensureCopies(String namespace, List<String> secrets, boolean dryRun) {
+    return safely(() -> copier.ensure(namespace, secrets, dryRun)).onFailure().recoverWithItem(e -> {
+      LOG.errorf(e, "checking the pull secrets %s of namespace %s failed; the answer carries a warning", secrets,
+          namespace);
+      return List.of("pull secret " + String.join(",", secrets)
+          + ": copy not confirmed (internal error, see the webhook's log)");
     });
   }
 
@@ -185,13 +211,26 @@ public class AdmissionHandler {
     if (uid == null || !uid.isTextual() || uid.asText().isEmpty()) {
       throw new MalformedReviewException("request.uid is missing or not a string");
     }
+    // Before anything uses it: the namespace names API paths and copy jobs, and an invalid one would be retried
+    // forever. Empty or absent is a cluster-scoped object (skipped later).
+    JsonNode namespace = request.get("namespace");
+    if (namespace != null && !namespace.isNull()) {
+      if (!namespace.isTextual()) {
+        throw new MalformedReviewException("request.namespace is not a string");
+      }
+      String problem = NamespaceNames.problem(namespace.asText());
+      if (problem != null) {
+        throw new MalformedReviewException("request.namespace " + problem);
+      }
+    }
     return request;
   }
 
   private static void log(String uid, String namespace, JsonNode request, String outcome, Decision d,
       List<String> warnings) {
     if (!d.changesPod() && warnings.isEmpty()) {
-      LOG.debugf("uid=%s namespace=%s pod=%s unchanged", uid, namespace, podName(request));
+      LOG.debugf("uid=%s namespace=%s pod=%s unchanged", LogText.escape(uid), namespace,
+          LogText.escape(podName(request)));
       return;
     }
     if (!LOG.isInfoEnabled()) {
@@ -216,7 +255,8 @@ public class AdmissionHandler {
     MDC.put("namespace", namespace);
     MDC.put("pod", pod);
     try {
-      LOG.info(line.toString());
+      // Names, images and warnings are the client's text: a newline in generateName would forge a log line.
+      LOG.info(LogText.escape(line));
     } finally {
       MDC.remove("uid");
       MDC.remove("namespace");
