@@ -1,5 +1,6 @@
 package io.icrinjector.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -43,6 +44,15 @@ public interface IcrConfig {
 
   /** The webhook's own namespace (set from the downward API); copies are never written there. */
   Optional<String> webhookNamespace();
+
+  /**
+   * Most review bytes the webhook reads and answers at once; a review that would pass it gets 503 with
+   * {@code Retry-After} before its body is read. With the default, three reviews of the 7 MiB body limit (or
+   * thousands of typical ones) are in flight at once, and the heap stays within {@code -Xmx128m} (README,
+   * "Hostile input"). A body without Content-Length counts as the body limit.
+   */
+  @WithDefault("24M")
+  MemorySize maxBytesInFlight();
 
   /** Secret copy behaviour. */
   SecretCopy secretCopy();

@@ -1,7 +1,6 @@
 package io.icrinjector.engine;
 
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * A container image reference split the way the Docker reference grammar (distribution/reference) splits it:
@@ -20,14 +19,14 @@ import java.util.regex.Pattern;
  */
 public record ImageReference(String raw, String host, String port, String path, String tag, String digest) {
 
-  private static final String DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-  private static final Pattern HOST = Pattern.compile(
-      DOMAIN_COMPONENT + "(?:\\." + DOMAIN_COMPONENT + ")*|\\[[0-9A-Fa-f:.]+\\]");
-  private static final Pattern PORT = Pattern.compile("[0-9]+");
-  private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
-  private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
-  private static final Pattern DIGEST = Pattern.compile("[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}");
+  /** distribution/reference's limit on the name (host and path), in characters. */
   private static final int MAX_NAME_LENGTH = 255;
+  /** A tag is one word character then at most 127 of {@code [\w.-]}. */
+  private static final int MAX_TAG_LENGTH = 128;
+  /** The shortest digest hex distribution/reference accepts. */
+  private static final int MIN_DIGEST_HEX = 32;
+  /** How much of an offending part an error message quotes: the message ends up in warnings and log lines. */
+  private static final int MAX_QUOTED = 64;
 
   /**
    * Parses a reference.
@@ -46,8 +45,8 @@ public record ImageReference(String raw, String host, String port, String path, 
     if (at >= 0) {
       digest = rest.substring(at + 1);
       rest = rest.substring(0, at);
-      if (!DIGEST.matcher(digest).matches()) {
-        throw new IllegalArgumentException("invalid digest \"" + digest + "\"");
+      if (!isDigest(digest)) {
+        throw new IllegalArgumentException("invalid digest " + quote(digest));
       }
     }
     String host = null;
@@ -61,14 +60,14 @@ public record ImageReference(String raw, String host, String port, String path, 
         if (colon >= 0) {
           host = first.substring(0, colon);
           port = first.substring(colon + 1);
-          if (!PORT.matcher(port).matches()) {
-            throw new IllegalArgumentException("invalid port \"" + port + "\" in \"" + first + "\"");
+          if (!isPort(port)) {
+            throw new IllegalArgumentException("invalid port " + quote(port) + " in " + quote(first));
           }
         } else {
           host = first;
         }
-        if (!HOST.matcher(host).matches()) {
-          throw new IllegalArgumentException("invalid registry host \"" + host + "\"");
+        if (!isHost(host)) {
+          throw new IllegalArgumentException("invalid registry host " + quote(host));
         }
         rest = rest.substring(slash + 1);
       }
@@ -79,23 +78,178 @@ public record ImageReference(String raw, String host, String port, String path, 
     if (colon > rest.lastIndexOf('/')) {
       tag = rest.substring(colon + 1);
       rest = rest.substring(0, colon);
-      if (!TAG.matcher(tag).matches()) {
-        throw new IllegalArgumentException("invalid tag \"" + tag + "\"");
+      if (!isTag(tag)) {
+        throw new IllegalArgumentException("invalid tag " + quote(tag));
       }
     }
     if (rest.isEmpty()) {
       throw new IllegalArgumentException("missing repository name");
     }
-    for (String component : rest.split("/", -1)) {
-      if (!PATH_COMPONENT.matcher(component).matches()) {
-        throw new IllegalArgumentException("invalid repository path component \"" + component + "\"");
+    for (int from = 0; ; ) {
+      int end = rest.indexOf('/', from);
+      int to = end < 0 ? rest.length() : end;
+      if (!isPathComponent(rest, from, to)) {
+        throw new IllegalArgumentException("invalid repository path component " + quote(rest.substring(from, to)));
       }
+      if (end < 0) {
+        break;
+      }
+      from = end + 1;
     }
     int nameLength = rest.length() + (host == null ? 0 : slash + 1);
     if (nameLength > MAX_NAME_LENGTH) {
       throw new IllegalArgumentException("repository name longer than " + MAX_NAME_LENGTH + " characters");
     }
     return new ImageReference(raw, host, port, rest, tag, digest);
+  }
+
+  // The matchers below are the grammar of distribution/reference written as loops. The regular expressions they
+  // replace had a repeated group per separator, which java.util.regex matches by recursion: about 1,500 parts
+  // (3 KB of image string) overflowed an I/O thread's stack. These run in constant stack and linear time.
+
+  /** {@code [a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*} over {@code s[from, to)}. */
+  private static boolean isPathComponent(String s, int from, int to) {
+    int i = from;
+    while (true) {
+      int run = i;
+      while (i < to && isLowerAlnum(s.charAt(i))) {
+        i++;
+      }
+      if (i == run) {
+        return false; // empty component, or a separator not followed by an alphanumeric
+      }
+      if (i == to) {
+        return true;
+      }
+      char c = s.charAt(i);
+      if (c == '.') {
+        i++;
+      } else if (c == '_') {
+        i += i + 1 < to && s.charAt(i + 1) == '_' ? 2 : 1;
+      } else if (c == '-') {
+        while (i < to && s.charAt(i) == '-') {
+          i++;
+        }
+      } else {
+        return false;
+      }
+    }
+  }
+
+  /**
+   * A domain name, {@code component(\.component)*} with {@code component} one or more of {@code [a-zA-Z0-9-]}
+   * neither starting nor ending with {@code -}, or an IPv6 address in brackets, {@code \[[0-9A-Fa-f:.]+\]}.
+   */
+  private static boolean isHost(String h) {
+    int n = h.length();
+    if (n >= 3 && h.charAt(0) == '[' && h.charAt(n - 1) == ']') {
+      for (int i = 1; i < n - 1; i++) {
+        char c = h.charAt(i);
+        if (!(isHex(c) || c == ':' || c == '.')) {
+          return false;
+        }
+      }
+      return true;
+    }
+    int start = 0;
+    for (int i = 0; i <= n; i++) {
+      if (i == n || h.charAt(i) == '.') {
+        if (i == start || h.charAt(start) == '-' || h.charAt(i - 1) == '-') {
+          return false;
+        }
+        start = i + 1;
+      } else if (!(isAlnum(h.charAt(i)) || h.charAt(i) == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code [0-9]+}. */
+  private static boolean isPort(String p) {
+    if (p.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < p.length(); i++) {
+      if (p.charAt(i) < '0' || p.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code [\w][\w.-]{0,127}}, where {@code \w} is {@code [a-zA-Z0-9_]}. */
+  private static boolean isTag(String t) {
+    if (t.isEmpty() || t.length() > MAX_TAG_LENGTH || !isWord(t.charAt(0))) {
+      return false;
+    }
+    for (int i = 1; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (!(isWord(c) || c == '.' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@code algorithm:hex}: {@code algorithm} is components {@code [A-Za-z][A-Za-z0-9]*} joined by one of
+   * {@code [-_+.]}, {@code hex} is at least 32 of {@code [0-9a-fA-F]}.
+   */
+  private static boolean isDigest(String d) {
+    int colon = d.indexOf(':');
+    if (colon <= 0 || d.length() - colon - 1 < MIN_DIGEST_HEX) {
+      return false;
+    }
+    boolean componentStart = true;
+    for (int i = 0; i < colon; i++) {
+      char c = d.charAt(i);
+      if (componentStart) {
+        if (!isLetter(c)) {
+          return false;
+        }
+        componentStart = false;
+      } else if (c == '-' || c == '_' || c == '+' || c == '.') {
+        componentStart = true;
+      } else if (!isAlnum(c)) {
+        return false;
+      }
+    }
+    if (componentStart) {
+      return false; // the algorithm ends with a separator
+    }
+    for (int i = colon + 1; i < d.length(); i++) {
+      if (!isHex(d.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isLowerAlnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  }
+
+  private static boolean isLetter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+
+  private static boolean isAlnum(char c) {
+    return isLetter(c) || (c >= '0' && c <= '9');
+  }
+
+  private static boolean isWord(char c) {
+    return isAlnum(c) || c == '_';
+  }
+
+  private static boolean isHex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
+  /** The part in quotes, cut to {@link #MAX_QUOTED} characters: an image string can be megabytes long. */
+  private static String quote(String part) {
+    return part.length() <= MAX_QUOTED ? "\"" + part + "\""
+        : "\"" + part.substring(0, MAX_QUOTED) + "...\" (" + part.length() + " characters)";
   }
 
   /** The host in lower case, {@code docker.io} when implicit; the port is not part of it. */

@@ -1,6 +1,7 @@
 package io.icrinjector.engine;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,21 +14,26 @@ import java.util.Map;
 /**
  * Reads an AdmissionReview body into a Jackson tree that holds only the members the handler and the
  * {@link MutationEngine} look at: the review's {@code apiVersion}, {@code kind} and {@code request}; the request's
- * identity, operation and dry-run flag; each pod's name, labels and annotations; and, per container, its name and
- * image. Everything else (env, probes, volumes, managedFields...) is stepped over by the streaming parser
- * without building nodes for it, which is most of the cost of reading a big pod.
+ * identity, kind, operation and dry-run flag; each pod's name, its opt-out label and mirror annotation, its pull
+ * secrets' names and, per container, its name and image. Everything else (env, probes, volumes, other labels,
+ * managedFields...) is stepped over by the streaming parser without building nodes for it, which is most of the
+ * cost of reading a big pod.
  *
  * <p>What it keeps is the same tree {@code ObjectMapper.readTree} would give for those members, with the same
- * types: a member of an unexpected shape (say {@code spec.containers} that is not a list) is kept whole, so the
- * engine's checks see it and name it. Skipped members are still tokenised, so a body that is not JSON fails
- * here just as it would with {@code readTree}. List entries are all kept, so indices (and JSON Pointers) match
- * the body.
+ * types. A member of an unexpected shape (say {@code spec.containers} that is not a list) is kept as a value of
+ * the same type, an empty object or list standing in for a structure, so the engine's checks see its type and
+ * name it. Skipped members are still tokenised, so a body that is not JSON fails here just as it would with
+ * {@code readTree}. List entries are all kept, so indices (and JSON Pointers) match the body.
+ *
+ * <p>Memory: what is kept grows with the containers and pull secrets of the review, not with the rest of it; at
+ * most {@value #MAX_LIST_ENTRIES} of those are read (a hostile 7 MiB review of 140,000 containers took more
+ * than the whole 128 MiB heap), and a body with anything but whitespace after the review is refused.
  */
 public final class ReviewReader {
 
-  /** How much of a value to keep: all of it, or, for an object or list, only some members. */
+  /** What to keep of a value: a scalar as it is, or, for an object or list, only some members. */
   private record Shape(Map<String, Shape> members, Shape element) {
-    static final Shape WHOLE = new Shape(null, null);
+    static final Shape SCALAR = new Shape(null, null);
 
     static Shape object(Map<String, Shape> members) {
       return new Shape(members, null);
@@ -38,20 +44,30 @@ public final class ReviewReader {
     }
   }
 
-  private static final Shape CONTAINERS = Shape.listOf(Shape.object(Map.of("name", Shape.WHOLE, "image", Shape.WHOLE)));
+  /**
+   * Most container and pull-secret entries one review may hold, over all its lists. A real pod has a handful;
+   * this bounds the tree, the decision and the patch of one review to a few MiB whatever the body holds.
+   */
+  public static final int MAX_LIST_ENTRIES = 10_000;
+
+  private static final Shape CONTAINERS = Shape.listOf(Shape.object(Map.of("name", Shape.SCALAR, "image", Shape.SCALAR)));
   private static final Shape POD = Shape.object(Map.of(
       "metadata", Shape.object(Map.of(
-          "name", Shape.WHOLE, "generateName", Shape.WHOLE, "labels", Shape.WHOLE, "annotations", Shape.WHOLE)),
+          "name", Shape.SCALAR, "generateName", Shape.SCALAR,
+          "labels", Shape.object(Map.of(MutationEngine.SKIP_LABEL, Shape.SCALAR)),
+          "annotations", Shape.object(Map.of(MutationEngine.MIRROR_ANNOTATION, Shape.SCALAR)))),
       "spec", Shape.object(Map.of(
           "initContainers", CONTAINERS, "containers", CONTAINERS, "ephemeralContainers", CONTAINERS,
-          "imagePullSecrets", Shape.WHOLE))));
+          "imagePullSecrets", Shape.listOf(Shape.object(Map.of("name", Shape.SCALAR)))))));
   private static final Shape REVIEW = Shape.object(Map.of(
-      "apiVersion", Shape.WHOLE,
-      "kind", Shape.WHOLE,
+      "apiVersion", Shape.SCALAR,
+      "kind", Shape.SCALAR,
       "request", Shape.object(Map.ofEntries(
-          Map.entry("uid", Shape.WHOLE), Map.entry("kind", Shape.WHOLE), Map.entry("operation", Shape.WHOLE),
-          Map.entry("subResource", Shape.WHOLE), Map.entry("namespace", Shape.WHOLE), Map.entry("name", Shape.WHOLE),
-          Map.entry("dryRun", Shape.WHOLE), Map.entry("object", POD), Map.entry("oldObject", POD)))));
+          Map.entry("uid", Shape.SCALAR),
+          Map.entry("kind", Shape.object(Map.of("group", Shape.SCALAR, "version", Shape.SCALAR, "kind", Shape.SCALAR))),
+          Map.entry("operation", Shape.SCALAR),
+          Map.entry("subResource", Shape.SCALAR), Map.entry("namespace", Shape.SCALAR), Map.entry("name", Shape.SCALAR),
+          Map.entry("dryRun", Shape.SCALAR), Map.entry("object", POD), Map.entry("oldObject", POD)))));
 
   private final ObjectMapper mapper;
   private final JsonNodeFactory nodes;
@@ -68,15 +84,41 @@ public final class ReviewReader {
    * @return the pruned review, a non-object node when the body holds another JSON value, or {@code null} when
    *     it holds none
    * @throws IOException when the body is not JSON (a {@link com.fasterxml.jackson.core.JsonProcessingException})
+   * @throws MalformedReviewException when something follows the review, or it holds more than
+   *     {@value #MAX_LIST_ENTRIES} containers and pull secrets
    */
   public JsonNode read(byte[] body) throws IOException {
-    try (JsonParser p = mapper.getFactory().createParser(body)) {
-      return p.nextToken() == null ? null : value(p, REVIEW);
+    return read(body, 0, body.length);
+  }
+
+  /** {@link #read(byte[])} over {@code length} bytes of {@code body} from {@code offset}. */
+  public JsonNode read(byte[] body, int offset, int length) throws IOException {
+    try (JsonParser p = mapper.getFactory().createParser(body, offset, length)) {
+      if (p.nextToken() == null) {
+        return null;
+      }
+      JsonNode review = value(p, REVIEW, new int[] {MAX_LIST_ENTRIES});
+      // Jackson reads a stream of root values; a review is exactly one, and bytes after it are not ignored.
+      JsonToken next;
+      try {
+        next = p.nextToken();
+      } catch (JsonProcessingException e) {
+        next = JsonToken.NOT_AVAILABLE;
+      }
+      if (next != null) {
+        throw new MalformedReviewException("trailing data after the review object, at byte "
+            + p.currentTokenLocation().getByteOffset());
+      }
+      return review;
     }
   }
 
-  /** Reads the value at the parser's current token and leaves the parser on its last token. */
-  private JsonNode value(JsonParser p, Shape shape) throws IOException {
+  /**
+   * Reads the value at the parser's current token and leaves the parser on its last token.
+   *
+   * @param entriesLeft how many more list entries may be kept, shared by the whole review
+   */
+  private JsonNode value(JsonParser p, Shape shape, int[] entriesLeft) throws IOException {
     JsonToken t = p.currentToken();
     if (shape.members() != null && t == JsonToken.START_OBJECT) {
       ObjectNode object = nodes.objectNode();
@@ -86,7 +128,7 @@ public final class ReviewReader {
         if (member == null) {
           p.skipChildren();
         } else {
-          object.set(name, value(p, member));
+          object.set(name, value(p, member, entriesLeft));
         }
       }
       return object;
@@ -94,21 +136,37 @@ public final class ReviewReader {
     if (shape.element() != null && t == JsonToken.START_ARRAY) {
       ArrayNode list = nodes.arrayNode();
       while (p.nextToken() != JsonToken.END_ARRAY) {
-        list.add(value(p, shape.element()));
+        if (--entriesLeft[0] < 0) {
+          throw new MalformedReviewException("more than " + MAX_LIST_ENTRIES
+              + " containers and pull secrets in one review");
+        }
+        list.add(value(p, shape.element(), entriesLeft));
       }
       return list;
     }
-    return whole(p);
+    return scalar(p);
   }
 
-  /** The whole value at the current token, as {@code readTree} builds it. */
-  private JsonNode whole(JsonParser p) throws IOException {
+  /**
+   * The value at the current token as {@code readTree} builds it, when it is a scalar. A structure where a scalar
+   * (or one of another shape) was expected is stepped over and stands as an empty one: its type is all the
+   * engine's checks look at, and keeping it would let one member hold the whole body.
+   */
+  private JsonNode scalar(JsonParser p) throws IOException {
     return switch (p.currentToken()) {
       case VALUE_STRING -> nodes.textNode(p.getText());
       case VALUE_TRUE -> nodes.booleanNode(true);
       case VALUE_FALSE -> nodes.booleanNode(false);
       case VALUE_NULL -> nodes.nullNode();
-      default -> mapper.readTree(p); // objects, lists and numbers, with the mapper's own settings
+      case START_OBJECT -> {
+        p.skipChildren();
+        yield nodes.objectNode();
+      }
+      case START_ARRAY -> {
+        p.skipChildren();
+        yield nodes.arrayNode();
+      }
+      default -> mapper.readTree(p); // numbers, with the mapper's own settings
     };
   }
 }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -59,10 +60,21 @@ public class AdmissionHandler {
    * @return the answer; an unexpected failure surfaces as a failed Uni (HTTP 500, the failurePolicy decides)
    */
   public Uni<AdmissionAnswer> handle(byte[] body, boolean audit) {
+    return handle(body, 0, body.length, audit);
+  }
+
+  /**
+   * Handles one request body held in {@code length} bytes of {@code buffer} from {@code offset} (the door's
+   * buffer, read in place).
+   *
+   * @see #handle(byte[], boolean)
+   */
+  public Uni<AdmissionAnswer> handle(byte[] buffer, int offset, int length, boolean audit) {
     long start = System.nanoTime();
     String path = audit ? Paths.AUDIT : Paths.MUTATE;
     try {
-      return answer(body, audit, path, start).onFailure().invoke(e -> failed(path, start, e));
+      return safely(() -> answer(buffer, offset, length, audit, path, start))
+          .onFailure().invoke(e -> failed(path, start, e));
     } catch (RuntimeException e) {
       failed(path, start, e);
       return Uni.createFrom().failure(e);
@@ -75,16 +87,26 @@ public class AdmissionHandler {
     metrics.admission(path, AdmissionMetrics.Result.ERROR, start);
   }
 
-  private Uni<AdmissionAnswer> answer(byte[] body, boolean audit, String path, long start) {
+  /**
+   * The Uni, with a throw while subscribing turned into its failure. Mutiny reports most failures downstream, but
+   * an operator that throws as it subscribes (Vert.x refuses a timer under 1 ms: "Cannot schedule a timer with
+   * delay < 1 ms") throws up the subscriber's stack: the door answered 500 and nothing counted it.
+   */
+  private static <T> Uni<T> safely(Supplier<Uni<T>> source) {
+    return Uni.createFrom().emitter(emitter -> source.get().subscribe().with(emitter::complete, emitter::fail));
+  }
+
+  private Uni<AdmissionAnswer> answer(byte[] buffer, int offset, int length, boolean audit, String path,
+      long start) {
     JsonNode request;
     String uid;
     Decision decision;
     try {
-      request = readRequest(body);
+      request = readRequest(buffer, offset, length);
       uid = request.get("uid").asText();
       decision = engine.decide(request);
     } catch (MalformedReviewException e) {
-      LOG.debugf("rejected unreadable review: %s", e.getMessage());
+      LOG.debugf("rejected unreadable review: %s", LogText.escape(e.getMessage()));
       metrics.admission(path, AdmissionMetrics.Result.BAD_REQUEST, start);
       return Uni.createFrom().item(AdmissionAnswer.badRequest(e.getMessage()));
     }
@@ -92,7 +114,8 @@ public class AdmissionHandler {
     String namespace = request.path("namespace").asText("");
     boolean dryRun = request.path("dryRun").asBoolean(false);
     if (decision.skipReason() != null) {
-      LOG.debugf("uid=%s namespace=%s pod=%s skipped: %s", uid, namespace, podName(request), decision.skipReason());
+      LOG.debugf("uid=%s namespace=%s pod=%s skipped: %s", LogText.escape(uid), namespace,
+          LogText.escape(podName(request)), LogText.escape(decision.skipReason()));
       metrics.admission(path, AdmissionMetrics.Result.SKIPPED, start);
       return Uni.createFrom().item(AdmissionAnswer.review(ReviewWriter.write(uid, null, List.of(), Map.of())));
     }
@@ -104,7 +127,7 @@ public class AdmissionHandler {
     byte[] patch = PatchBuilder.build(decision);
     Uni<List<String>> copyWarnings = decision.secretsNeeded().isEmpty() || namespace.isEmpty()
         ? Uni.createFrom().item(List.of())
-        : copier.ensure(namespace, decision.secretsNeeded(), dryRun);
+        : ensureCopies(namespace, decision.secretsNeeded(), dryRun);
     return copyWarnings.map(copyProblems -> {
       List<String> warnings = concat(decision.warnings(), copyProblems);
       // The line says what the answer did, like the metric: a warning alone (an unknown region, a copy problem
@@ -117,6 +140,20 @@ public class AdmissionHandler {
       }
       metrics.admission(path, patch == null ? AdmissionMetrics.Result.UNCHANGED : AdmissionMetrics.Result.PATCHED, start);
       return AdmissionAnswer.review(ReviewWriter.write(uid, patch, warnings, Map.of()));
+    });
+  }
+
+  /**
+   * The copier's warnings. Its contract is never to fail; if it does anyway (the timer race above was one such
+   * bug), the pod still gets its patch, with a warning, and the log gets the cause: a failed copy never blocks a
+   * pod.
+   */
+  private Uni<List<String>> ensureCopies(String namespace, List<String> secrets, boolean dryRun) {
+    return safely(() -> copier.ensure(namespace, secrets, dryRun)).onFailure().recoverWithItem(e -> {
+      LOG.errorf(e, "checking the pull secrets %s of namespace %s failed; the answer carries a warning", secrets,
+          namespace);
+      return List.of("pull secret " + String.join(",", secrets)
+          + ": copy not confirmed (internal error, see the webhook's log)");
     });
   }
 
@@ -149,10 +186,10 @@ public class AdmissionHandler {
     return AdmissionAnswer.review(ReviewWriter.write(uid, null, warnings, annotations));
   }
 
-  private JsonNode readRequest(byte[] body) {
+  private JsonNode readRequest(byte[] buffer, int offset, int length) {
     JsonNode review;
     try {
-      review = reader.read(body);
+      review = reader.read(buffer, offset, length);
     } catch (JsonProcessingException e) {
       throw new MalformedReviewException("body is not JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
@@ -177,13 +214,26 @@ public class AdmissionHandler {
     if (uid == null || !uid.isTextual() || uid.asText().isEmpty()) {
       throw new MalformedReviewException("request.uid is missing or not a string");
     }
+    // Before anything uses it: the namespace names API paths and copy jobs, and an invalid one would be retried
+    // forever. Empty or absent is a cluster-scoped object (skipped later).
+    JsonNode namespace = request.get("namespace");
+    if (namespace != null && !namespace.isNull()) {
+      if (!namespace.isTextual()) {
+        throw new MalformedReviewException("request.namespace is not a string");
+      }
+      String problem = NamespaceNames.problem(namespace.asText());
+      if (problem != null) {
+        throw new MalformedReviewException("request.namespace " + problem);
+      }
+    }
     return request;
   }
 
   private static void log(String uid, String namespace, JsonNode request, String outcome, Decision d,
       List<String> warnings) {
     if (!d.changesPod() && warnings.isEmpty()) {
-      LOG.debugf("uid=%s namespace=%s pod=%s unchanged", uid, namespace, podName(request));
+      LOG.debugf("uid=%s namespace=%s pod=%s unchanged", LogText.escape(uid), namespace,
+          LogText.escape(podName(request)));
       return;
     }
     if (!LOG.isInfoEnabled()) {
@@ -208,7 +258,8 @@ public class AdmissionHandler {
     MDC.put("namespace", namespace);
     MDC.put("pod", pod);
     try {
-      LOG.info(line.toString());
+      // Names, images and warnings are the client's text: a newline in generateName would forge a log line.
+      LOG.info(LogText.escape(line));
     } finally {
       MDC.remove("uid");
       MDC.remove("namespace");

@@ -29,6 +29,10 @@ public class AdmissionMetrics {
     AUDITED,
     /** HTTP 400: the review could not be read. */
     BAD_REQUEST,
+    /** HTTP 413: the body is larger than the limit; not read. */
+    TOO_LARGE,
+    /** HTTP 503: the review would pass the bytes in flight ({@code icr.max-bytes-in-flight}); not read. */
+    OVERLOADED,
     /** HTTP 500: a bug in icr-injector; the webhook's failurePolicy decides. */
     ERROR
   }
@@ -56,12 +60,24 @@ public class AdmissionMetrics {
   }
 
   void admission(String path, Result result, long startNanos) {
+    count(path, result);
+    latency.record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Counts a review the door answered without handing it to the handler (too large, over the bytes in flight,
+   * a failure of the HTTP layer); no latency is recorded, since no review was read.
+   */
+  public void refused(String path, Result result) {
+    count(path, result);
+  }
+
+  private void count(String path, Result result) {
     String key = path + '|' + result;
     admissions.computeIfAbsent(key, k -> Counter.builder("icr_injector_admissions")
         .description("Admission reviews answered, by endpoint and outcome")
         .tag("path", path).tag("result", result.name().toLowerCase(java.util.Locale.ROOT)).register(registry))
         .increment();
-    latency.record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
 
   void rewrites(List<ImageChange> changes) {

@@ -3,6 +3,8 @@ package io.icrinjector.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -62,7 +64,60 @@ class ImageReferenceTest {
         Arguments.of("non-numeric port", "icr.io:https/app", "port"),
         Arguments.of("host only", "icr.io/", "missing repository name"),
         Arguments.of("space", "icr.io/acme/app :1", "path component"),
-        Arguments.of("host label ends with dash", "bad-.example.com/app", "host"));
+        Arguments.of("host label ends with dash", "bad-.example.com/app", "host"),
+        Arguments.of("empty host label", "bad..example.com/app", "host"),
+        Arguments.of("empty brackets", "[]:5000/app", "host"),
+        Arguments.of("dot then underscore", "icr.io/a._b", "path component"),
+        Arguments.of("three underscores", "icr.io/a___b", "path component"),
+        Arguments.of("separator at the end", "icr.io/a-", "path component"),
+        Arguments.of("tag of 129 characters", "icr.io/a:" + "t".repeat(129), "tag"),
+        Arguments.of("digest algorithm ends with separator", "icr.io/a@sha256+:" + "0".repeat(32), "digest"),
+        Arguments.of("digest hex not hex", "icr.io/a@sha256:" + "g".repeat(32), "digest"),
+        Arguments.of("name longer than 255", "icr.io/" + "a".repeat(250), "longer than 255"));
+  }
+
+  /** Invalid ones name the problem; {@code named} is null for the one that is valid (digests have no length limit). */
+  static Stream<Arguments> hostile() {
+    // Each was a StackOverflowError in the regular-expression parser on a thread with a 1 MiB stack (the I/O
+    // threads' default): one repeated group per separator recursed once per part.
+    return Stream.of(
+        Arguments.of("1,500 dot-separated path parts", "registry.ng.bluemix.net/" + "a.".repeat(1_500) + "a", "longer than 255"),
+        Arguments.of("1,500 dash-separated path parts", "registry.ng.bluemix.net/" + "a-".repeat(1_500) + "a", "longer than 255"),
+        Arguments.of("100,000 path parts", "icr.io/" + "a_".repeat(100_000) + "a", "longer than 255"),
+        Arguments.of("1,500 host labels", "a.".repeat(1_500) + "io/app", "longer than 255"),
+        Arguments.of("1,500 digest algorithm parts", "icr.io/app@" + "a+".repeat(1_500) + "a:" + "0".repeat(64), null),
+        Arguments.of("a megabyte of invalid path", "icr.io/" + "a.".repeat(500_000) + "A", "path component"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("hostile")
+  void hostileReferencesGetAnAnswerInBoundedStack(String name, String raw, String named) throws Exception {
+    CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+    Thread parser = new Thread(null, () -> {
+      try {
+        ImageReference.parse(raw);
+        outcome.complete(null);
+      } catch (Throwable e) { // StackOverflowError included: that is what this test is about
+        outcome.complete(e);
+      }
+    }, "parse", 1024 * 1024);
+    parser.start();
+    Throwable e = outcome.get(60, TimeUnit.SECONDS);
+    if (named == null) {
+      assertThat(e).as("a valid reference").isNull();
+      return;
+    }
+    assertThat(e).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(named);
+    // the message quotes at most a short prefix: it ends up in warnings and in log lines
+    assertThat(e.getMessage().length()).isLessThan(200);
+  }
+
+  @org.junit.jupiter.api.Test
+  void longValidPartsStillParse() {
+    String path = "a-".repeat(100) + "a";
+    ImageReference ref = ImageReference.parse("registry.ng.bluemix.net/" + path + ":t");
+    assertThat(ref.path()).isEqualTo(path);
+    assertThat(ref.tag()).isEqualTo("t");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -85,6 +85,22 @@ class MutationEngineTest {
     assertThat(engine.replacementOf(image)).isEqualTo(expected);
   }
 
+  @Test
+  void theMigrationReportGetsAnAnswerForAnImageOfThousandsOfParts() throws Exception {
+    // The report classifies every image of the cluster; one such pod used to make GET /report answer 500.
+    String image = "registry.ng.bluemix.net/" + "a-".repeat(1_500) + "a:1";
+    java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+    Thread report = new Thread(null, () -> {
+      try {
+        outcome.complete(engine.replacementOf(image));
+      } catch (Throwable e) { // StackOverflowError included
+        outcome.complete(e);
+      }
+    }, "report", 1024 * 1024);
+    report.start();
+    assertThat(outcome.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("on a deprecated host, left alone").isEqualTo(image);
+  }
+
   static Stream<Arguments> warnings() {
     return Stream.of(
         Arguments.of("unknown deprecated region", "registry.jp-tok.bluemix.net/acme/app", "unknown deprecated host registry.jp-tok.bluemix.net"),

@@ -37,11 +37,57 @@ class ReviewReaderTest {
     assertThat(ENGINE.decide(pruned.get("request"))).isEqualTo(ENGINE.decide(full.get("request")));
     for (String pointer : List.of("/apiVersion", "/kind", "/request/uid", "/request/namespace", "/request/name",
         "/request/dryRun", "/request/object/metadata/name", "/request/object/metadata/generateName",
-        "/request/object/metadata/labels", "/request/object/metadata/annotations",
-        "/request/object/spec/imagePullSecrets", "/request/object/spec/containers/0/image")) {
+        "/request/object/metadata/labels/icr-injector.io~1skip",
+        "/request/object/metadata/annotations/kubernetes.io~1config.mirror",
+        "/request/object/spec/imagePullSecrets/0/name", "/request/object/spec/containers/0/image")) {
       assertThat(pruned.at(pointer)).as(pointer).isEqualTo(full.at(pointer));
     }
     assertThat(pruned.at("/request/object/spec/containers/0/env").isMissingNode()).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"{\"request\":{\"uid\":\"u\"}} {}", "{\"request\":{\"uid\":\"u\"}}x",
+      "{\"request\":{\"uid\":\"u\"}}]", "{\"request\":{\"uid\":\"u\"}}\"tail\""})
+  void refusesTrailingData(String json) {
+    assertThatThrownBy(() -> READER.read(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedReviewException.class)
+        .hasMessageContaining("trailing data after the review object");
+  }
+
+  @org.junit.jupiter.api.Test
+  void trailingWhitespaceIsNotData() throws Exception {
+    assertThat(READER.read("{\"request\":{\"uid\":\"u\"}} \n\t".getBytes(StandardCharsets.UTF_8))
+        .at("/request/uid").asText()).isEqualTo("u");
+  }
+
+  @org.junit.jupiter.api.Test
+  void refusesMoreListEntriesThanTheBound() throws Exception {
+    StringBuilder json = new StringBuilder("{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":[");
+    for (int i = 0; i <= ReviewReader.MAX_LIST_ENTRIES; i++) {
+      json.append(i == 0 ? "" : ",").append("{\"name\":\"c").append(i).append("\",\"image\":\"nginx\"}");
+    }
+    String over = json + "]}}}}";
+    assertThatThrownBy(() -> READER.read(over.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(MalformedReviewException.class)
+        .hasMessageContaining("more than " + ReviewReader.MAX_LIST_ENTRIES + " containers and pull secrets");
+    // one fewer is read
+    String atBound = json.substring(0, json.lastIndexOf(",{")) + "]}}}}";
+    assertThat(READER.read(atBound.getBytes(StandardCharsets.UTF_8)).at("/request/object/spec/containers").size())
+        .isEqualTo(ReviewReader.MAX_LIST_ENTRIES);
+  }
+
+  @org.junit.jupiter.api.Test
+  void keepsOnlyTheLabelAndAnnotationTheEngineReads() throws Exception {
+    String json = "{\"request\":{\"uid\":\"u\",\"object\":{\"metadata\":{"
+        + "\"labels\":{\"app\":\"x\",\"icr-injector.io/skip\":\"true\"},"
+        + "\"annotations\":{\"big\":\"" + "y".repeat(1000) + "\",\"kubernetes.io/config.mirror\":\"m\"}},"
+        + "\"spec\":{\"imagePullSecrets\":[{\"name\":\"s\",\"other\":[1,2,3]}]}}}}";
+    JsonNode pod = READER.read(json.getBytes(StandardCharsets.UTF_8)).at("/request/object");
+    assertThat(pod.at("/metadata/labels").size()).isEqualTo(1);
+    assertThat(pod.at("/metadata/labels/icr-injector.io~1skip").asText()).isEqualTo("true");
+    assertThat(pod.at("/metadata/annotations").size()).isEqualTo(1);
+    assertThat(pod.at("/metadata/annotations").has("kubernetes.io/config.mirror")).isTrue();
+    assertThat(pod.at("/spec/imagePullSecrets/0").size()).isEqualTo(1);
   }
 
   @ParameterizedTest(name = "{0}")
