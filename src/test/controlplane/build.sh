@@ -2,7 +2,8 @@
 # Builds the control plane used by icr-injector's end-to-end tests (etcd,
 # kube-apiserver, kubectl) and the rest of the single-node cluster of
 # `make cluster` (kubelet, kube-scheduler, kube-controller-manager, kube-proxy,
-# and a distribution registry standing in for us.icr.io) from Go modules, once,
+# a distribution registry standing in for us.icr.io, and cert-manager's controller and
+# cainjector with its CRDs) from Go modules, once,
 # into a cache directory outside the repository, laid out as fabric8
 # kube-api-test expects in offline mode (it uses the first three):
 #
@@ -78,6 +79,7 @@ build() {
   for pkg in "$@"; do
     name="${pkg##*/}"
     [[ "${name}" == v3 ]] && name=etcd # go.etcd.io/etcd/server/v3
+    [[ "${pkg}" == github.com/cert-manager/* ]] && name="cert-manager-${name}"
     if [[ -x "${bin_dir}/${name}" ]]; then
       step "${name}: present, skipped"
     else
@@ -108,6 +110,7 @@ build() {
     name="${pkg##*/}"
     local out="${name}"
     [[ "${name}" == v3 ]] && { name=etcd; out=server; } # go names a /vN package after the element before
+    [[ "${pkg}" == github.com/cert-manager/* ]] && name="cert-manager-${name}"
     chmod 0755 "${tmpdir}/${out}"
     mv -f "${tmpdir}/${out}" "${bin_dir}/${name}"
     step "${name}: $(du -h "${bin_dir}/${name}" | cut -f1)"
@@ -125,6 +128,23 @@ build "${here}/kube" "${version_ldflags}" "cold: 11-15 minutes on 2 cores" \
   k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-scheduler \
   k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-proxy
 build "${here}/registry" "" "cold: about 2 minutes" github.com/distribution/distribution/v3/cmd/registry
+cm_version="$(awk '$1 == "require" && $2 == "github.com/cert-manager/cert-manager" {print $3}' "${here}/certmanager/go.mod")"
+build "${here}/certmanager" " -X github.com/cert-manager/cert-manager/pkg/util.AppVersion=${cm_version}" \
+  "cert-manager ${cm_version}; cold: about 5-10 minutes" \
+  github.com/cert-manager/cert-manager/cmd/controller github.com/cert-manager/cert-manager/cmd/cainjector
+# cert-manager's CRDs as its module ships them (deploy/crds), without the Helm template labels they carry.
+crds="${bin_dir}/cert-manager-crds"
+if [[ ! -f "${crds}/.complete" ]]; then
+  src="$(cd "${here}/certmanager" && go mod download -json "github.com/cert-manager/cert-manager@${cm_version}" \
+    | awk -F'"' '$2 == "Dir" {print $4}')"
+  [[ -d "${src}/deploy/crds" ]] || { step "cert-manager CRDs: no deploy/crds in ${src}"; exit 1; }
+  rm -rf "${crds}" && mkdir -p "${crds}"
+  for f in "${src}"/deploy/crds/crd-*.yaml; do
+    grep -v '{{' "${f}" > "${crds}/$(basename "${f}")"
+  done
+  touch "${crds}/.complete"
+  step "cert-manager CRDs: $(ls "${crds}" | wc -l) files from ${src}/deploy/crds"
+fi
 step "done"
 
 echo "${dir}"

@@ -7,6 +7,9 @@
 #   src/test/node/cluster.sh import TAR   import an OCI archive into the node's containerd (namespace k8s.io)
 #   src/test/node/cluster.sh kubectl ...  kubectl against the node (runs inside its network namespace)
 #
+# cert-manager (controller and cainjector, v1.11 from Go modules, with its CRDs) runs as processes beside the
+# control plane, so `kubectl apply -k deploy/` works as in a cluster that has it.
+#
 # Everything of the node runs inside the network namespace icr-node, which holds loopback and addresses of its own
 # only and has NO default route: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet,
 # kube-proxy, containerd and its pods, and the registry that stands in for us.icr.io. Nothing it starts can reach a
@@ -110,12 +113,14 @@ pki() {
   cert controller-manager system:kube-controller-manager "" ""
   cert scheduler system:kube-scheduler "" ""
   cert proxy system:kube-proxy "" ""
+  # cert-manager runs as a process with full rights, as its Helm chart's RBAC would give it on this node.
+  cert cert-manager cert-manager system:masters ""
   cert kubelet "system:node:${node}" system:nodes ""
   cert kubelet-serving "${node}" "" "IP:${node_ip},DNS:${node}"
   cert registry us.icr.io "" "IP:127.0.0.1,DNS:us.icr.io"
   openssl genrsa -out "${pki}/sa.key" 2048 2>/dev/null
   openssl rsa -in "${pki}/sa.key" -pubout -out "${pki}/sa.pub" 2>/dev/null
-  for n in admin controller-manager scheduler proxy kubelet; do kubeconfig "${n}"; done
+  for n in admin controller-manager scheduler proxy kubelet cert-manager; do kubeconfig "${n}"; done
 }
 
 # launch NAME CMD...: start CMD inside the namespace, in the background, logging to logs/NAME.log.
@@ -363,6 +368,20 @@ EOF
     >/dev/null
   wait_for "registry" 30 in_ns curl -s -o /dev/null --cacert "${dir}/pki/ca.crt" "https://${registry}/v2/"
 
+  local cm_version
+  cm_version="$(awk '$1 == "require" && $2 == "github.com/cert-manager/cert-manager" {print $3}' \
+    "${repo}/src/test/controlplane/certmanager/go.mod")"
+  step "cert-manager ${cm_version}: CRDs from its module, the controller and the cainjector (processes)"
+  "${k}" apply --server-side -f "${b}/cert-manager-crds" >/dev/null
+  "${k}" wait --for=condition=Established crd --all --timeout=60s >/dev/null
+  "${k}" create namespace cert-manager >/dev/null
+  launch cert-manager-controller "${b}/cert-manager-controller" --kubeconfig="${dir}/cert-manager.kubeconfig" \
+    --cluster-resource-namespace=cert-manager --leader-elect=false \
+    --metrics-listen-address=127.0.0.1:9402 --v=1
+  launch cert-manager-cainjector "${b}/cert-manager-cainjector" --kubeconfig="${dir}/cert-manager.kubeconfig" \
+    --leader-elect=false --v=1
+  wait_for "cert-manager controller" 60 in_ns curl -sf http://127.0.0.1:9402/metrics
+
   echo "${dir}/admin.kubeconfig" > "${dir}/kubeconfig-path"
   step "up: kubeconfig ${dir}/admin.kubeconfig (server ${apiserver}, inside network namespace ${netns})"
   step "kubectl: ${dir}/bin/kubectl get nodes   (or: src/test/node/cluster.sh kubectl get nodes)"
@@ -396,7 +415,8 @@ down() {
     find "${cg}" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null || true
   done
   local name
-  for name in kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd registry containerd; do
+  for name in cert-manager-cainjector cert-manager-controller kube-proxy kubelet kube-scheduler \
+    kube-controller-manager kube-apiserver etcd registry containerd; do
     local pidfile="${dir}/run/${name}.pid"
     [[ -f "${pidfile}" ]] || continue
     kill "$(cat "${pidfile}")" 2>/dev/null || true

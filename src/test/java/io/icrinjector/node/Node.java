@@ -19,13 +19,14 @@ import java.util.function.BooleanSupplier;
 /**
  * The single-node cluster of {@code src/test/node/cluster.sh} (kubelet, containerd, kube-proxy, a registry standing
  * in for us.icr.io, all in the network namespace {@code icr-node}), driven the way an administrator drives it: with
- * kubectl, which runs inside that namespace because nothing outside it can reach the API server.
+ * kubectl, which runs inside that namespace because nothing outside it can reach the API server. cert-manager's
+ * controller and cainjector run beside the control plane.
  */
 public final class Node implements AutoCloseable {
 
   /** The script that starts and stops the node. */
   static final Path SCRIPT = Paths.get("src", "test", "node", "cluster.sh");
-  /** The overlay the suite installs: deploy/overlays/local-certs with only the image reference changed. */
+  /** The overlay the suite installs: deploy/ (with cert-manager) with only the image reference changed. */
   static final Path OVERLAY = Paths.get("src", "test", "node", "overlay");
   /** The image reference that overlay names (without the implicit docker.io/library/). */
   static final String IMAGE = "docker.io/library/icr-injector:node-e2e";
@@ -48,11 +49,6 @@ public final class Node implements AutoCloseable {
     Path archive = Paths.get("target", "image", "icr-injector-node-e2e.oci.tar");
     run(Duration.ofMinutes(10), List.of("bash", "src/main/image/build.sh", "image", archive.toString(), IMAGE));
     script(Duration.ofMinutes(5), "import", archive.toString());
-  }
-
-  /** Makes local certificates (certs/gen.sh, copied where deploy/overlays/local-certs reads them). */
-  public void localCertificates() {
-    run(Duration.ofMinutes(1), List.of("bash", "certs/gen.sh"));
   }
 
   /** Pushes the busybox test image to the local us.icr.io as {@code image}. */
@@ -111,6 +107,23 @@ public final class Node implements AutoCloseable {
       }
       sleep(500);
     }
+  }
+
+  /** The serial number (hex) of the certificate that {@code ip:port} serves, read with openssl inside the node. */
+  public static String servedSerial(String ip, int port) {
+    String out = run(Duration.ofSeconds(30), inNamespace(List.of("sh", "-c",
+        "openssl s_client -connect " + ip + ":" + port + " </dev/null 2>/dev/null | openssl x509 -noout -serial")), null);
+    return out.strip().replaceFirst("^serial=", "");
+  }
+
+  /** The serial number (hex) of a PEM certificate. */
+  public static String serial(String pem) {
+    return run(Duration.ofSeconds(30), List.of("openssl", "x509", "-noout", "-serial"), pem).strip().replaceFirst("^serial=", "");
+  }
+
+  /** The public key (PEM) of a PEM certificate. */
+  public static String publicKey(String pem) {
+    return run(Duration.ofSeconds(30), List.of("openssl", "x509", "-noout", "-pubkey"), pem).strip();
   }
 
   /** Stops the node and removes its state. */

@@ -20,10 +20,9 @@ public final class NodeDemo {
     Node node = Node.up();
     step(t0, "building the webhook's image (src/main/image/build.sh) and importing it into the node's containerd");
     node.importWebhookImage();
-    node.localCertificates();
     String tag = "demo-" + System.currentTimeMillis() / 1000;
     node.push("us.icr.io/acme/hello:" + tag);
-    step(t0, "kubectl apply -k " + Node.OVERLAY + "   (deploy/overlays/local-certs, only the image changed)");
+    step(t0, "kubectl apply -k " + Node.OVERLAY + "   (deploy/ with cert-manager, only the image changed)");
     node.kubectl("apply", "-k", Node.OVERLAY.toString());
     node.kubectl("rollout", "status", "deployment/icr-injector", "-n", "icr-injector", "--timeout=240s");
     step(t0, "webhook: 2 replicas Ready");

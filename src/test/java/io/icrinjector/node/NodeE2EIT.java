@@ -22,10 +22,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The install as users run it, on a real node: the webhook's own image (built by {@code src/main/image/build.sh}),
- * installed with {@code kubectl apply -k} of {@code deploy/overlays/local-certs} with only the image reference
- * changed, two replicas behind their Service, called by the API server; a pod that pulls from the local us.icr.io
- * with the copied {@code all-icr-io}; the same pull without the secret refused; no pod admitted unpatched through a
- * rollout and an eviction; pods created while the webhook is scaled to zero, and found by the report afterwards.
+ * installed with {@code kubectl apply -k} of the default {@code deploy/} with only the image reference changed,
+ * its certificate issued and its CA injected by the real cert-manager, two replicas behind their Service, called by
+ * the API server; a pod that pulls from the local us.icr.io with the copied {@code all-icr-io}; the same pull
+ * without the secret refused; no pod admitted unpatched through a rollout and an eviction; pods created while the
+ * webhook is scaled to zero, and found by the report afterwards; a renewed certificate served without a restart,
+ * and a renewed CA, with every pod created meanwhile patched.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -44,7 +46,6 @@ class NodeE2EIT {
   void up() {
     node = Node.up();
     node.importWebhookImage();
-    node.localCertificates();
     node.push("us.icr.io/acme/hello:" + tag);
   }
 
@@ -70,6 +71,21 @@ class NodeE2EIT {
       assertThat(path(p, "status", "containerStatuses", 0, "restartCount")).isEqualTo(0);
       assertThat(path(p, "status", "containerStatuses", 0, "ready")).isEqualTo(true);
     });
+    // cert-manager: both Issuers and Certificates Ready, the CA injected into both webhooks, and each replica
+    // serving the certificate cert-manager issued.
+    for (String kind : List.of("issuer", "certificate")) {
+      assertThat(items(node.json("get", kind, "-n", NS))).hasSize(2).allSatisfy(o -> assertThat(
+          items(Map.of("items", path(o, "status", "conditions")))).anySatisfy(c -> {
+            assertThat(c.get("type")).isEqualTo("Ready");
+            assertThat(c.get("status")).isEqualTo("True");
+          }));
+    }
+    Map<String, Object> webhooks = node.json("get", "mutatingwebhookconfiguration", "icr-injector");
+    String ca = secretFile("icr-injector-tls", "ca.crt");
+    assertThat(items(Map.of("items", webhooks.get("webhooks")))).hasSize(2).allSatisfy(w -> assertThat(
+        new String(java.util.Base64.getDecoder().decode(string(w, "clientConfig", "caBundle")))).isEqualTo(ca));
+    String issued = Node.serial(secretFile("icr-injector-tls", "tls.crt"));
+    assertThat(podIps()).hasSize(2).allSatisfy(ip -> assertThat(Node.servedSerial(ip, 8443)).isEqualTo(issued));
   }
 
   @Test
@@ -131,31 +147,10 @@ class NodeE2EIT {
       Files.writeString(out.resolve("stop"), "");
       load.waitFor(60, TimeUnit.SECONDS);
     }
-    int created = 0;
-    List<String> unpatched = new ArrayList<>();
-    List<String> failed = new ArrayList<>();
-    try (var files = Files.list(out)) {
-      for (Path code : files.filter(f -> f.toString().endsWith(".code")).toList()) {
-        String status = Files.readString(code).strip();
-        Path body = Path.of(code.toString().replace(".code", ".json"));
-        if (!status.equals("201")) {
-          failed.add(status + " " + (Files.exists(body) ? Files.readString(body) : ""));
-          continue;
-        }
-        created++;
-        @SuppressWarnings("unchecked")
-        Map<String, Object> pod = Serialization.unmarshal(Files.readString(body), Map.class);
-        if (!string(pod, "spec", "containers", 0, "image").startsWith("us.icr.io/")
-            || path(pod, "spec", "imagePullSecrets") == null) {
-          unpatched.add(string(pod, "metadata", "name"));
-        }
-      }
-    }
+    Load result = Load.read(out);
     System.err.printf("[node] pods created during the rollout and the eviction: %d, unpatched: %d, failed: %d%n",
-        created, unpatched.size(), failed.size());
-    assertThat(failed).as("pod creates that failed").isEmpty();
-    assertThat(created).as("pods created throughout").isGreaterThan(50);
-    assertThat(unpatched).as("pods admitted unpatched").isEmpty();
+        result.created, result.unpatched.size(), result.failed.size());
+    result.assertAllPatched();
     assertThat(restarts()).as("webhook container restarts").isZero();
     node.kubectl("delete", "pods", "-n", ENABLED, "-l", "icr-test=load", "--wait=false");
   }
@@ -179,7 +174,128 @@ class NodeE2EIT {
     assertThat(report).contains("while-down", old, "us.icr.io/acme/hello:" + tag);
   }
 
+  @Test
+  @Order(6)
+  void aRenewedCertificateIsServedWithoutARestartAndEveryPodMeanwhileIsPatched() throws Exception {
+    String before = Node.serial(secretFile("icr-injector-tls", "tls.crt"));
+    Path out = Files.createTempDirectory("icr-renew");
+    Process load = startLoad(out);
+    long seconds;
+    try {
+      long t0 = System.nanoTime();
+      renew("icr-injector-tls");
+      Node.await("a new certificate in icr-injector-tls", Duration.ofSeconds(60),
+          () -> !Node.serial(secretFile("icr-injector-tls", "tls.crt")).equals(before));
+      String after = Node.serial(secretFile("icr-injector-tls", "tls.crt"));
+      // The kubelet refreshes the mounted secret (up to about a minute), then the app re-reads it (reload period 1m).
+      Node.await("both replicas serving " + after, Duration.ofSeconds(240),
+          () -> podIps().stream().allMatch(ip -> Node.servedSerial(ip, 8443).equals(after)));
+      seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+      Node.sleep(2000);
+    } finally {
+      Files.writeString(out.resolve("stop"), "");
+      load.waitFor(60, TimeUnit.SECONDS);
+    }
+    Load result = Load.read(out);
+    System.err.printf("[node] renewal: new certificate served by both replicas %d s after the trigger; pods created"
+        + " meanwhile %d, unpatched %d, failed %d%n", seconds, result.created, result.unpatched.size(), result.failed.size());
+    result.assertAllPatched();
+    assertThat(restarts()).as("webhook container restarts").isZero();
+  }
+
+  @Test
+  @Order(7)
+  void aRenewedCaKeepsItsKeySoTheCaBundleAndTheServedCertificateNeverDisagree() throws Exception {
+    String caBefore = secretFile("icr-injector-ca", "tls.crt");
+    Path out = Files.createTempDirectory("icr-ca");
+    Process load = startLoad(out);
+    try {
+      renew("icr-injector-ca");
+      Node.await("a new CA certificate", Duration.ofSeconds(60),
+          () -> !Node.serial(secretFile("icr-injector-ca", "tls.crt")).equals(Node.serial(caBefore)));
+      String caAfter = secretFile("icr-injector-ca", "tls.crt");
+      assertThat(Node.publicKey(caAfter)).as("rotationPolicy Never: the CA keeps its key").isEqualTo(Node.publicKey(caBefore));
+      // The serving certificate is reissued by the renewed CA; cainjector moves the caBundle to the new CA
+      // certificate at once, while the replicas still serve the old certificate for a minute or two.
+      String leafBefore = Node.serial(secretFile("icr-injector-tls", "tls.crt"));
+      renew("icr-injector-tls");
+      Node.await("the caBundle on the renewed CA", Duration.ofSeconds(120), () -> items(Map.of("items",
+          node.json("get", "mutatingwebhookconfiguration", "icr-injector").get("webhooks"))).stream()
+          .allMatch(w -> new String(java.util.Base64.getDecoder().decode(string(w, "clientConfig", "caBundle")))
+              .equals(caAfter)));
+      Node.await("a serving certificate from the renewed CA", Duration.ofSeconds(60),
+          () -> !Node.serial(secretFile("icr-injector-tls", "tls.crt")).equals(leafBefore));
+      String leafAfter = Node.serial(secretFile("icr-injector-tls", "tls.crt"));
+      Node.await("both replicas serving " + leafAfter, Duration.ofSeconds(240),
+          () -> podIps().stream().allMatch(ip -> Node.servedSerial(ip, 8443).equals(leafAfter)));
+      Node.sleep(2000);
+    } finally {
+      Files.writeString(out.resolve("stop"), "");
+      load.waitFor(60, TimeUnit.SECONDS);
+    }
+    Load result = Load.read(out);
+    System.err.printf("[node] CA renewal, then the serving certificate: pods created meanwhile %d, unpatched %d,"
+        + " failed %d%n", result.created, result.unpatched.size(), result.failed.size());
+    result.assertAllPatched();
+    assertThat(restarts()).as("webhook container restarts").isZero();
+  }
+
   // --- helpers
+
+  /** Asks cert-manager to reissue a Certificate now, as {@code cmctl renew} does (an Issuing condition). */
+  void renew(String certificate) {
+    node.kubectl("patch", "certificate", certificate, "-n", NS, "--subresource=status", "--type=json", "-p",
+        "[{\"op\":\"add\",\"path\":\"/status/conditions/-\",\"value\":{\"type\":\"Issuing\",\"status\":\"True\","
+            + "\"reason\":\"ManuallyTriggered\",\"message\":\"reissued by the node suite\",\"lastTransitionTime\":\""
+            + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\"}}]");
+  }
+
+  /** A file of a Secret in the webhook's namespace, decoded. */
+  String secretFile(String secret, String key) {
+    String b64 = node.kubectl("get", "secret", secret, "-n", NS, "-o", "jsonpath={.data." + key.replace(".", "\\.") + "}");
+    return new String(java.util.Base64.getDecoder().decode(b64.strip()), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The pod IPs of the running webhook replicas. */
+  List<String> podIps() {
+    return items(node.json("get", "pods", "-n", NS, "-l", "app.kubernetes.io/name=icr-injector",
+        "--field-selector", "status.phase=Running")).stream()
+        .filter(p -> path(p, "metadata", "deletionTimestamp") == null)
+        .map(p -> string(p, "status", "podIP")).toList();
+  }
+
+  /** What the load of {@link #startLoad} created: every create's HTTP status and admitted pod. */
+  record Load(int created, List<String> unpatched, List<String> failed) {
+    static Load read(Path out) throws IOException {
+      int created = 0;
+      List<String> unpatched = new ArrayList<>();
+      List<String> failed = new ArrayList<>();
+      try (var files = Files.list(out)) {
+        for (Path code : files.filter(f -> f.toString().endsWith(".code")).toList()) {
+          String status = Files.readString(code).strip();
+          Path body = Path.of(code.toString().replace(".code", ".json"));
+          if (!status.equals("201")) {
+            failed.add(status + " " + (Files.exists(body) ? Files.readString(body) : ""));
+            continue;
+          }
+          created++;
+          @SuppressWarnings("unchecked")
+          Map<String, Object> pod = Serialization.unmarshal(Files.readString(body), Map.class);
+          if (!string(pod, "spec", "containers", 0, "image").startsWith("us.icr.io/")
+              || path(pod, "spec", "imagePullSecrets") == null) {
+            unpatched.add(string(pod, "metadata", "name"));
+          }
+        }
+      }
+      return new Load(created, unpatched, failed);
+    }
+
+    void assertAllPatched() {
+      assertThat(failed).as("pod creates that failed").isEmpty();
+      assertThat(created).as("pods created throughout").isGreaterThan(20);
+      assertThat(unpatched).as("pods admitted unpatched").isEmpty();
+    }
+  }
 
   /** Creates pods in the enabled namespace about five times a second until {@code out/stop} exists (at most 2,000). */
   Process startLoad(Path out) throws IOException {
