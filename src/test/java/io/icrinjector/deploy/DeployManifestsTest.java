@@ -25,9 +25,15 @@ import io.icrinjector.engine.RewriteRules;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.microprofile.config.ConfigProvider;
+import java.util.Objects;
+import java.util.Properties;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -245,8 +251,18 @@ class DeployManifestsTest {
         .findFirst().orElseThrow(() -> new AssertionError("no container port named " + name));
   }
 
+  /**
+   * A port as the packaged app is configured. Not the running test instance's config: there the port keys answer
+   * with the random ports this instance bound (quarkus.*.test-port=0), not the ones the image listens on.
+   */
   static int config(String key) {
-    return ConfigProvider.getConfig().getValue(key, Integer.class);
+    Properties main = new Properties();
+    try (Reader in = Files.newBufferedReader(Path.of("src/main/resources/application.properties"))) {
+      main.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Integer.parseInt(Objects.requireNonNull(main.getProperty(key), key).trim());
   }
 
 }

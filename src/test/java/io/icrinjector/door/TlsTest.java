@@ -60,7 +60,7 @@ class TlsTest {
 
   @Test
   void plainHttpIsOffWhenTlsIsConfigured() {
-    int httpPort = ConfigProvider.getConfig().getOptionalValue("quarkus.http.test-port", Integer.class).orElse(8081);
+    int httpPort = TlsProfile.httpPort; // free when Quarkus started: had plain HTTP been on, it would listen there
     HttpClient client = HttpClient.newHttpClient();
     assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + Paths.MUTATE))
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()))
@@ -68,7 +68,8 @@ class TlsTest {
   }
 
   static int httpsPort() {
-    return ConfigProvider.getConfig().getOptionalValue("quarkus.http.test-ssl-port", Integer.class).orElse(8444);
+    // the port Quarkus bound (quarkus.http.test-ssl-port=0 in the test application.properties)
+    return ConfigProvider.getConfig().getValue("quarkus.http.test-ssl-port", Integer.class);
   }
 
   static String postReview(Path ca) throws Exception {
