@@ -3,7 +3,9 @@ package io.icrinjector.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.WithDefault;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -101,6 +103,10 @@ class CopyTimingsTest {
 
       public Optional<String> webhookNamespace() {
         return Optional.empty();
+      }
+
+      public MemorySize maxBytesInFlight() {
+        return new MemorySize(BigInteger.valueOf(24L << 20)); // the mapping's default, 24M; the timing rules ignore it
       }
 
       public SecretCopy secretCopy() {

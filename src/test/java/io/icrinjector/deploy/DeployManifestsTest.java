@@ -2,6 +2,7 @@ package io.icrinjector.deploy;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -18,6 +19,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.icrinjector.door.Management;
 import io.icrinjector.door.Paths;
 import io.icrinjector.door.Reviews;
 import io.icrinjector.engine.MutationEngine;
@@ -25,9 +27,16 @@ import io.icrinjector.engine.RewriteRules;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.microprofile.config.ConfigProvider;
+import java.util.Objects;
+import java.util.Properties;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -134,12 +143,9 @@ class DeployManifestsTest {
     for (var probe : List.of(app.getReadinessProbe(), app.getLivenessProbe())) {
       assertThat(port(app, probe.getHttpGet().getPort().getStrVal())).isEqualTo(managementPort);
       String path = probe.getHttpGet().getPath();
-      java.time.Instant deadline = java.time.Instant.now().plusSeconds(20); // readiness waits for the first sync
-      while (given().port(io.icrinjector.door.Management.port()).get(path).statusCode() != 200
-          && java.time.Instant.now().isBefore(deadline)) {
-        Thread.onSpinWait();
-      }
-      given().port(io.icrinjector.door.Management.port()).get(path).then().statusCode(200);
+      // readiness waits for the first sync of the pull-secret view from the mock server
+      await(path + " answers 200").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+          .untilAsserted(() -> given().port(Management.port()).get(path).then().statusCode(200));
     }
     assertThat(app.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
     assertThat(app.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
@@ -245,8 +251,18 @@ class DeployManifestsTest {
         .findFirst().orElseThrow(() -> new AssertionError("no container port named " + name));
   }
 
+  /**
+   * A port as the packaged app is configured. Not the running test instance's config: there the port keys answer
+   * with the random ports this instance bound (quarkus.*.test-port=0), not the ones the image listens on.
+   */
   static int config(String key) {
-    return ConfigProvider.getConfig().getValue(key, Integer.class);
+    Properties main = new Properties();
+    try (Reader in = Files.newBufferedReader(Path.of("src/main/resources/application.properties"))) {
+      main.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Integer.parseInt(Objects.requireNonNull(main.getProperty(key), key).trim());
   }
 
 }

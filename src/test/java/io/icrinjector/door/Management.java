@@ -11,9 +11,13 @@ public final class Management {
 
   private Management() {}
 
-  /** The management interface's port in tests ({@code quarkus.management.test-port}, 9001 by default). */
+  /**
+   * The port the management interface bound in this test run. The test application.properties asks for a random
+   * one ({@code quarkus.management.test-port=0}) and Quarkus publishes the port it got under the same key; no
+   * fallback, so a lookup that stops working fails here rather than probing some fixed port.
+   */
   public static int port() {
-    return ConfigProvider.getConfig().getOptionalValue("quarkus.management.test-port", Integer.class).orElse(9001);
+    return ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class);
   }
 
   /** One scrape of {@code /q/metrics}. */

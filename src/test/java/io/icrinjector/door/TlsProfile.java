@@ -3,6 +3,7 @@ package io.icrinjector.door;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +18,13 @@ public class TlsProfile implements QuarkusTestProfile {
   /** Where the certificates live for this test run. */
   public static Path dir;
 
+  /**
+   * The plain HTTP port this run would use: a port that was free when Quarkus started, so that
+   * {@code TlsTest.plainHttpIsOffWhenTlsIsConfigured} probes a port where plain HTTP would listen if it were on
+   * (with the test default of 0 there is no such port to probe).
+   */
+  public static int httpPort;
+
   @Override
   public List<TestResourceEntry> testResources() {
     return List.of(new TestResourceEntry(Certificates.class));
@@ -29,6 +37,9 @@ public class TlsProfile implements QuarkusTestProfile {
       try {
         dir = Files.createTempDirectory("icr-tls");
         generate(dir, false);
+        try (ServerSocket free = new ServerSocket(0)) {
+          httpPort = free.getLocalPort();
+        }
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
@@ -37,7 +48,8 @@ public class TlsProfile implements QuarkusTestProfile {
           "quarkus.tls.webhook.key-store.pem.0.cert", dir.resolve("tls.crt").toString(),
           "quarkus.tls.webhook.key-store.pem.0.key", dir.resolve("tls.key").toString(),
           "quarkus.tls.webhook.reload-period", "1s",
-          "quarkus.http.insecure-requests", "disabled");
+          "quarkus.http.insecure-requests", "disabled",
+          "quarkus.http.test-port", String.valueOf(httpPort));
     }
 
     @Override

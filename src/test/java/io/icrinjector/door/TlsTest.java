@@ -2,6 +2,7 @@ package io.icrinjector.door;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -18,8 +19,8 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -41,26 +42,18 @@ class TlsTest {
     X509Certificate second = read(dir.resolve("tls.crt"));
     assertThat(second.getSerialNumber()).isNotEqualTo(first.getSerialNumber());
 
-    Instant deadline = Instant.now().plusSeconds(20);
-    BigInteger served = null;
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        served = servedSerial(dir.resolve("ca.crt"));
-        if (second.getSerialNumber().equals(served)) {
-          break;
-        }
-      } catch (javax.net.ssl.SSLException stillOld) {
-        // the old certificate does not verify against the new CA yet
-      }
-      Thread.sleep(250);
-    }
-    assertThat(served).as("serial served after rotation").isEqualTo(second.getSerialNumber());
+    // The key store is re-read every second (reload-period); until then the old certificate is served, and it does
+    // not verify against the new CA: that handshake failure is "not yet", anything else fails the test.
+    await("the rotated certificate is served").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+        .ignoreExceptionsInstanceOf(SSLException.class)
+        .untilAsserted(() -> assertThat(servedSerial(dir.resolve("ca.crt"))).as("serial served after rotation")
+            .isEqualTo(second.getSerialNumber()));
     assertThat(postReview(dir.resolve("ca.crt"))).contains("\"allowed\":true");
   }
 
   @Test
   void plainHttpIsOffWhenTlsIsConfigured() {
-    int httpPort = ConfigProvider.getConfig().getOptionalValue("quarkus.http.test-port", Integer.class).orElse(8081);
+    int httpPort = TlsProfile.httpPort; // free when Quarkus started: had plain HTTP been on, it would listen there
     HttpClient client = HttpClient.newHttpClient();
     assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + Paths.MUTATE))
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()))
@@ -68,7 +61,8 @@ class TlsTest {
   }
 
   static int httpsPort() {
-    return ConfigProvider.getConfig().getOptionalValue("quarkus.http.test-ssl-port", Integer.class).orElse(8444);
+    // the port Quarkus bound (quarkus.http.test-ssl-port=0 in the test application.properties)
+    return ConfigProvider.getConfig().getValue("quarkus.http.test-ssl-port", Integer.class);
   }
 
   static String postReview(Path ca) throws Exception {
