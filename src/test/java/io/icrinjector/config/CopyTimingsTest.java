@@ -112,10 +112,6 @@ class CopyTimingsTest {
       public SecretCopy secretCopy() {
         return copy;
       }
-
-      public io.quarkus.runtime.configuration.MemorySize maxBytesInFlight() {
-        return new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(24L << 20));
-      }
     };
   }
 }
