@@ -216,6 +216,17 @@ class WebhookE2EIT {
   }
 
   @Test
+  @Order(8)
+  void withoutCertManagerTheDefaultInstallSaysWhatIsMissing() {
+    // What an admin sees on a cluster without cert-manager (README, "Install"): kubectl names the kind it cannot
+    // map and says to install the CRDs first.
+    assertThatThrownBy(() -> cluster.kubectl("apply", "--dry-run=server", "-k", "deploy"))
+        .hasMessageContaining("no matches for kind \"Certificate\" in version \"cert-manager.io/v1\"")
+        .hasMessageContaining("no matches for kind \"Issuer\" in version \"cert-manager.io/v1\"")
+        .hasMessageContaining("ensure CRDs are installed first");
+  }
+
+  @Test
   @Order(9)
   void withTheWebhookDownPodsAreStillCreated() {
     webhook.stop();
