@@ -109,11 +109,18 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /** The serial number (hex) of the certificate that {@code ip:port} serves, read with openssl inside the node. */
+  /**
+   * The serial number (hex) of the certificate that {@code ip:port} serves, read with openssl inside the node; a
+   * text that is no serial when nothing answers there.
+   */
   public static String servedSerial(String ip, int port) {
-    String out = run(Duration.ofSeconds(30), inNamespace(List.of("sh", "-c",
-        "openssl s_client -connect " + ip + ":" + port + " </dev/null 2>/dev/null | openssl x509 -noout -serial")), null);
-    return out.strip().replaceFirst("^serial=", "");
+    try {
+      String out = run(Duration.ofSeconds(30), inNamespace(List.of("sh", "-c",
+          "openssl s_client -connect " + ip + ":" + port + " </dev/null 2>/dev/null | openssl x509 -noout -serial")), null);
+      return out.strip().replaceFirst("^serial=", "");
+    } catch (AssertionError noCertificate) {
+      return "(none: " + ip + ":" + port + " served no certificate)"; // not listening (yet, or any more)
+    }
   }
 
   /** The serial number (hex) of a PEM certificate. */

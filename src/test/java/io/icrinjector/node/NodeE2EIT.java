@@ -189,7 +189,7 @@ class NodeE2EIT {
       String after = Node.serial(secretFile("icr-injector-tls", "tls.crt"));
       // The kubelet refreshes the mounted secret (up to about a minute), then the app re-reads it (reload period 1m).
       Node.await("both replicas serving " + after, Duration.ofSeconds(240),
-          () -> podIps().stream().allMatch(ip -> Node.servedSerial(ip, 8443).equals(after)));
+          () -> servedByBoth(after));
       seconds = (System.nanoTime() - t0) / 1_000_000_000L;
       Node.sleep(2000);
     } finally {
@@ -227,7 +227,7 @@ class NodeE2EIT {
           () -> !Node.serial(secretFile("icr-injector-tls", "tls.crt")).equals(leafBefore));
       String leafAfter = Node.serial(secretFile("icr-injector-tls", "tls.crt"));
       Node.await("both replicas serving " + leafAfter, Duration.ofSeconds(240),
-          () -> podIps().stream().allMatch(ip -> Node.servedSerial(ip, 8443).equals(leafAfter)));
+          () -> servedByBoth(leafAfter));
       Node.sleep(2000);
     } finally {
       Files.writeString(out.resolve("stop"), "");
@@ -256,12 +256,15 @@ class NodeE2EIT {
     return new String(java.util.Base64.getDecoder().decode(b64.strip()), java.nio.charset.StandardCharsets.UTF_8);
   }
 
-  /** The pod IPs of the running webhook replicas. */
+  /** Both ready replicas serve the certificate with this serial. */
+  boolean servedByBoth(String serial) {
+    List<String> ips = podIps();
+    return ips.size() == 2 && ips.stream().allMatch(ip -> Node.servedSerial(ip, 8443).equals(serial));
+  }
+
+  /** The pod IPs of the ready webhook replicas. */
   List<String> podIps() {
-    return items(node.json("get", "pods", "-n", NS, "-l", "app.kubernetes.io/name=icr-injector",
-        "--field-selector", "status.phase=Running")).stream()
-        .filter(p -> path(p, "metadata", "deletionTimestamp") == null)
-        .map(p -> string(p, "status", "podIP")).toList();
+    return readyWebhookPods().stream().map(p -> string(p, "status", "podIP")).toList();
   }
 
   /** What the load of {@link #startLoad} created: every create's HTTP status and admitted pod. */
@@ -334,16 +337,19 @@ class NodeE2EIT {
     return Serialization.unmarshal(Node.run(Duration.ofSeconds(30), cmd, null), Map.class);
   }
 
+  /** The webhook's pods that are Ready and not terminating (a rollout leaves old ones in their preStop sleep). */
   List<String> webhookPods() {
-    return items(node.json("get", "pods", "-n", NS, "-l", "app.kubernetes.io/name=icr-injector",
-        "--field-selector", "status.phase=Running")).stream().map(p -> string(p, "metadata", "name")).toList();
+    return readyWebhookPods().stream().map(p -> string(p, "metadata", "name")).toList();
+  }
+
+  List<Map<String, Object>> readyWebhookPods() {
+    return items(node.json("get", "pods", "-n", NS, "-l", "app.kubernetes.io/name=icr-injector")).stream()
+        .filter(p -> path(p, "metadata", "deletionTimestamp") == null)
+        .filter(p -> Boolean.TRUE.equals(path(p, "status", "containerStatuses", 0, "ready"))).toList();
   }
 
   void awaitReadyReplicas(int n) {
-    Node.await(n + " ready webhook pods", Duration.ofSeconds(180), () -> items(node.json("get", "pods", "-n", NS,
-        "-l", "app.kubernetes.io/name=icr-injector")).stream()
-        .filter(p -> path(p, "metadata", "deletionTimestamp") == null)
-        .filter(p -> Boolean.TRUE.equals(path(p, "status", "containerStatuses", 0, "ready"))).count() == n);
+    Node.await(n + " ready webhook pods", Duration.ofSeconds(180), () -> readyWebhookPods().size() == n);
   }
 
   int restarts() {
