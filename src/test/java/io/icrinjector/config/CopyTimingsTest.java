@@ -103,6 +103,10 @@ class CopyTimingsTest {
         return Optional.empty();
       }
 
+      public io.quarkus.runtime.configuration.MemorySize maxBytesInFlight() {
+        return new io.quarkus.runtime.configuration.MemorySize(java.math.BigInteger.valueOf(24L << 20));
+      }
+
       public SecretCopy secretCopy() {
         return copy;
       }
