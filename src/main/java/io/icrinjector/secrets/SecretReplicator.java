@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -174,14 +175,17 @@ public class SecretReplicator implements PullSecretCopier {
     }
     // The budget runs from the job's start: a pod that joins a slow first attempt does not wait it out again.
     long left = settings.budget().toNanos() - (scheduler.nanoTime() - job.startedNanos);
+    // Whole milliseconds: Mutiny truncates the timeout to them, and Vert.x refuses a timer under 1 ms ("Cannot
+    // schedule a timer with delay < 1 ms", thrown as the answer subscribes). Under 1 ms left is no time left.
+    long leftMillis = TimeUnit.NANOSECONDS.toMillis(left);
     String slow = CopyWarnings.stillRunning(job.name, settings.budget());
-    if (left <= 0) {
+    if (left <= 0 || leftMillis < 1) {
       warnings.add(slow);
       return;
     }
     // A stage of its own: on timeout Mutiny cancels its upstream, which must not be the job's shared future.
     CompletableFuture<String> answer = job.first.thenApply(a -> a.warning() == null ? "" : a.warning());
-    pending.add(Uni.createFrom().completionStage(answer).ifNoItem().after(Duration.ofNanos(left))
+    pending.add(Uni.createFrom().completionStage(answer).ifNoItem().after(Duration.ofMillis(leftMillis))
         .recoverWithItem(slow));
   }
 
