@@ -102,7 +102,8 @@ class MockServerSecretReplicatorTest extends SecretReplicatorScenarios {
       }
       return informer;
     });
-    SecretReplicator replicator = new SecretReplicator(k, settings, e -> { }, clock, cache);
+    SecretReplicator replicator = new SecretReplicator(k, settings, e -> { }, clock, cache,
+        OptedInNamespaces.fixed(java.util.Set.of()));
     try {
       replicator.start();
       clock.runDue();
@@ -131,7 +132,7 @@ class MockServerSecretReplicatorTest extends SecretReplicatorScenarios {
         Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5));
     FakeScheduler clock = new FakeScheduler();
     SecretReplicator replicator = new SecretReplicator(k, settings, e -> { }, clock,
-        new SecretCache(k, settings, clock));
+        new SecretCache(k, settings, clock), OptedInNamespaces.fixed(java.util.Set.of("team-submilli")));
     try {
       replicator.ensure("team-submilli", List.of(name), false); // starts the job; its attempt stays queued
       clock.skip(settings.budget().minusNanos(500_000));
