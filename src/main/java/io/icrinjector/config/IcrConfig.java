@@ -84,6 +84,27 @@ public interface IcrConfig {
     Duration maxBackoff();
 
     /**
+     * Longest wait for one API request of a copy. fabric8's own request retry is off for copies (one attempt is one
+     * request); the background retry, with jitter, is the one retry policy.
+     */
+    @WithDefault("2s")
+    Duration requestTimeout();
+
+    /**
+     * Most copy jobs pending at once (running or waiting for a retry); a copy needed beyond it is not queued, and
+     * the answer says so. Bounds what reviews naming many namespaces can make the webhook do.
+     */
+    @WithDefault("500")
+    int maxPending();
+
+    /**
+     * Most copy attempts in flight at once, each on a thread of the copies' own pool (never the worker pool that
+     * health and metrics use); jobs past it wait their turn.
+     */
+    @WithDefault("4")
+    int maxConcurrent();
+
+    /**
      * The {@code timeoutSeconds} of the MutatingWebhookConfiguration ({@code deploy/base/webhook.yaml}); the budget
      * must be shorter, or the API server gives up on the answer before the copy does.
      */

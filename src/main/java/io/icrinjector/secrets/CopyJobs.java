@@ -2,11 +2,14 @@ package io.icrinjector.secrets;
 
 import io.icrinjector.secrets.SecretCopyEvent.Outcome;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -15,6 +18,12 @@ import org.jboss.logging.Logger;
  * failed one it waits with exponential back-off ({@code initial} doubling up to {@code max}), unless something worth
  * a retry happens first ({@link #kick}). Each failed attempt is logged and fired as {@code FAILED}; a job given up
  * because its namespace is gone fires {@code ABANDONED}.
+ *
+ * <p>This is the one retry policy of a copy (the client's own request retry is off: one attempt is one request).
+ * Each wait has equal jitter (between half and all of the nominal delay), so that jobs that failed together do not
+ * retry together; at most {@code maxConcurrent} attempts are in flight, the others wait their turn in order; at most
+ * {@code maxPending} jobs exist at once. A sign that the API server works again ({@link #recovered}) runs every
+ * waiting job at once, from the first back-off again, rather than after up to {@code max} of waiting.
  */
 final class CopyJobs {
 
@@ -26,25 +35,83 @@ final class CopyJobs {
   private final BiFunction<String, String, Attempt> attempt;
   private final Consumer<SecretCopyEvent> events;
   private final ConcurrentHashMap<String, Job> jobs = new ConcurrentHashMap<>();
+  private final int maxPending;
+  private final int maxConcurrent;
+  private final DoubleSupplier random;
+  /** Attempts in flight, and the jobs waiting for one of those slots (guarded by {@code turns}). */
+  private final Deque<Job> turns = new ArrayDeque<>();
+  private int attemptsInFlight;
+  /** When {@link #recovered} last ran the waiting jobs; it does so at most once per initial back-off. */
+  private long lastRecovery = Long.MIN_VALUE;
   private volatile boolean closed;
 
-  /**
-   * @param attempt one blocking try for (namespace, name); a RuntimeException it throws counts as a retry
-   */
+  /** Jobs without bounds or jitter; for tests of the back-off itself. */
   CopyJobs(Scheduler scheduler, Duration initialBackoff, Duration maxBackoff,
       BiFunction<String, String, Attempt> attempt, Consumer<SecretCopyEvent> events) {
+    this(scheduler, initialBackoff, maxBackoff, Integer.MAX_VALUE, Integer.MAX_VALUE, () -> 1.0, attempt, events);
+  }
+
+  /**
+   * @param maxPending most jobs at once; {@link #join} makes no new one past it
+   * @param maxConcurrent most attempts in flight at once
+   * @param random uniform in [0, 1]: the jitter of each wait
+   * @param attempt one blocking try for (namespace, name); a RuntimeException it throws counts as a retry
+   */
+  CopyJobs(Scheduler scheduler, Duration initialBackoff, Duration maxBackoff, int maxPending, int maxConcurrent,
+      DoubleSupplier random, BiFunction<String, String, Attempt> attempt, Consumer<SecretCopyEvent> events) {
     this.scheduler = scheduler;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
+    this.maxPending = maxPending;
+    this.maxConcurrent = maxConcurrent;
+    this.random = random;
     this.attempt = attempt;
     this.events = events;
   }
 
-  /** The job for (namespace, name), started if it is new. */
+  /** The job for (namespace, name), started if it is new; null when it is new and {@code maxPending} are pending. */
   Job join(String namespace, String name) {
-    Job job = jobs.computeIfAbsent(namespace + "/" + name, k -> new Job(namespace, name));
+    String key = namespace + "/" + name;
+    Job job = jobs.get(key);
+    if (job == null) {
+      if (jobs.size() >= maxPending) {
+        return null;
+      }
+      job = jobs.computeIfAbsent(key, k -> new Job(namespace, name));
+    }
     job.begin();
     return job;
+  }
+
+  /** The most jobs pending at once. */
+  int maxPending() {
+    return maxPending;
+  }
+
+  /** Runs every job of {@code namespace} now; one whose namespace is no longer opted in then ends. */
+  void kickNamespace(String namespace) {
+    jobs.values().stream().filter(j -> j.namespace.equals(namespace)).forEach(Job::runNow);
+  }
+
+  /**
+   * The API server answers again (a copy succeeded, the watch delivered): every job waiting for a retry runs now,
+   * its back-off starting over, instead of waiting out up to {@code max}. Jobs running now are left alone.
+   */
+  void recovered() {
+    synchronized (turns) {
+      long now = scheduler.nanoTime();
+      // Many successes in a row (or a relist delivering every namespace) rerun the waiting jobs once, not each time.
+      if (lastRecovery != Long.MIN_VALUE && now - lastRecovery < initialBackoff.toNanos()) {
+        return;
+      }
+      lastRecovery = now;
+    }
+    for (Job job : jobs.values()) {
+      if (job.waitingForRetry()) {
+        job.resetBackoff();
+        job.runNow();
+      }
+    }
   }
 
   /** Runs the job for (namespace, name), if there is one, now rather than at its next retry. */
@@ -120,9 +187,29 @@ final class CopyJobs {
           scheduled = null;
         }
       }
+      synchronized (turns) {
+        if (attemptsInFlight >= maxConcurrent) {
+          turns.addLast(this); // its turn comes when an attempt in flight ends
+          return;
+        }
+        attemptsInFlight++;
+      }
+      start();
+    }
+
+    synchronized boolean waitingForRetry() {
+      return scheduled != null && !running && !finished;
+    }
+
+    synchronized void resetBackoff() {
+      delay = initialBackoff;
+    }
+
+    private void start() {
       try {
         scheduler.execute(this::attemptOnce);
       } catch (RuntimeException e) {
+        endTurn();
         finish(Attempt.retry(CopyWarnings.couldNotStart(name), KubeErrors.describe(e)));
       }
     }
@@ -133,8 +220,27 @@ final class CopyJobs {
         a = attempt.apply(namespace, name);
       } catch (RuntimeException e) {
         a = Attempt.retry(CopyWarnings.unreachable(name), KubeErrors.describe(e));
+      } finally {
+        endTurn();
       }
       finish(a);
+      if (a.kind() == Attempt.Kind.DONE || a.kind() == Attempt.Kind.FOREIGN) {
+        recovered(); // the API server answered a copy: those waiting need not wait out their back-off
+      }
+    }
+
+    /** Gives this attempt's slot to the next job waiting for one. */
+    private void endTurn() {
+      Job next;
+      synchronized (turns) {
+        next = turns.pollFirst();
+        if (next == null) {
+          attemptsInFlight--;
+        }
+      }
+      if (next != null) {
+        next.start();
+      }
     }
 
     private void finish(Attempt a) {
@@ -151,7 +257,9 @@ final class CopyJobs {
           rerun = false;
           again = true;
         } else {
-          wait = delay;
+          // Equal jitter: half the nominal delay for sure, the other half at random.
+          long half = delay.toNanos() / 2;
+          wait = Duration.ofNanos(delay.toNanos() - half + (long) (half * random.getAsDouble()));
           delay = delay.multipliedBy(2).compareTo(maxBackoff) <= 0 ? delay.multipliedBy(2) : maxBackoff;
           try {
             scheduled = scheduler.schedule(this::runNow, wait);

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.icrinjector.config.IcrConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -14,7 +14,10 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,6 +37,8 @@ public class CopyObservers {
   private static final Logger LOG = Logger.getLogger(CopyObservers.class);
   /** Who reports the Event, as {@code kubectl get events} shows it. */
   public static final String COMPONENT = "icr-injector";
+  /** Events waiting to be written at most; more are dropped. */
+  static final int QUEUED_EVENTS = 256;
 
   private final Map<SecretCopyEvent.Outcome, Counter> counters = new EnumMap<>(SecretCopyEvent.Outcome.class);
   /**
@@ -44,11 +49,24 @@ public class CopyObservers {
   private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
   private final Recorder recorder;
 
-  /** CDI constructor. */
+  /**
+   * CDI constructor. Events are written one at a time on a thread of their own, through the copies' client (one
+   * request, no client retry), and at most {@link #QUEUED_EVENTS} wait: never on the worker pool that health and
+   * metrics need, and an API server that hangs costs dropped Events (the log and the metric keep the story).
+   */
   @Inject
-  public CopyObservers(MeterRegistry registry, KubernetesClient client) {
-    this(registry, (namespace, reason, type, message) -> Infrastructure.getDefaultWorkerPool()
-        .execute(() -> write(client, namespace, reason, type, message)));
+  public CopyObservers(MeterRegistry registry, KubernetesClient client, IcrConfig config) {
+    this(registry, recorder(CopyClient.of(client, config.secretCopy().requestTimeout())));
+  }
+
+  private static Recorder recorder(KubernetesClient client) {
+    ThreadPoolExecutor thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(QUEUED_EVENTS), r -> {
+          Thread t = new Thread(r, "icr-copy-events");
+          t.setDaemon(true);
+          return t;
+        }, (r, pool) -> LOG.debug("event dropped: too many waiting to be written"));
+    return (namespace, reason, type, message) -> thread.execute(() -> write(client, namespace, reason, type, message));
   }
 
   CopyObservers(MeterRegistry registry, Recorder recorder) {
@@ -74,7 +92,8 @@ public class CopyObservers {
               "could not copy secret " + secret + ": " + event.detail());
         }
       }
-      case DRY_RUN -> { } // nothing happened, and nothing ended
+      // Nothing happened, and nothing ended; nor is an Event written in a namespace that did not opt in.
+      case DRY_RUN, NOT_OPTED_IN, NOT_QUEUED -> { }
       default -> {
         lastFailure.remove(key);
         if (event.outcome() == SecretCopyEvent.Outcome.CREATED) {

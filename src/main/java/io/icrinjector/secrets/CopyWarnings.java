@@ -53,6 +53,14 @@ final class CopyWarnings {
     return "secret " + name + " here is not icr-injector's and differs from " + sourceNamespace + "; left unchanged";
   }
 
+  static String notOptedIn(String name) {
+    return "namespace not labelled icr-injector.io/inject=enabled; secret " + name + " not copied";
+  }
+
+  static String notQueued(String name, int pending) {
+    return "copy of secret " + name + " not queued: " + pending + " copies already pending; see the webhook's log";
+  }
+
   /** {@code 2s}, or {@code 300ms} when not whole seconds. */
   static String format(Duration d) {
     long ms = d.toMillis();

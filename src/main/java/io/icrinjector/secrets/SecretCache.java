@@ -40,7 +40,8 @@ final class SecretCache {
   /** When to say that the informers have not synced yet. */
   static final Duration SYNC_WARNING = Duration.ofSeconds(10);
 
-  private final KubernetesClient client;
+  /** For the one read of a source before its watch has listed: one request, no client retry (CopyClient). */
+  private final KubernetesClient reads;
   private final CopySettings settings;
   private final Scheduler scheduler;
   private final Function<String, SharedIndexInformer<Secret>> informerFor;
@@ -57,7 +58,7 @@ final class SecretCache {
   /** A cache whose informers come from {@code informerFor} (tests make one fail); null for the client's own. */
   SecretCache(KubernetesClient client, CopySettings settings, Scheduler scheduler,
       Function<String, SharedIndexInformer<Secret>> informerFor) {
-    this.client = client;
+    this.reads = CopyClient.of(client, settings.requestTimeout());
     this.settings = settings;
     this.scheduler = scheduler;
     this.informerFor = informerFor != null ? informerFor : name -> client.secrets().inAnyNamespace()
@@ -166,7 +167,7 @@ final class SecretCache {
     if (informer != null && informer.hasSynced()) {
       return get(settings.sourceNamespace(), name);
     }
-    Secret source = client.secrets().inNamespace(settings.sourceNamespace()).withName(name).get();
+    Secret source = reads.secrets().inNamespace(settings.sourceNamespace()).withName(name).get();
     if (source != null) {
       view.learned(source);
     }

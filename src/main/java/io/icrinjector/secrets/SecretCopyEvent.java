@@ -28,6 +28,10 @@ public record SecretCopyEvent(String namespace, String secret, Outcome outcome, 
     /** A same-named secret that is not ours is in the namespace; it was left unchanged. */
     SKIPPED_FOREIGN,
     /** A dry-run request would have copied the secret; nothing was written. */
-    DRY_RUN
+    DRY_RUN,
+    /** The namespace does not carry {@code icr-injector.io/inject=enabled}: nothing copied, queued or recorded. */
+    NOT_OPTED_IN,
+    /** {@code icr.secret-copy.max-pending} copy jobs were pending already: this one was not queued. */
+    NOT_QUEUED
   }
 }

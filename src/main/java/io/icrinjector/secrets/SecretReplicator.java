@@ -7,7 +7,6 @@ import io.icrinjector.engine.RewriteRules;
 import io.icrinjector.secrets.SecretCopyEvent.Outcome;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -19,7 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -46,13 +49,38 @@ public class SecretReplicator implements PullSecretCopier {
   private final CopyWriter writer;
   private final CopyJobs jobs;
   private final Rotation rotation;
+  private final OptedInNamespaces optedIn;
   private final AtomicBoolean started = new AtomicBoolean();
+  /** The pool the CDI constructor made, shut down on close; null when the caller owns the threads. */
+  private ScheduledExecutorService ownPool;
 
-  /** CDI constructor. */
+  /** CDI constructor: copies run on a pool of their own (see {@link #copyPool}). */
   @Inject
   public SecretReplicator(KubernetesClient client, IcrConfig config, RewriteRules rules,
       Event<SecretCopyEvent> events) {
-    this(client, CopySettings.from(config, rules), events::fire, Infrastructure::getDefaultWorkerPool);
+    this(client, CopySettings.from(config, rules), events::fire, copyPool(config.secretCopy().maxConcurrent()));
+  }
+
+  private SecretReplicator(KubernetesClient client, CopySettings settings, Consumer<SecretCopyEvent> events,
+      ScheduledExecutorService pool) {
+    this(client, settings, events, () -> pool);
+    this.ownPool = pool;
+  }
+
+  /**
+   * The copies' own threads, bounded: {@code maxConcurrent} for attempts plus one for watch set-up and timers.
+   * Never Quarkus's worker pool: with the API server hanging, copies waiting on it there left health and metrics
+   * without a thread, and the pod went NotReady while it still answered admissions.
+   */
+  static ScheduledExecutorService copyPool(int maxConcurrent) {
+    AtomicInteger n = new AtomicInteger();
+    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(Math.max(1, maxConcurrent) + 1, r -> {
+      Thread t = new Thread(r, "icr-secret-copy-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    pool.setRemoveOnCancelPolicy(true); // a kicked job's cancelled back-off timer goes at once
+    return pool;
   }
 
   /**
@@ -65,18 +93,24 @@ public class SecretReplicator implements PullSecretCopier {
    */
   public SecretReplicator(KubernetesClient client, CopySettings settings, Consumer<SecretCopyEvent> events,
       Supplier<ScheduledExecutorService> workers) {
-    this(client, settings, events, Scheduler.of(workers), new SecretCache(client, settings, Scheduler.of(workers)));
+    this(client, settings, events, Scheduler.of(workers), new SecretCache(client, settings, Scheduler.of(workers)),
+        new OptedInNamespaces(client, settings.maxPending()));
   }
 
-  /** A replicator on the given scheduler and cache; for tests that move a fake clock or break an informer. */
+  /**
+   * A replicator on the given scheduler, cache and opt-in view; for tests that move a fake clock, break an informer
+   * or cannot serve a watch.
+   */
   SecretReplicator(KubernetesClient client, CopySettings settings, Consumer<SecretCopyEvent> events,
-      Scheduler scheduler, SecretCache cache) {
+      Scheduler scheduler, SecretCache cache, OptedInNamespaces optedIn) {
     this.settings = settings;
     this.events = events;
     this.scheduler = scheduler;
     this.cache = cache;
-    this.writer = new CopyWriter(client, settings.sourceNamespace());
-    this.jobs = new CopyJobs(scheduler, settings.initialBackoff(), settings.maxBackoff(), this::attempt, events);
+    this.optedIn = optedIn;
+    this.writer = new CopyWriter(CopyClient.of(client, settings.requestTimeout()), settings.sourceNamespace());
+    this.jobs = new CopyJobs(scheduler, settings.initialBackoff(), settings.maxBackoff(), settings.maxPending(),
+        settings.maxConcurrent(), () -> ThreadLocalRandom.current().nextDouble(), this::attempt, events);
     this.rotation = new Rotation(cache, writer, settings, events);
   }
 
@@ -93,32 +127,43 @@ public class SecretReplicator implements PullSecretCopier {
       return;
     }
     rotation.start();
+    // A namespace that loses the label ends its retries; any namespace the watch delivers says the API answers.
+    optedIn.start(jobs::kickNamespace, jobs::recovered);
     cache.start(new SecretCache.Listener() {
       @Override
       public void sourceChanged(String name) {
         jobs.kickAll(name);
+        jobs.recovered();
         rotation.all(name);
       }
 
       @Override
       public void copyChanged(Secret secret) {
         jobs.kick(secret.getMetadata().getNamespace(), secret.getMetadata().getName());
+        jobs.recovered();
         rotation.one(secret.getMetadata().getNamespace(), secret.getMetadata().getName());
       }
     });
   }
 
-  /** Stops the watch, the retries and the rotation. */
+  /** Stops the watches, the retries and the rotation. */
   @PreDestroy
   public void close() {
+    optedIn.close();
     cache.close();
     jobs.close();
     rotation.close();
+    if (ownPool != null) {
+      ownPool.shutdownNow();
+    }
   }
 
-  /** True once every watch has listed its secrets (or when copying is off); for the readiness check. */
+  /**
+   * True once every watch has listed its secrets and the opted-in namespaces (or when copying is off); for the
+   * readiness check.
+   */
   public boolean synced() {
-    return !active() || cache.synced();
+    return !active() || (cache.synced() && optedIn.synced());
   }
 
   /** Copy jobs still running or waiting for a retry. */
@@ -136,6 +181,42 @@ public class SecretReplicator implements PullSecretCopier {
     if (!settings.enabled() || settings.protectedNamespaces().contains(namespace)) {
       return NONE;
     }
+    long deadline = scheduler.nanoTime() + settings.budget().toNanos();
+    if (optedIn.contains(namespace)) {
+      return ensureOptedIn(namespace, secrets, dryRun, deadline);
+    }
+    // Only the API server's namespaceSelector sends a review for an unlabelled namespace: anyone else who reaches
+    // the Service can forge one. Such a review gets its patch and a warning; nothing is copied, queued or recorded.
+    // A namespace labelled a moment ago may not have reached the watch yet: wait for it, within the budget.
+    CompletableFuture<Void> appears = dryRun || !optedIn.synced() ? null : optedIn.appearance(namespace);
+    long leftMillis = TimeUnit.NANOSECONDS.toMillis(settings.budget().toNanos());
+    if (appears == null || leftMillis < 1) {
+      return notOptedIn(namespace, secrets);
+    }
+    return Uni.createFrom().completionStage(appears.thenApply(v -> Boolean.TRUE))
+        .ifNoItem().after(Duration.ofMillis(leftMillis)).recoverWithItem(Boolean.FALSE)
+        .onFailure().recoverWithItem(Boolean.FALSE)
+        .chain(seen -> {
+          if (seen && optedIn.contains(namespace)) {
+            return ensureOptedIn(namespace, secrets, false, deadline);
+          }
+          optedIn.giveUp(namespace, appears);
+          return notOptedIn(namespace, secrets);
+        });
+  }
+
+  private Uni<List<String>> notOptedIn(String namespace, List<String> secrets) {
+    List<String> warnings = new ArrayList<>(secrets.size());
+    for (String name : secrets) {
+      if (cache.get(namespace, name) == null) {
+        events.accept(new SecretCopyEvent(namespace, name, Outcome.NOT_OPTED_IN, "namespace not opted in"));
+        warnings.add(CopyWarnings.notOptedIn(name));
+      }
+    }
+    return warnings.isEmpty() ? NONE : Uni.createFrom().item(List.copyOf(warnings));
+  }
+
+  private Uni<List<String>> ensureOptedIn(String namespace, List<String> secrets, boolean dryRun, long deadline) {
     List<String> warnings = new ArrayList<>(0);
     List<Uni<String>> pending = new ArrayList<>(0);
     for (String name : secrets) {
@@ -149,7 +230,15 @@ public class SecretReplicator implements PullSecretCopier {
         events.accept(new SecretCopyEvent(namespace, name, Outcome.DRY_RUN,
             "would copy from " + settings.sourceNamespace() + "/" + name));
       } else {
-        awaitCopy(jobs.join(namespace, name), warnings, pending);
+        CopyJobs.Job job = jobs.join(namespace, name);
+        if (job == null) {
+          LOG.warnf("copy of secret %s into namespace %s not queued: %d copy jobs pending already "
+              + "(icr.secret-copy.max-pending)", name, namespace, jobs.maxPending());
+          events.accept(new SecretCopyEvent(namespace, name, Outcome.NOT_QUEUED, "too many copies pending"));
+          warnings.add(CopyWarnings.notQueued(name, jobs.maxPending()));
+        } else {
+          awaitCopy(job, warnings, pending, deadline);
+        }
       }
     }
     if (pending.isEmpty()) {
@@ -163,7 +252,7 @@ public class SecretReplicator implements PullSecretCopier {
   }
 
   /** Adds what an admission learns of {@code job}: a warning now, or a wait for its first attempt. */
-  private void awaitCopy(CopyJobs.Job job, List<String> warnings, List<Uni<String>> pending) {
+  private void awaitCopy(CopyJobs.Job job, List<String> warnings, List<Uni<String>> pending, long deadline) {
     Attempt last = job.last;
     if (job.first.isDone() && last != null) {
       // A copy that failed before is being retried in the background; say so without waiting again.
@@ -173,15 +262,19 @@ public class SecretReplicator implements PullSecretCopier {
       return;
     }
     // The budget runs from the job's start: a pod that joins a slow first attempt does not wait it out again.
-    long left = settings.budget().toNanos() - (scheduler.nanoTime() - job.startedNanos);
+    long now = scheduler.nanoTime();
+    long left = Math.min(settings.budget().toNanos() - (now - job.startedNanos), deadline - now);
+    // Whole milliseconds: Mutiny truncates the timeout to them, and Vert.x refuses a timer under 1 ms ("Cannot
+    // schedule a timer with delay < 1 ms", thrown as the answer subscribes). Under 1 ms left is no time left.
+    long leftMillis = TimeUnit.NANOSECONDS.toMillis(left);
     String slow = CopyWarnings.stillRunning(job.name, settings.budget());
-    if (left <= 0) {
+    if (left <= 0 || leftMillis < 1) {
       warnings.add(slow);
       return;
     }
     // A stage of its own: on timeout Mutiny cancels its upstream, which must not be the job's shared future.
     CompletableFuture<String> answer = job.first.thenApply(a -> a.warning() == null ? "" : a.warning());
-    pending.add(Uni.createFrom().completionStage(answer).ifNoItem().after(Duration.ofNanos(left))
+    pending.add(Uni.createFrom().completionStage(answer).ifNoItem().after(Duration.ofMillis(leftMillis))
         .recoverWithItem(slow));
   }
 
@@ -195,6 +288,10 @@ public class SecretReplicator implements PullSecretCopier {
 
   /** One try at making {@code namespace} hold {@code name}; a copy job's attempt. Blocking, on a worker thread. */
   Attempt attempt(String namespace, String name) {
+    if (!optedIn.contains(namespace)) {
+      // The label went since the job began: its retries end here, with no write.
+      return Attempt.gone(CopyWarnings.notOptedIn(name), "namespace " + namespace + " no longer opted in");
+    }
     Secret existing = cache.get(namespace, name);
     if (existing != null) {
       return found(namespace, name, existing);

@@ -83,6 +83,18 @@ class CopyTimingsTest {
       public Duration webhookTimeout() {
         return Duration.ofSeconds(5);
       }
+
+      public Duration requestTimeout() {
+        return Duration.ofSeconds(2);
+      }
+
+      public int maxPending() {
+        return 500;
+      }
+
+      public int maxConcurrent() {
+        return 4;
+      }
     };
     return new IcrConfig() {
       public Mode mode() {

@@ -220,6 +220,14 @@ class DeployManifestsTest {
       }
     });
     assertThat(secretRules).anySatisfy(r -> assertThat(r.getVerbs()).contains("get", "list", "watch", "update"));
+    // The webhook's own role reads namespaces only to watch the opt-in label: list and watch, nothing else.
+    ClusterRole webhook = Manifests.one(objects, ClusterRole.class, "icr-injector");
+    assertThat(webhook.getRules()).filteredOn(r -> r.getResources().contains("namespaces")).singleElement()
+        .satisfies(r -> {
+          assertThat(r.getResources()).containsExactly("namespaces");
+          assertThat(r.getVerbs()).containsExactlyInAnyOrder("list", "watch");
+          assertThat(r.getResourceNames()).isNullOrEmpty();
+        });
     assertThat(objects).filteredOn(ClusterRoleBinding.class::isInstance).map(ClusterRoleBinding.class::cast)
         .allSatisfy(b -> assertThat(b.getSubjects()).singleElement()
             .satisfies(s -> assertThat(s.getName() + "@" + s.getNamespace()).isEqualTo("icr-injector@" + NS)));

@@ -37,6 +37,10 @@ class AdmissionCopiesSecretTest {
         .withType("kubernetes.io/dockerconfigjson")
         .addToData(".dockerconfigjson", SecretReplicatorScenarios.b64("{\"auths\":{\"us.icr.io\":{}}}"))
         .build()).createOr(existing -> existing.update());
+    for (String ns : java.util.List.of("door-team", "door-dry")) {
+      client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+          .withName(ns).addToLabels("icr-injector.io/inject", "enabled").endMetadata().build()).createOr(e -> e.update());
+    }
     await().atMost(Duration.ofSeconds(15)).until(replicator::synced);
     assertThat(client.secrets().inNamespace("door-team").withName("all-icr-io").get()).isNull();
     double createdBefore = copies("created");

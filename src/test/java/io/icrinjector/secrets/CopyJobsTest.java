@@ -82,6 +82,82 @@ class CopyJobsTest {
     assertThat(clock.waiting()).as("the back-off timer was cancelled").isZero();
   }
 
+  /** Issue 11, item 7: a job waiting out a 5-minute back-off runs as soon as another copy succeeds. */
+  @Test
+  void aSuccessRunsEveryWaitingJobAtOnce() {
+    CopyJobs jobs = jobs(Duration.ofMinutes(5), Duration.ofMinutes(5));
+    script.add(failing());
+    jobs.join("team-a", "all-icr-io");
+    clock.runDue();
+    assertThat(jobs.inFlight()).as("team-a waits five minutes").isEqualTo(1);
+
+    jobs.join("team-b", "all-icr-io"); // succeeds: the API server answers again
+    clock.runDue();
+
+    assertThat(attempts).as("team-a retried without the clock moving").hasValue(3);
+    assertThat(jobs.inFlight()).isZero();
+  }
+
+  /** Issue 11, item 7: the watch delivering again (a reconnect) runs the waiting jobs, from the first back-off. */
+  @Test
+  void aSignOfRecoveryRunsWaitingJobsAndRestartsTheirBackOff() {
+    CopyJobs jobs = jobs(Duration.ofSeconds(1), Duration.ofMinutes(5));
+    for (int i = 0; i < 12; i++) {
+      script.add(failing());
+    }
+    jobs.join("team-a", "all-icr-io");
+    clock.advance(Duration.ofMinutes(10));
+    assertThat(clock.delays.get(clock.delays.size() - 1)).isEqualTo(Duration.ofMinutes(5));
+    int before = attempts.get();
+
+    jobs.recovered();
+    clock.runDue();
+
+    assertThat(attempts).hasValue(before + 1);
+    assertThat(clock.delays.get(clock.delays.size() - 1)).as("back-off from the start").isEqualTo(Duration.ofSeconds(1));
+  }
+
+  /** Issue 11, item 5: waits have equal jitter, so jobs that failed together do not retry together. */
+  @Test
+  void retriesAreSpreadByEqualJitter() {
+    double[] random = {0.0};
+    CopyJobs jobs = new CopyJobs(clock, Duration.ofSeconds(1), Duration.ofSeconds(8), 10, 10, () -> random[0],
+        (ns, name) -> {
+          attempts.incrementAndGet();
+          return failing();
+        }, events::add);
+    jobs.join("team-a", "all-icr-io");
+    clock.runDue();
+    random[0] = 0.5;
+    clock.advance(Duration.ofMillis(500));
+    random[0] = 1.0;
+    clock.advance(Duration.ofMillis(1500));
+
+    assertThat(clock.delays).startsWith(Duration.ofMillis(500), Duration.ofMillis(1500), Duration.ofSeconds(4));
+    assertThat(attempts).hasValue(3);
+  }
+
+  /** Issue 11, items 1 and 5: attempts in flight and jobs pending are bounded; the rest wait or are refused. */
+  @Test
+  void attemptsInFlightAndPendingJobsAreBounded() {
+    CopyJobs jobs = new CopyJobs(clock, Duration.ofSeconds(1), Duration.ofSeconds(5), 4, 2, () -> 1.0,
+        (ns, name) -> {
+          attempts.incrementAndGet();
+          return Attempt.DONE;
+        }, events::add);
+    for (int i = 0; i < 4; i++) {
+      assertThat(jobs.join("team-" + i, "all-icr-io")).isNotNull();
+    }
+    assertThat(jobs.join("team-4", "all-icr-io")).as("past max-pending").isNull();
+    assertThat(jobs.join("team-0", "all-icr-io")).as("an existing job is always joined").isNotNull();
+    assertThat(clock.waiting()).as("attempts handed to threads").isEqualTo(2);
+
+    clock.runDue();
+
+    assertThat(attempts).as("the others had their turn").hasValue(4);
+    assertThat(jobs.inFlight()).isZero();
+  }
+
   @Test
   void aGoneNamespaceEndsTheJobAsAbandoned() {
     CopyJobs jobs = jobs(Duration.ofSeconds(1), Duration.ofSeconds(5));

@@ -63,6 +63,11 @@ final class FakeScheduler implements Scheduler {
     }
   }
 
+  /** Moves the clock by {@code d} without running anything: time spent while a task is still queued. */
+  synchronized void skip(Duration d) {
+    now += d.toNanos();
+  }
+
   /** Runs what is due now. */
   void runDue() {
     advance(Duration.ZERO);

@@ -30,6 +30,9 @@ class MockServerSecretReplicatorTest extends SecretReplicatorScenarios {
   @KubernetesTestServer
   KubernetesServer server;
 
+  @jakarta.inject.Inject
+  io.vertx.core.Vertx vertx;
+
   @Override
   protected KubernetesClient admin() {
     return server.getClient();
@@ -99,7 +102,8 @@ class MockServerSecretReplicatorTest extends SecretReplicatorScenarios {
       }
       return informer;
     });
-    SecretReplicator replicator = new SecretReplicator(k, settings, e -> { }, clock, cache);
+    SecretReplicator replicator = new SecretReplicator(k, settings, e -> { }, clock, cache,
+        OptedInNamespaces.fixed(java.util.Set.of()));
     try {
       replicator.start();
       clock.runDue();
@@ -110,6 +114,42 @@ class MockServerSecretReplicatorTest extends SecretReplicatorScenarios {
 
       assertThat(made).hasValue(2);
       await().atMost(Duration.ofSeconds(10)).until(replicator::synced);
+    } finally {
+      replicator.close();
+    }
+  }
+
+  /**
+   * Issue 11, item 4: with under 1 ms of the copy budget left, an admission is told "still running" at once. It
+   * used to ask for a sub-millisecond timeout, which Quarkus schedules on Vert.x, which refuses it as the answer
+   * subscribes ("Cannot schedule a timer with delay < 1 ms"). The first attempt waits on the fake clock meanwhile.
+   */
+  @Test
+  void underOneMillisecondOfBudgetLeftIsNoTimeLeft() {
+    KubernetesClient k = admin();
+    String name = "submilli";
+    CopySettings settings = new CopySettings(true, "src-submilli", List.of(name), java.util.Set.of(),
+        Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5));
+    FakeScheduler clock = new FakeScheduler();
+    SecretReplicator replicator = new SecretReplicator(k, settings, e -> { }, clock,
+        new SecretCache(k, settings, clock), OptedInNamespaces.fixed(java.util.Set.of("team-submilli")));
+    try {
+      replicator.ensure("team-submilli", List.of(name), false); // starts the job; its attempt stays queued
+      clock.skip(settings.budget().minusNanos(500_000));
+
+      // Subscribed on a Vert.x context, as the handler does on the I/O thread: only there are timers Vert.x's.
+      java.util.concurrent.CompletableFuture<List<String>> answer = new java.util.concurrent.CompletableFuture<>();
+      vertx.getOrCreateContext().runOnContext(v -> {
+        try {
+          replicator.ensure("team-submilli", List.of(name), false).subscribe().with(answer::complete,
+              answer::completeExceptionally);
+        } catch (RuntimeException e) {
+          answer.completeExceptionally(e);
+        }
+      });
+
+      assertThat(answer).succeedsWithin(Duration.ofSeconds(10))
+          .isEqualTo(List.of(CopyWarnings.stillRunning(name, settings.budget())));
     } finally {
       replicator.close();
     }

@@ -242,6 +242,7 @@ abstract class SecretReplicatorScenarios {
     World w = new World();
     Copier c = w.startedCopier();
     String longest = (w.ns(1) + "-" + "x".repeat(63)).substring(0, 63); // the longest namespace name there is
+    ensureNamespace(longest);
     assertThat(c.ensure(longest)).singleElement().asString()
         .endsWith("ibmcloud ks cluster pull-secret apply`").doesNotContain(longest);
   }
@@ -296,7 +297,8 @@ abstract class SecretReplicatorScenarios {
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    Copier c = w.copier(clientFor("http://127.0.0.1:" + closedPort), w.settings(Duration.ofSeconds(5)), false);
+    Copier c = w.copier(clientFor("http://127.0.0.1:" + closedPort), w.settings(Duration.ofSeconds(5)), false,
+        Set.of(w.ns(1)));
 
     List<String> warnings = c.ensure(w.ns(1));
 
@@ -315,7 +317,8 @@ abstract class SecretReplicatorScenarios {
     ServerSocket silent = new ServerSocket(0);
     toClose.add(silent);
     Duration budget = Duration.ofMillis(300);
-    Copier c = w.copier(clientFor("http://127.0.0.1:" + silent.getLocalPort()), w.settings(budget), false);
+    Copier c = w.copier(clientFor("http://127.0.0.1:" + silent.getLocalPort()), w.settings(budget), false,
+        Set.of(w.ns(1)));
 
     long start = System.nanoTime();
     List<String> warnings = c.ensure(w.ns(1));
@@ -331,6 +334,66 @@ abstract class SecretReplicatorScenarios {
     assertThat(next).isCompleted();
     assertThat(next.join()).singleElement().asString().contains("still running after 300ms");
     assertThat(c.replicator.inFlight()).isEqualTo(1);
+  }
+
+  /**
+   * Issue 11, item 1: anything that reaches the Service can post a review naming any namespace. One that does not
+   * carry {@code icr-injector.io/inject=enabled} (or does not exist) gets no copy of the API key, no Event, no retry.
+   */
+  @Test
+  void aNamespaceThatIsNotOptedInGetsNoCopyNoEventAndNoRetry() {
+    World w = new World();
+    w.createSource(Map.of("k", b64("v")));
+    Copier c = w.copier(w.recordingAdminClient(), w.settings(Duration.ofMillis(300)), true);
+    await().atMost(DEADLINE).until(c.replicator::synced);
+    String unlabelled = w.ns(0) + "-unlabelled";
+    unlabelledNamespace(unlabelled);
+    int before = c.requests.size();
+
+    for (String ns : List.of(unlabelled, w.ns(0) + "-nowhere")) {
+      assertThat(c.ensure(ns)).as("answer for %s", ns).singleElement().asString()
+          .contains("icr-injector.io/inject=enabled", w.name, "not copied").hasSizeLessThanOrEqualTo(120 - 14);
+      assertThat(w.get(ns)).as("secret in %s", ns).isNull();
+    }
+    assertThat(c.requests.subList(before, c.requests.size())).as("API requests").isEmpty();
+    assertThat(c.replicator.inFlight()).isZero();
+    assertThat(c.outcomes()).containsExactly(Outcome.NOT_OPTED_IN, Outcome.NOT_OPTED_IN);
+  }
+
+  /** A namespace labelled a moment before its first pod (as scripts do) is waited for, within the budget. */
+  @Test
+  void aNamespaceLabelledJustBeforeItsFirstPodGetsItsCopy() {
+    World w = new World();
+    w.createSource(Map.of("k", b64("v")));
+    Copier c = w.startedCopier();
+    String late = w.ns(0) + "-late";
+    unlabelledNamespace(late);
+    admin().namespaces().withName(late).edit(n -> new NamespaceBuilder(n).editMetadata()
+        .addToLabels(OptedInNamespaces.LABEL, OptedInNamespaces.ENABLED).endMetadata().build());
+
+    assertThat(c.ensure(late)).isEmpty();
+    assertThat(w.get(late)).isNotNull();
+  }
+
+  /**
+   * Issue 11, item 5: an API server answering 500 costs one request per attempt (fabric8's own retry made it 11 over
+   * about 20 s), so the first pod's warning carries the cause instead of "still running".
+   */
+  @Test
+  void anApiServerAnswering500CostsOneRequestPerAttemptAndTheFirstPodHearsWhy() {
+    World w = new World();
+    w.createSource(Map.of("k", b64("v")));
+    Copier c = w.copier(w.recordingAdminClient(), new CopySettings(true, w.sourceNs, List.of(w.name), Set.of(),
+        Duration.ofSeconds(5), Duration.ofMinutes(1), Duration.ofMinutes(5)), true);
+    await().atMost(DEADLINE).until(c.replicator::synced);
+    assumeTrue(failSecretCreates(w.ns(1), 500, 20), "this API server cannot inject failures");
+    int before = c.requests.size();
+
+    List<String> warnings = c.ensure(w.ns(1));
+
+    assertThat(warnings).singleElement().asString().contains(w.name, "HTTP 500", "retried in the background");
+    assertThat(c.requests.subList(before, c.requests.size())).filteredOn(r -> r.startsWith("POST")).hasSize(1);
+    assertThat(c.outcomes()).containsExactly(Outcome.FAILED);
   }
 
   @Test
@@ -456,14 +519,19 @@ abstract class SecretReplicatorScenarios {
 
     /** A replicator that never watches: every missing secret goes through the API. */
     Copier copierWithoutWatch() {
-      return copier(recordingAdminClient(), settings(Duration.ofSeconds(5)), false);
+      return copier(recordingAdminClient(), settings(Duration.ofSeconds(5)), false, Set.of(ns(1), ns(2), ns(3)));
     }
 
     Copier copier(Recording client, CopySettings settings, boolean start) {
+      return copier(client, settings, start, null);
+    }
+
+    /** {@code optedIn}: the namespaces it takes as opted in, without a watch; null to watch the labels. */
+    Copier copier(Recording client, CopySettings settings, boolean start, Set<String> optedIn) {
       for (int i = 1; i <= 9; i++) {
         ensureNamespace(ns(i));
       }
-      Copier c = new Copier(client, settings);
+      Copier c = new Copier(client, settings, optedIn);
       toClose.add(c);
       if (start) {
         c.replicator.start();
@@ -484,11 +552,15 @@ abstract class SecretReplicatorScenarios {
     private final KubernetesClient client;
     private final String name;
 
-    Copier(Recording recording, CopySettings settings) {
+    Copier(Recording recording, CopySettings settings, Set<String> optedIn) {
       this.client = recording.client();
       this.requests = recording.requests();
       this.name = settings.secretNames().get(0);
-      this.replicator = new SecretReplicator(client, settings, events::add, Infrastructure::getDefaultWorkerPool);
+      Scheduler workers = Scheduler.of(Infrastructure::getDefaultWorkerPool);
+      this.replicator = optedIn == null
+          ? new SecretReplicator(client, settings, events::add, Infrastructure::getDefaultWorkerPool)
+          : new SecretReplicator(client, settings, events::add, workers, new SecretCache(client, settings, workers),
+              OptedInNamespaces.fixed(optedIn));
     }
 
     /** One admission's call for the scenario's secret, waited for as the handler would. */
@@ -511,11 +583,19 @@ abstract class SecretReplicatorScenarios {
 
   private final Set<String> namespacesMade = ConcurrentHashMap.newKeySet();
 
+  /** Makes {@code namespace}, opted in ({@code icr-injector.io/inject=enabled}) as the webhook expects. */
   private void ensureNamespace(String namespace) {
     if (namespacesMade.add(namespace) && admin().namespaces().withName(namespace).get() == null) {
-      admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata()
-          .build()).create();
+      admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
+          .addToLabels(OptedInNamespaces.LABEL, OptedInNamespaces.ENABLED).endMetadata().build()).create();
     }
+  }
+
+  /** Makes {@code namespace} without the opt-in label. */
+  void unlabelledNamespace(String namespace) {
+    namespacesMade.add(namespace);
+    admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata()
+        .build()).create();
   }
 
   /** A client like {@code config} that records "METHOD uri" for every request it sends. */
