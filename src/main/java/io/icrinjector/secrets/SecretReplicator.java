@@ -12,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +28,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The {@link PullSecretCopier} of the application: answers {@code ensure} and {@code missing} from the
- * {@link SecretCache}, hands missing copies to the {@link CopyJobs} (whose attempts are {@link #attempt}, written by
- * the {@link CopyWriter}) and waits for a first attempt within the admission's budget, and lets {@link Rotation}
+ * {@link SecretCache}, hands missing copies to the {@link CopyJobs} (whose attempts are {@link CopyAttempts}, written
+ * by the {@link CopyWriter}) and waits for a first attempt within the admission's budget, and lets {@link Rotation}
  * keep copies in step with their source. The only part of icr-injector that calls the Kubernetes API.
  *
  * <p>Once a namespace holds its secret, {@link #ensure} answers from memory with an already-completed Uni: no API
@@ -47,6 +46,7 @@ public class SecretReplicator implements PullSecretCopier {
   private final Scheduler scheduler;
   private final SecretCache cache;
   private final CopyWriter writer;
+  private final CopyAttempts attempts;
   private final CopyJobs jobs;
   private final Rotation rotation;
   private final OptedInNamespaces optedIn;
@@ -109,8 +109,9 @@ public class SecretReplicator implements PullSecretCopier {
     this.cache = cache;
     this.optedIn = optedIn;
     this.writer = new CopyWriter(CopyClient.of(client, settings.requestTimeout()), settings.sourceNamespace());
+    this.attempts = new CopyAttempts(settings, cache, writer, optedIn, events);
     this.jobs = new CopyJobs(scheduler, settings.initialBackoff(), settings.maxBackoff(), settings.maxPending(),
-        settings.maxConcurrent(), () -> ThreadLocalRandom.current().nextDouble(), this::attempt, events);
+        settings.maxConcurrent(), () -> ThreadLocalRandom.current().nextDouble(), attempts::attempt, events);
     this.rotation = new Rotation(cache, writer, settings, events);
   }
 
@@ -222,7 +223,7 @@ public class SecretReplicator implements PullSecretCopier {
     for (String name : secrets) {
       Secret existing = cache.get(namespace, name);
       if (existing != null) {
-        String w = foreignWarning(name, existing);
+        String w = attempts.foreignWarning(name, existing);
         if (w != null) {
           warnings.add(w);
         }
@@ -284,88 +285,6 @@ public class SecretReplicator implements PullSecretCopier {
       return List.of();
     }
     return secrets.stream().filter(name -> cache.get(namespace, name) == null).toList();
-  }
-
-  /** One try at making {@code namespace} hold {@code name}; a copy job's attempt. Blocking, on a worker thread. */
-  Attempt attempt(String namespace, String name) {
-    if (!optedIn.contains(namespace)) {
-      // The label went since the job began: its retries end here, with no write.
-      return Attempt.gone(CopyWarnings.notOptedIn(name), "namespace " + namespace + " no longer opted in");
-    }
-    Secret existing = cache.get(namespace, name);
-    if (existing != null) {
-      return found(namespace, name, existing);
-    }
-    String verb = "get";
-    try {
-      Secret source = cache.source(name);
-      if (source == null) {
-        String where = settings.sourceNamespace() + "/" + name;
-        return Attempt.retry(CopyWarnings.sourceMissing(where), "source " + where + " not found");
-      }
-      verb = "create";
-      CopyWriter.Created created = writer.create(namespace, source);
-      if (created.secret() == null) {
-        return Attempt.retry(CopyWarnings.racedWithDeletion(name), "created and deleted concurrently");
-      }
-      cache.learned(created.secret());
-      if (!created.byUs()) {
-        return found(namespace, name, created.secret());
-      }
-      String version = source.getMetadata().getResourceVersion();
-      LOG.infof("created secret %s in namespace %s from %s/%s (source version %s)", name, namespace,
-          settings.sourceNamespace(), name, version);
-      events.accept(new SecretCopyEvent(namespace, name, Outcome.CREATED, "source version " + version));
-      return Attempt.DONE;
-    } catch (RuntimeException e) {
-      return failure(namespace, name, verb, e);
-    }
-  }
-
-  /** The copy job found {@code existing} in place: ours (done) or someone else's (left alone). */
-  private Attempt found(String namespace, String name, Secret existing) {
-    if (Ownership.isOurs(existing)) {
-      LOG.debugf("secret %s in namespace %s is already there", name, namespace);
-      events.accept(new SecretCopyEvent(namespace, name, Outcome.EXISTS, "already present"));
-      return Attempt.DONE;
-    }
-    String warning = foreignWarning(name, existing);
-    LOG.infof("secret %s in namespace %s is not managed by icr-injector; left unchanged%s", name, namespace,
-        warning == null ? "" : " (it differs from the source)");
-    events.accept(new SecretCopyEvent(namespace, name, Outcome.SKIPPED_FOREIGN,
-        warning == null ? "same as source" : "differs from source"));
-    return Attempt.foreign(warning);
-  }
-
-  /** Turns an API failure into a warning with its cause and its fix. */
-  private Attempt failure(String namespace, String name, String verb, RuntimeException e) {
-    int code = KubeErrors.code(e);
-    if (KubeErrors.namespaceTerminating(e)) {
-      return Attempt.gone(CopyWarnings.terminating(name), "namespace " + namespace + " terminating");
-    }
-    if (code == HttpURLConnection.HTTP_NOT_FOUND && "create".equals(verb)) {
-      return Attempt.gone(CopyWarnings.namespaceNotFound(name), "namespace " + namespace + " not found");
-    }
-    if (code == HttpURLConnection.HTTP_FORBIDDEN) {
-      return Attempt.retry(CopyWarnings.forbidden(verb, name, "get".equals(verb) ? settings.sourceNamespace() : null),
-          "forbidden: " + KubeErrors.message(e));
-    }
-    if (code > 0) {
-      return Attempt.retry(CopyWarnings.failed(name, code), "HTTP " + code + ": " + KubeErrors.message(e));
-    }
-    return Attempt.retry(CopyWarnings.unreachable(name), KubeErrors.describe(e));
-  }
-
-  /** The warning for a same-named secret that is not ours, or null when it is ours or equals the source. */
-  private String foreignWarning(String name, Secret existing) {
-    if (Ownership.isOurs(existing)) {
-      return null;
-    }
-    Secret source = cache.get(settings.sourceNamespace(), name);
-    if (source == null || SecretView.sameContent(source, existing)) {
-      return null;
-    }
-    return CopyWarnings.foreignDiffers(name, settings.sourceNamespace());
   }
 
   private boolean active() {
