@@ -382,7 +382,6 @@ EOF
     --leader-elect=false --v=1
   wait_for "cert-manager controller" 60 in_ns curl -sf http://127.0.0.1:9402/metrics
 
-  echo "${dir}/admin.kubeconfig" > "${dir}/kubeconfig-path"
   step "up: kubeconfig ${dir}/admin.kubeconfig (server ${apiserver}, inside network namespace ${netns})"
   step "kubectl: ${dir}/bin/kubectl get nodes   (or: src/test/node/cluster.sh kubectl get nodes)"
   echo "${dir}/admin.kubeconfig"

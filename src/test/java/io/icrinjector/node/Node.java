@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -97,16 +96,8 @@ public final class Node implements AutoCloseable {
 
   /** Waits until {@code condition} holds, failing with {@code what} after {@code timeout}. */
   public static void await(String what, Duration timeout, BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(timeout);
-    while (true) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError(what + ": not within " + timeout);
-      }
-      sleep(500);
-    }
+    org.awaitility.Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(500)).until(condition::getAsBoolean);
   }
 
   /**
