@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.icrinjector.deploy.Manifests;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -88,6 +90,15 @@ class ManagementLockIT {
 
     assertThat(get("/q/health/ready", null).statusCode()).isEqualTo(200);
     assertThat(get("/q/health/live", null).statusCode()).isEqualTo(200);
+  }
+
+  /** The API server validates deploy/'s NetworkPolicy (nothing here enforces it: no network plugin runs). */
+  @Test
+  void theApiServerAcceptsTheNetworkPolicy() {
+    NetworkPolicy policy = Manifests.one(Manifests.render("deploy"), NetworkPolicy.class, "icr-injector");
+    cluster.admin().resource(policy).serverSideApply();
+    assertThat(cluster.admin().network().v1().networkPolicies().inNamespace(Webhook.NAMESPACE).withName("icr-injector").get()
+        .getSpec().getIngress()).hasSize(2);
   }
 
   @Test
