@@ -57,6 +57,12 @@ public interface IcrConfig {
   /** Secret copy behaviour. */
   SecretCopy secretCopy();
 
+  /** Who may read the management port ({@code /report}, {@code /q/metrics}); health stays open. */
+  ManagementPort management();
+
+  /** The migration burn-down gauge ({@code icr_injector_deprecated_images}). */
+  Report report();
+
   /** How {@code /mutate} behaves. */
   enum Mode {
     /** Rewrite images, attach and copy pull secrets. */
@@ -110,5 +116,47 @@ public interface IcrConfig {
      */
     @WithDefault("5s")
     Duration webhookTimeout();
+  }
+
+  /** Settings of the management port's lock (README, "Operating it"). */
+  interface ManagementPort {
+    /**
+     * {@code enabled}: every path but {@code /q/health/*} answers only a bearer token that Kubernetes authenticates
+     * (TokenReview) and authorises ({@code get} on the path as a nonResourceURL, SubjectAccessReview). The
+     * Deployment sets it; local runs and tests leave it {@code disabled}.
+     */
+    @WithDefault("disabled")
+    Switch auth();
+
+    /** How long an allowed decision is reused for the same token and path. */
+    @WithDefault("1m")
+    Duration cacheAllowed();
+
+    /** How long a refusal (bad token, missing right) is reused; short, so a new RoleBinding takes effect soon. */
+    @WithDefault("10s")
+    Duration cacheDenied();
+
+    /** Most decisions kept at once (token and path pairs). */
+    @WithDefault("1000")
+    int cacheSize();
+
+    /** Longest wait for one TokenReview or SubjectAccessReview; past it the caller gets 503. */
+    @WithDefault("2s")
+    Duration requestTimeout();
+  }
+
+  /** Settings of the background report behind the burn-down gauge. */
+  interface Report {
+    /** Delay between two refreshes of the gauge (each a paged list of every kind, as {@code /report}); 0 turns it off. */
+    @WithDefault("5m")
+    Duration refreshInterval();
+  }
+
+  /** On or off. */
+  enum Switch {
+    /** On. */
+    ENABLED,
+    /** Off. */
+    DISABLED
   }
 }

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -252,6 +253,34 @@ class DeployManifestsTest {
   static Map<String, String> env(Container c) {
     return c.getEnv().stream().filter(e -> e.getValue() != null)
         .collect(java.util.stream.Collectors.toMap(e -> e.getName(), e -> e.getValue()));
+  }
+
+  /**
+   * The NetworkPolicy selects the webhook's pods, lets in only the container's two ports (the probes' port among
+   * them) and lets out only the API server's usual ports and DNS. Static: no enforcing network plugin runs here or on
+   * the test node, so what it blocks in a real cluster is a claim (README, "Operating it").
+   */
+  @Test
+  void networkPolicyOpensOnlyTheWebhookAndManagementPorts() {
+    Deployment deployment = Manifests.one(objects, Deployment.class, "icr-injector");
+    Container app = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    NetworkPolicy policy = Manifests.one(objects, NetworkPolicy.class, "icr-injector");
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+        .isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+    assertThat(policy.getSpec().getIngress()).flatExtracting(r -> r.getPorts()).extracting(p -> p.getPort().getIntVal())
+        .containsExactlyInAnyOrder(port(app, "https"), port(app, "management"));
+    assertThat(app.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
+    assertThat(policy.getSpec().getEgress()).flatExtracting(r -> r.getPorts()).extracting(p -> p.getPort().getIntVal())
+        .containsOnly(443, 6443, 53);
+    assertThat(env(app)).containsEntry("ICR_MANAGEMENT_AUTH", "enabled");
+    ClusterRole metrics = Manifests.one(objects, ClusterRole.class, "icr-injector-metrics-reader");
+    assertThat(metrics.getRules()).singleElement().satisfies(r -> {
+      assertThat(r.getNonResourceURLs()).containsExactly("/q/metrics");
+      assertThat(r.getVerbs()).containsExactly("get");
+    });
+    ClusterRoleBinding delegator = Manifests.one(objects, ClusterRoleBinding.class, "icr-injector-auth-delegator");
+    assertThat(delegator.getRoleRef().getName()).isEqualTo("system:auth-delegator");
   }
 
   static int port(Container c, String name) {

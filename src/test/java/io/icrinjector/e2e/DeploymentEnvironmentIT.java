@@ -60,6 +60,7 @@ class DeploymentEnvironmentIT {
   Path certs;
   int httpsPort;
   int managementPort;
+  String webhookToken;
 
   @BeforeAll
   void start() throws Exception {
@@ -83,7 +84,7 @@ class DeploymentEnvironmentIT {
       }
     }
     String namespace = deployment.getMetadata().getNamespace();
-    String token = cluster.admin().serviceAccounts().inNamespace(namespace)
+    webhookToken = cluster.admin().serviceAccounts().inNamespace(namespace)
         .withName(deployment.getSpec().getTemplate().getSpec().getServiceAccountName())
         .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
         .getStatus().getToken();
@@ -118,7 +119,7 @@ class DeploymentEnvironmentIT {
     }
     env.put("KUBERNETES_MASTER", cluster.url());
     env.put("KUBERNETES_CERTS_CA_FILE", cluster.caFile().toString());
-    env.put("KUBERNETES_AUTH_TOKEN", token);
+    env.put("KUBERNETES_AUTH_TOKEN", webhookToken);
     env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
     env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
 
@@ -177,6 +178,34 @@ class DeploymentEnvironmentIT {
     assertThatThrownBy(() -> plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:8080/mutate"))
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.discarding()))
         .isInstanceOf(ConnectException.class);
+  }
+
+  /**
+   * ICR_MANAGEMENT_AUTH=enabled from the Deployment: /q/metrics wants a token. The webhook's own token is
+   * authenticated and asked about (so the auth-delegator binding of deploy/ works) but holds no metrics-reader
+   * binding: 403. ManagementLockIT proves the 200 of a bound token.
+   */
+  @Test
+  void theDeploymentLocksTheManagementPort() throws Exception {
+    HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    Processes.await("management port up", Duration.ofSeconds(90), process, log, () -> {
+      try {
+        return plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/live")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      } catch (IOException notYet) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    });
+    URI metrics = URI.create("http://127.0.0.1:" + managementPort + "/q/metrics");
+    assertThat(plain.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(401);
+    HttpResponse<String> own = plain.send(HttpRequest.newBuilder(metrics).header("Authorization", "Bearer " + webhookToken)
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(403);
+    assertThat(own.body()).contains("system:serviceaccount:icr-injector:icr-injector may not get /q/metrics");
   }
 
   @Test

@@ -41,12 +41,14 @@ public final class Webhook implements AutoCloseable {
   private final int httpsPort = Processes.freePort();
   private final int managementPort = Processes.freePort();
   private final String token;
+  private final List<String> properties;
   private Process process;
   private Path log;
   private int starts;
 
-  private Webhook(ControlPlane cluster) throws IOException {
+  private Webhook(ControlPlane cluster, List<String> properties) throws IOException {
     this.cluster = cluster;
+    this.properties = properties;
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run `mvn package` (make test does) before the end-to-end suite");
     }
@@ -61,8 +63,13 @@ public final class Webhook implements AutoCloseable {
 
   /** Installs the webhook's identity and RBAC from deploy/ and starts it; call {@link #register()} to wire it in. */
   public static Webhook install(ControlPlane cluster) {
+    return install(cluster, List.of());
+  }
+
+  /** {@link #install(ControlPlane)} with more system properties ({@code -Dkey=value}) for the process. */
+  public static Webhook install(ControlPlane cluster, List<String> properties) {
     try {
-      Webhook w = new Webhook(cluster);
+      Webhook w = new Webhook(cluster, properties);
       w.start();
       return w;
     } catch (IOException e) {
@@ -121,8 +128,9 @@ public final class Webhook implements AutoCloseable {
         "-Dkubernetes.auth.tryServiceAccount=false",
         "-Dicr.webhook-namespace=" + NAMESPACE,
         "-Dicr.secret-copy.initial-backoff=200ms",
-        "-Dicr.secret-copy.max-backoff=2s",
-        "-jar", JAR.toString()));
+        "-Dicr.secret-copy.max-backoff=2s"));
+    cmd.addAll(properties);
+    cmd.addAll(List.of("-jar", JAR.toString()));
     process = Processes.start(cmd, log);
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     Processes.await("webhook ready", Duration.ofSeconds(60), process, log, () -> {

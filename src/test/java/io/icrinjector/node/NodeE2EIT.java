@@ -169,8 +169,15 @@ class NodeE2EIT {
     node.kubectl("scale", "deployment/icr-injector", "-n", NS, "--replicas=2");
     node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
     awaitReadyReplicas(2);
-    String report = node.kubectl("get", "--raw",
-        "/api/v1/namespaces/" + NS + "/services/http:icr-injector:metrics/proxy/report");
+    // The Deployment locks the management port (ICR_MANAGEMENT_AUTH=enabled), and the API server's service proxy
+    // forwards no caller token: read the report from a pod, with the token of a ServiceAccount bound to the
+    // report's reader role as an admin would bind one.
+    node.kubectl("create", "serviceaccount", "report-reader", "-n", ENABLED);
+    node.kubectl("create", "clusterrolebinding", "report-reader-icr-injector", "--clusterrole=icr-injector-report-reader",
+        "--serviceaccount=" + ENABLED + ":report-reader");
+    String token = node.kubectl("create", "token", "report-reader", "-n", ENABLED).strip();
+    String report = Node.run(Duration.ofSeconds(30), Node.inNamespace(List.of("curl", "-sS", "--fail-with-body",
+        "-H", "Authorization: Bearer " + token, "http://" + podIps().get(0) + ":9000/report")), null);
     assertThat(report).contains("while-down", old, "us.icr.io/acme/hello:" + tag);
   }
 
