@@ -41,6 +41,7 @@ public final class Webhook implements AutoCloseable {
   private final int httpsPort = Processes.freePort();
   private final int managementPort = Processes.freePort();
   private final String token;
+  private final List<String> properties = new ArrayList<>();
   private Process process;
   private Path log;
   private int starts;
@@ -121,8 +122,9 @@ public final class Webhook implements AutoCloseable {
         "-Dkubernetes.auth.tryServiceAccount=false",
         "-Dicr.webhook-namespace=" + NAMESPACE,
         "-Dicr.secret-copy.initial-backoff=200ms",
-        "-Dicr.secret-copy.max-backoff=2s",
-        "-jar", JAR.toString()));
+        "-Dicr.secret-copy.max-backoff=2s"));
+    cmd.addAll(properties);
+    cmd.addAll(List.of("-jar", JAR.toString()));
     process = Processes.start(cmd, log);
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     Processes.await("webhook ready", Duration.ofSeconds(60), process, log, () -> {
@@ -136,6 +138,14 @@ public final class Webhook implements AutoCloseable {
         return false;
       }
     });
+  }
+
+  /** Stops the process and starts it again with these {@code -Dname=value} settings added (empty: none). */
+  public void restart(String... settings) {
+    stop();
+    properties.clear();
+    properties.addAll(List.of(settings));
+    start();
   }
 
   /** Stops the process (the configuration stays registered). */
