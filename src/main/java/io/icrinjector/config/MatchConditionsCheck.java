@@ -54,11 +54,12 @@ public class MatchConditionsCheck {
     MutatingWebhookConfiguration config;
     try {
       config = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name).get();
-    } catch (KubernetesClientException e) {
+    } catch (RuntimeException e) { // fabric8 wraps refused connections and timeouts in KubernetesClientException too
+      int code = e instanceof KubernetesClientException k ? k.getCode() : 0;
       LOG.warnf("could not check the matchConditions of MutatingWebhookConfiguration %s (%s%s): grant the app's "
           + "ServiceAccount get on mutatingwebhookconfigurations with resourceNames [%s] (deploy/base/rbac.yaml does), "
           + "or set icr.webhook-configuration-name to the configuration's name", name,
-          e.getCode() > 0 ? "HTTP " + e.getCode() + ": " : "", e.getMessage(), name);
+          code > 0 ? "HTTP " + code + ": " : "", e.getMessage(), name);
       return List.of();
     }
     if (config == null) {
