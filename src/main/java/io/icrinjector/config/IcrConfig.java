@@ -54,6 +54,13 @@ public interface IcrConfig {
   @WithDefault("24M")
   MemorySize maxBytesInFlight();
 
+  /**
+   * Name of the app's own MutatingWebhookConfiguration, read once after start to check that its
+   * {@code matchConditions} let through every host the rules name ({@link MatchConditionsCheck}).
+   */
+  @WithDefault("icr-injector")
+  String webhookConfigurationName();
+
   /** Secret copy behaviour. */
   SecretCopy secretCopy();
 

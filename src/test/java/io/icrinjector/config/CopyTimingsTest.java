@@ -121,6 +121,10 @@ class CopyTimingsTest {
         return new MemorySize(BigInteger.valueOf(24L << 20)); // the mapping's default, 24M; the timing rules ignore it
       }
 
+      public String webhookConfigurationName() {
+        return "icr-injector";
+      }
+
       public SecretCopy secretCopy() {
         return copy;
       }

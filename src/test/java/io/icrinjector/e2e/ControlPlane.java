@@ -156,10 +156,13 @@ public final class ControlPlane implements AutoCloseable {
    * controller-manager runs here to make it).
    */
   public void namespace(String name, String mode) {
-    var ns = new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
-    if (mode != null) {
-      ns.getMetadata().setLabels(java.util.Map.of("icr-injector.io/inject", mode));
-    }
+    labelledNamespace(name, mode == null ? java.util.Map.of() : java.util.Map.of("icr-injector.io/inject", mode));
+  }
+
+  /** Creates a namespace with these labels and the {@code default} ServiceAccount (see above). */
+  public void labelledNamespace(String name, java.util.Map<String, String> labels) {
+    var ns = new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name)
+        .withLabels(labels).endMetadata().build();
     admin.namespaces().resource(ns).create();
     admin.serviceAccounts().inNamespace(name).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
         .withNewMetadata().withName("default").endMetadata().build()).create();

@@ -48,7 +48,7 @@ public final class Webhook implements AutoCloseable {
 
   private Webhook(ControlPlane cluster, List<String> properties) throws IOException {
     this.cluster = cluster;
-    this.properties = properties;
+    this.properties = new ArrayList<>(properties);
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run `mvn package` (make test does) before the end-to-end suite");
     }
@@ -144,6 +144,14 @@ public final class Webhook implements AutoCloseable {
         return false;
       }
     });
+  }
+
+  /** Stops the process and starts it again with these {@code -Dname=value} settings added (empty: none). */
+  public void restart(String... settings) {
+    stop();
+    properties.clear();
+    properties.addAll(List.of(settings));
+    start();
   }
 
   /** Stops the process (the configuration stays registered). */
