@@ -145,6 +145,21 @@ if [[ ! -f "${crds}/.complete" ]]; then
   touch "${crds}/.complete"
   step "cert-manager CRDs: $(ls "${crds}" | wc -l) files from ${src}/deploy/crds"
 fi
+# The Prometheus Operator's CRDs (ServiceMonitor, PrometheusRule, ...) as its root module ships them
+# (example/prometheus-operator-crd), for the server-side dry run of deploy/components/monitoring. v0.94.1: the
+# module proxy refuses v0.95.x of the root module.
+po_version=v0.94.1
+po_crds="${bin_dir}/prometheus-operator-crds"
+if [[ ! -f "${po_crds}/.complete" ]]; then
+  src="$(cd "${here}/certmanager" && go mod download -json "github.com/prometheus-operator/prometheus-operator@${po_version}" \
+    | awk -F'"' '$2 == "Dir" {print $4}')"
+  [[ -d "${src}/example/prometheus-operator-crd" ]] || { step "Prometheus Operator CRDs: none in ${src}"; exit 1; }
+  rm -rf "${po_crds}" && mkdir -p "${po_crds}"
+  cp "${src}"/example/prometheus-operator-crd/monitoring.coreos.com_*.yaml "${po_crds}/"
+  chmod u+w "${po_crds}"/*.yaml
+  touch "${po_crds}/.complete"
+  step "Prometheus Operator ${po_version} CRDs: $(ls "${po_crds}" | wc -l) files"
+fi
 step "done"
 
 echo "${dir}"

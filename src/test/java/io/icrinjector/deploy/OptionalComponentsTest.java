@@ -1,0 +1,77 @@
+package io.icrinjector.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.Variable;
+import io.icrinjector.engine.DefaultRules;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The optional components of {@code deploy/components} agree with the install they sit next to: the safety net
+ * watches exactly the pods the mutate webhook is sent and the hosts the application rewrites by default; the
+ * ServiceMonitor selects the webhook's Service and names one of its ports. (That the API server accepts and runs
+ * them is {@code io.icrinjector.e2e.OptionalComponentsIT}.)
+ */
+class OptionalComponentsTest {
+
+  private static final Pattern QUOTED = Pattern.compile("'([^']*)'");
+
+  @Test
+  void safetyNetHostListIsTheDefaultRewriteTable() {
+    ValidatingAdmissionPolicy policy = Manifests.one(Manifests.render("deploy/components/safety-net"),
+        ValidatingAdmissionPolicy.class, "icr-injector-safety-net");
+    String list = policy.getSpec().getVariables().stream().filter(v -> v.getName().equals("deprecatedHosts"))
+        .map(Variable::getExpression).findFirst().orElseThrow(() -> new AssertionError("no variable deprecatedHosts"));
+    Matcher m = QUOTED.matcher(list);
+    List<String> hosts = new java.util.ArrayList<>();
+    while (m.find()) {
+      hosts.add(m.group(1));
+    }
+    assertThat(hosts).as("policy.yaml deprecatedHosts vs IcrConfig's default icr.rewrites")
+        .containsExactlyInAnyOrderElementsOf(DefaultRules.of().rewrites().keySet());
+  }
+
+  @Test
+  void safetyNetSelectsThePodsTheMutateWebhookIsSentAndOnlyWarns() {
+    List<HasMetadata> net = Manifests.render("deploy/components/safety-net");
+    ValidatingAdmissionPolicy policy = Manifests.one(net, ValidatingAdmissionPolicy.class, "icr-injector-safety-net");
+    MutatingWebhook mutate = Manifests.one(Manifests.render("deploy"), MutatingWebhookConfiguration.class, "icr-injector")
+        .getWebhooks().stream().filter(w -> w.getName().equals("mutate.icr-injector.io")).findFirst().orElseThrow();
+    assertThat(policy.getSpec().getMatchConstraints().getNamespaceSelector()).isEqualTo(mutate.getNamespaceSelector());
+    assertThat(policy.getSpec().getMatchConstraints().getObjectSelector()).isEqualTo(mutate.getObjectSelector());
+    assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Ignore");
+    ValidatingAdmissionPolicyBinding binding = Manifests.one(net, ValidatingAdmissionPolicyBinding.class,
+        "icr-injector-safety-net");
+    assertThat(binding.getSpec().getPolicyName()).isEqualTo("icr-injector-safety-net");
+    assertThat(binding.getSpec().getValidationActions()).containsExactly("Warn", "Audit");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void serviceMonitorSelectsTheWebhookServiceByAPortItHas() {
+    GenericKubernetesResource monitor = Manifests.generic(Manifests.render("deploy/components/monitoring"),
+        "ServiceMonitor", "icr-injector");
+    Service service = Manifests.one(Manifests.render("deploy"), Service.class, "icr-injector");
+    Map<String, Object> spec = (Map<String, Object>) monitor.getAdditionalProperties().get("spec");
+    Map<String, String> selector = (Map<String, String>) ((Map<String, Object>) spec.get("selector")).get("matchLabels");
+    assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(selector);
+    assertThat(monitor.getMetadata().getNamespace()).isEqualTo(service.getMetadata().getNamespace());
+    List<Map<String, Object>> endpoints = (List<Map<String, Object>>) spec.get("endpoints");
+    assertThat(endpoints).isNotEmpty();
+    for (Map<String, Object> e : endpoints) {
+      assertThat(service.getSpec().getPorts()).extracting(ServicePort::getName).contains((String) e.get("port"));
+    }
+  }
+}
