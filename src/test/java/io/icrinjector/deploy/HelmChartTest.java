@@ -85,6 +85,18 @@ class HelmChartTest {
   }
 
   @Test
+  void helmTestAsksTheServiceForReadiness() {
+    HelmChart.Run run = HelmChart.helm(List.of("template", "icr-injector", HelmChart.CHART, "--namespace", "icr-injector",
+        "--kube-version", HelmChart.KUBE_VERSION, "--show-only", "templates/tests/service-answers.yaml",
+        "--set", "tests.image=localhost/wget:1"));
+    assertThat(run.exit()).as(run.err()).isZero();
+    Map<String, Object> pod = HelmChart.byKey(run.out()).get("Pod/icr-injector/icr-injector-test-service");
+    assertThat(at(pod, "metadata").get("annotations").toString()).contains("helm.sh/hook=test");
+    assertThat(at(pod, "spec").get("containers").toString()).contains("image=localhost/wget:1",
+        "http://icr-injector.icr-injector.svc:9000/q/health/ready");
+  }
+
+  @Test
   void helmLintPasses() {
     HelmChart.Run run = HelmChart.helm(List.of("lint", "--strict", "--kube-version", HelmChart.KUBE_VERSION, HelmChart.CHART));
     assertThat(run.exit()).as(run.out() + run.err()).isZero();
