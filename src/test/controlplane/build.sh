@@ -2,8 +2,8 @@
 # Builds the control plane used by icr-injector's end-to-end tests (etcd,
 # kube-apiserver, kubectl) and the rest of the single-node cluster of
 # `make cluster` (kubelet, kube-scheduler, kube-controller-manager, kube-proxy,
-# a distribution registry standing in for us.icr.io, and cert-manager's controller and
-# cainjector with its CRDs) from Go modules, once,
+# a distribution registry standing in for us.icr.io, cert-manager's controller and
+# cainjector with its CRDs, and helm for the chart of deploy/helm) from Go modules, once,
 # into a cache directory outside the repository, laid out as fabric8
 # kube-api-test expects in offline mode (it uses the first three):
 #
@@ -132,6 +132,9 @@ cm_version="$(awk '$1 == "require" && $2 == "github.com/cert-manager/cert-manage
 build "${here}/certmanager" " -X github.com/cert-manager/cert-manager/pkg/util.AppVersion=${cm_version}" \
   "cert-manager ${cm_version}; cold: about 5-10 minutes" \
   github.com/cert-manager/cert-manager/cmd/controller github.com/cert-manager/cert-manager/cmd/cainjector
+helm_version="$(awk '$1 == "require" && $2 == "helm.sh/helm/v3" {print $3}' "${here}/helm/go.mod")"
+build "${here}/helm" " -X helm.sh/helm/v3/internal/version.version=${helm_version} -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
+  "helm ${helm_version}; cold: about 3-6 minutes" helm.sh/helm/v3/cmd/helm
 # cert-manager's CRDs as its module ships them (deploy/crds), without the Helm template labels they carry.
 crds="${bin_dir}/cert-manager-crds"
 if [[ ! -f "${crds}/.complete" ]]; then
