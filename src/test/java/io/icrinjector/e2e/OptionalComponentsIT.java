@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -65,8 +66,8 @@ class OptionalComponentsIT {
         .contains("validatingadmissionpolicybinding.admissionregistration.k8s.io/icr-injector-safety-net created");
     // The API server picks a new policy up from its informer; until then it checks nothing.
     webhook.stop();
-    Processes.await("the safety-net policy in force", Duration.ofSeconds(30), null, null,
-        () -> dryRun("net-enabled", "registry.ng.bluemix.net/acme/app:1").contains(WARNING));
+    Awaitility.await("the safety-net policy in force").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+        .until(() -> dryRun("net-enabled", "registry.ng.bluemix.net/acme/app:1").contains(WARNING));
     webhook.start();
   }
 
@@ -157,7 +158,8 @@ class OptionalComponentsIT {
     assertThat(crds.resolve(".complete")).as("run `make controlplane` to fetch the Prometheus Operator's CRDs").exists();
     cluster.kubectl("apply", "--server-side", "-f", crds.toString());
     // kubectl wait fails outright on a CRD that has no status yet, so it is asked again until both are Established.
-    Processes.await("the monitoring CRDs established", Duration.ofSeconds(60), null, null, () -> {
+    Awaitility.await("the monitoring CRDs established").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> {
       try {
         cluster.kubectl("wait", "--for=condition=Established", "--timeout=10s",
             "crd/servicemonitors.monitoring.coreos.com", "crd/prometheusrules.monitoring.coreos.com");
