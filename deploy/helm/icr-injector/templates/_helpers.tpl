@@ -43,15 +43,6 @@ source host, every pull-secret rule's host without its wildcard labels; lower ca
 {{- end -}}
 
 {{- define "icr.checks" -}}
-{{- if .Values.safetyNet.enabled -}}
-{{- fail "safetyNet.enabled: this chart does not render the ValidatingAdmissionPolicy yet; apply deploy/components (safety net) with kubectl, or leave it false" -}}
-{{- end -}}
-{{- if or .Values.monitoring.serviceMonitor.enabled .Values.monitoring.prometheusRule.enabled -}}
-{{- fail "monitoring.*.enabled: this chart does not render the ServiceMonitor/PrometheusRule yet; apply deploy/components (monitoring) with kubectl, or leave them false" -}}
-{{- end -}}
-{{- if .Values.networkPolicy.enabled -}}
-{{- fail "networkPolicy.enabled: this chart does not render the NetworkPolicy yet; leave it false" -}}
-{{- end -}}
 {{- if eq .Values.certificates.mode "provided" -}}
 {{- with .Values.certificates.provided -}}
 {{- if not (and .caCrt .tlsCrt .tlsKey) -}}

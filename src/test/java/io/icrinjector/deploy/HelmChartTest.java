@@ -19,13 +19,6 @@ class HelmChartTest {
   static final Set<String> HELM_LABELS = Set.of("helm.sh/chart", "app.kubernetes.io/managed-by",
       "app.kubernetes.io/instance", "app.kubernetes.io/version");
 
-  /** The matchConditions expression of both webhooks for the default rules (the contract in deploy/base). */
-  static final String DEFAULT_EXPRESSION = "[object.spec.containers, object.spec.?initContainers.orValue([]), "
-      + "object.spec.?ephemeralContainers.orValue([])].exists(cs, cs.exists(c, has(c.image) && "
-      + "[\"bluemix.net\", \"icr.io\", \"registry.au-syd.bluemix.net\", \"registry.bluemix.net\", "
-      + "\"registry.eu-de.bluemix.net\", \"registry.eu-gb.bluemix.net\", \"registry.ng.bluemix.net\"]"
-      + ".exists(h, c.image.lowerAscii().contains(h))))";
-
   static final String DEFAULT_REWRITES = "registry.bluemix.net=icr.io,registry.ng.bluemix.net=us.icr.io,"
       + "registry.eu-gb.bluemix.net=uk.icr.io,registry.eu-de.bluemix.net=de.icr.io,registry.au-syd.bluemix.net=au.icr.io";
   static final String DEFAULT_PULL_SECRET_RULES = "icr.io=all-icr-io,*.icr.io=all-icr-io,private.*.icr.io=all-icr-io";
@@ -45,6 +38,23 @@ class HelmChartTest {
     Map<String, Map<String, Object>> chart = HelmChart.template("--set", "openshift=true");
     assertThat(podSpec(chart).get("securityContext").toString()).doesNotContain("runAsUser", "runAsGroup", "fsGroup");
     assertSameInstall(chart, HelmChart.kustomize("deploy/overlays/openshift"));
+  }
+
+  @Test
+  void theOptionalObjectsRenderLikeTheComponents() {
+    Map<String, Map<String, Object>> chart = HelmChart.template("--set", "safetyNet.enabled=true",
+        "--set", "monitoring.serviceMonitor.enabled=true", "--set", "monitoring.prometheusRule.enabled=true");
+    assertThat(chart).containsKeys("ValidatingAdmissionPolicy//icr-injector-safety-net",
+        "ValidatingAdmissionPolicyBinding//icr-injector-safety-net", "ServiceMonitor/icr-injector/icr-injector",
+        "PrometheusRule/icr-injector/icr-injector");
+    assertSameInstall(chart, HelmChart.kustomize("src/test/resources/kustomize/all-components"));
+  }
+
+  @Test
+  void theNetworkPolicyCanBeLeftOut() {
+    Map<String, Map<String, Object>> chart = HelmChart.template("--set", "networkPolicy.enabled=false");
+    assertThat(chart).doesNotContainKey("NetworkPolicy/icr-injector/icr-injector")
+        .containsKey("Deployment/icr-injector/icr-injector");
   }
 
   @Test
@@ -80,7 +90,7 @@ class HelmChartTest {
     assertFails(List.of("--set", "failurePolicy=Sometimes"), "/failurePolicy", "'Ignore', 'Fail'");
     assertFails(List.of("--set", "rules.rewrites={registry.bluemix.net}"), "/rules/rewrites/0", "does not match");
     assertFails(List.of("--set", "certificates.mode=provided"), "certificates.provided.caCrt");
-    assertFails(List.of("--set", "safetyNet.enabled=true"), "safetyNet.enabled", "does not render");
+    assertFails(List.of("--set", "networkPolicy.enabled=yes"), "/networkPolicy/enabled", "boolean");
     assertFails(List.of("--set", "replica=3"), "additional properties 'replica' not allowed");
   }
 
@@ -123,8 +133,6 @@ class HelmChartTest {
    *   <li>Helm's standard labels (every object);</li>
    *   <li>ICR_REWRITES and ICR_PULL_SECRET_RULES (the Deployment): the chart writes the rules it renders into the
    *       webhooks too, deploy/ relies on the app's defaults, which are the same (checked here);</li>
-   *   <li>TEMPORARY, until the matchConditions branch merges into deploy/base/webhook.yaml: the webhooks'
-   *       matchConditions (deploy/ has none yet); checked here against the contract's expression.</li>
    * </ul>
    */
   @SuppressWarnings("unchecked")
@@ -137,12 +145,6 @@ class HelmChartTest {
       assertThat(env).contains(Map.of("name", "ICR_REWRITES", "value", DEFAULT_REWRITES),
           Map.of("name", "ICR_PULL_SECRET_RULES", "value", DEFAULT_PULL_SECRET_RULES));
       env.removeIf(e -> Set.of("ICR_REWRITES", "ICR_PULL_SECRET_RULES").contains(e.get("name")));
-    }
-    if ("MutatingWebhookConfiguration".equals(object.get("kind"))) {
-      for (Map<String, Object> w : (List<Map<String, Object>>) object.get("webhooks")) {
-        assertThat(w.remove("matchConditions"))
-            .isEqualTo(List.of(Map.of("name", "names-an-image-icr-injector-handles", "expression", DEFAULT_EXPRESSION)));
-      }
     }
   }
 
