@@ -330,7 +330,7 @@ public final class Bench {
           verdict(rssKib[0] <= 150 * 1024, "<= 150 MiB"));
       System.out.printf(fmt, "launch to first answer (s)", String.format("%.3f", startup[0]),
           String.format("%.3f", startup[1]), String.format("%.2f", startup[0] / startup[1]),
-          verdict(startup[0] <= 1.5, "<= 1.5 s"));
+          verdict(startup[0] <= 1.0, "<= 1.0 s"));
       System.out.printf(fmt, "API calls during load", String.valueOf(apiCalls), "-", "-",
           verdict(apiCalls == 0, "0") + " (" + apiCallsTotal + " in all)");
       long errors = 0;

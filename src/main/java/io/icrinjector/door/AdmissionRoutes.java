@@ -1,42 +1,40 @@
 package io.icrinjector.door;
 
 import io.icrinjector.config.IcrConfig;
-import io.icrinjector.handler.AdmissionAnswer;
-import io.icrinjector.handler.AdmissionHandler;
 import io.icrinjector.handler.AdmissionMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.buffer.ByteBuf;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /**
- * The HTTP door: one Vert.x route per path, on the I/O thread, that hands the raw AdmissionReview body to the
- * {@link AdmissionHandler} and writes its answer back. The body stays raw bytes so that the handler can patch
- * against the JSON the API server sent.
+ * The Vert.x routes ahead of the {@link AdmissionResource}: everything the door decides before a byte of body is
+ * read, and the reading itself. Plain routes rather than REST filters because a Jakarta REST filter runs only
+ * once the request is matched to a method, too late to refuse a body unread (and Quarkus's own size check ahead
+ * of it answers 413 with an empty body), and because Quarkus REST reads a body of more than
+ * {@code quarkus.rest.input-buffer-size} (10 KiB) on a worker thread: here Vert.x's body handler reads it into
+ * one buffer sized from Content-Length, and the resource reads that buffer in place on the I/O thread.
  *
- * <p>A plain route rather than a Jakarta REST resource: the webhook takes bytes and returns bytes, and the REST
- * layer's per-request work (content negotiation, reader and writer lookup, request scope) cost more CPU than the
- * whole engine for a typical pod (see README, "Performance").
- *
- * <p>Before a byte of body is read, the door refuses what it will not read, with a plain-text reason: a body over
- * the size limit (413), and a review that would take the bytes in flight past {@code icr.max-bytes-in-flight}
- * (503 with {@code Retry-After}; see {@link InFlightBytes}). A client that goes away before its answer is a
- * DEBUG line, not an ERROR.
+ * <p>Refused with a plain-text reason, the connection closed afterwards: a body over the size limit (413), a bad
+ * Content-Length (400), and a review that would take the bytes in flight past {@code icr.max-bytes-in-flight}
+ * (503 with {@code Retry-After}; see {@link InFlightBytes}). A form or multipart content type is dropped, so the
+ * body is read as the review it is. A client that goes away before its answer is a DEBUG line, not an ERROR.
  */
 @ApplicationScoped
 public class AdmissionRoutes {
@@ -44,10 +42,13 @@ public class AdmissionRoutes {
   private static final Logger LOG = Logger.getLogger(AdmissionRoutes.class);
   /** Ahead of Quarkus's own body-size check (order -2), which answers 413 with an empty body. */
   private static final int GUARD_ORDER = -10;
+  /** Where the guard leaves the size it reserved for the body reader: Content-Length, or the limit. */
+  private static final String LENGTH_KEY = "icr.content-length";
+  /** The first buffer for a body sent without Content-Length; it grows by doubling from there. */
+  private static final int CHUNKED_START = 16 * 1024;
   /** Seconds a client refused for load should wait; the API server applies the failurePolicy meanwhile. */
   static final String RETRY_AFTER_SECONDS = "1";
 
-  private final AdmissionHandler handler;
   private final AdmissionMetrics metrics;
   private final long maxBodyBytes;
   private final InFlightBytes inFlight;
@@ -58,9 +59,8 @@ public class AdmissionRoutes {
    * @param maxBodySize Quarkus's own body limit: a body with a larger Content-Length is refused with 413 before
    *     it is read; a chunked one is cut off at the same size, also with 413
    */
-  public AdmissionRoutes(AdmissionHandler handler, AdmissionMetrics metrics, IcrConfig config, MeterRegistry registry,
+  public AdmissionRoutes(AdmissionMetrics metrics, IcrConfig config, MeterRegistry registry,
       @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
-    this.handler = handler;
     this.metrics = metrics;
     this.maxBodyBytes = maxBodySize.asLongValue();
     this.inFlight = new InFlightBytes(config.maxBytesInFlight().asLongValue());
@@ -70,20 +70,14 @@ public class AdmissionRoutes {
   }
 
   void register(@Observes Router router) {
-    // Sized from Content-Length up front: growing the buffer by doubling held up to twice the body meanwhile.
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setPreallocateBodyBuffer(true);
-    for (String path : new String[] {Paths.MUTATE, Paths.AUDIT}) {
-      boolean audit = path.equals(Paths.AUDIT);
-      // A route of its own, ahead of the body handler's: Vert.x runs a route's body handler before anything else.
-      router.post(path).order(GUARD_ORDER).handler(ctx -> guard(ctx, path));
-      router.post(path).order(GUARD_ORDER).failureHandler(ctx -> failed(ctx, path));
-      // /mutate rewrites and attaches (or audits, under icr.mode=audit); /audit reports what /mutate would do.
-      router.post(path).handler(body).handler(ctx -> answer(ctx, audit));
+    for (Endpoint endpoint : Endpoint.values()) {
+      router.post(endpoint.path()).order(GUARD_ORDER).handler(ctx -> guard(ctx, endpoint));
+      router.post(endpoint.path()).order(GUARD_ORDER).failureHandler(ctx -> failed(ctx, endpoint));
     }
   }
 
   /** Everything the door decides before reading the body: content type, size, and the bytes in flight. */
-  private void guard(RoutingContext ctx, String path) {
+  private void guard(RoutingContext ctx, Endpoint path) {
     // The body is a review whatever the client calls it: the body handler would parse a form-encoded or
     // multipart body as form fields (and fail on a review-sized one), so such a content type is dropped before
     // it runs. curl --data-binary sends application/x-www-form-urlencoded unless told otherwise.
@@ -121,38 +115,68 @@ public class AdmissionRoutes {
     }
     // Called once when the exchange ends: answered, refused later on, or the connection closed.
     ctx.addEndHandler(done -> inFlight.release(reserved));
+    ctx.put(LENGTH_KEY, length == null ? -1L : size);
     ctx.next();
   }
 
-  private void answer(RoutingContext ctx, boolean audit) {
-    Buffer buffer = ctx.body().buffer();
-    if (buffer == null) {
-      handler.handle(new byte[0], 0, 0, audit).subscribe().with(a -> write(ctx, a), e -> internalError(ctx));
-      return;
+  /**
+   * Reads the body of a review the guard let in, on the I/O thread, into one buffer sized from Content-Length
+   * (growing a buffer by doubling held up to twice the body meanwhile). By hand rather than with Vert.x's
+   * BodyHandler: a body read before Quarkus REST takes the request fails it on HTTP/2 ("Request has already
+   * been read"), and Quarkus REST's own reading goes to a worker thread past 10 KiB and copies the body twice.
+   *
+   * @return the body; a {@link BodyTooLarge} failure for a body without Content-Length that passes the limit
+   *     (answer with {@link #tooLargeAnswer}), an {@link HttpClosedException} when the client hangs up (logged
+   *     here at DEBUG)
+   */
+  Uni<Buffer> body(RoutingContext ctx, Endpoint path) {
+    HttpServerRequest request = ctx.request();
+    if (request.isEnded()) {
+      return Uni.createFrom().item(Buffer.buffer(0));
     }
-    // The body handler's buffer is a heap array: read it in place rather than copying up to 7 MiB again.
-    ByteBuf bytes = buffer.getByteBuf();
-    byte[] body;
-    int offset;
-    if (bytes.hasArray()) {
-      body = bytes.array();
-      offset = bytes.arrayOffset() + bytes.readerIndex();
-    } else {
-      body = buffer.getBytes();
-      offset = 0;
-    }
-    handler.handle(body, offset, bytes.readableBytes(), audit)
-        .subscribe().with(a -> write(ctx, a), e -> internalError(ctx));
+    long length = ctx.get(LENGTH_KEY, -1L);
+    Buffer body = Buffer.buffer(length >= 0 ? (int) length : CHUNKED_START);
+    return Uni.createFrom().emitter(emitter -> {
+      request.handler(chunk -> {
+        if (body.length() + (long) chunk.length() > maxBodyBytes) {
+          emitter.fail(new BodyTooLarge());
+        } else {
+          body.appendBuffer(chunk);
+        }
+      });
+      request.exceptionHandler(failure -> {
+        if (failure instanceof HttpClosedException || ctx.response().closed()) {
+          // A client that hangs up mid-body (or a timed-out API server) is not a fault of the webhook.
+          LOG.debugf("client of %s closed the connection before its answer", path.path());
+        } else {
+          LOG.debugf(failure, "reading a review for %s failed", path.path());
+        }
+        emitter.fail(failure);
+      });
+      request.endHandler(end -> emitter.complete(body));
+      request.resume();
+    });
   }
 
-  private static void write(RoutingContext ctx, AdmissionAnswer answer) {
-    HttpServerResponse response = ctx.response();
-    if (response.closed() || response.ended()) {
-      LOG.debugf("client of %s went away before its answer", ctx.request().path());
-      return;
+  /** The 413 for a body that passed the limit without a Content-Length; the connection closes after it. */
+  RestResponse<byte[]> tooLargeAnswer(RoutingContext ctx, Endpoint path) {
+    metrics.refused(path, AdmissionMetrics.Result.TOO_LARGE);
+    RestResponse.ResponseBuilder<byte[]> answer = RestResponse.ResponseBuilder.<byte[]>create(413)
+        .entity((tooLargeText("(sent without Content-Length)") + "\n").getBytes(StandardCharsets.UTF_8))
+        .header(HttpHeaders.CONTENT_TYPE.toString(), "text/plain;charset=UTF-8");
+    if (ctx.request().version() != HttpVersion.HTTP_2) {
+      // The rest of the body would otherwise be read as the next request.
+      answer.header(HttpHeaders.CONNECTION.toString(), "close");
+      ctx.addEndHandler(done -> ctx.request().connection().close());
     }
-    response.setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
-        .end(Buffer.buffer(answer.body()));
+    return answer.build();
+  }
+
+  /** A body without Content-Length that passed the size limit. */
+  static final class BodyTooLarge extends RuntimeException {
+    BodyTooLarge() {
+      super("body larger than the limit", null, false, false);
+    }
   }
 
   /** The handler has logged and counted the bug; the failurePolicy decides what becomes of the pod. */
@@ -162,17 +186,17 @@ public class AdmissionRoutes {
       return;
     }
     response.setStatusCode(500).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain;charset=UTF-8")
-        .end("icr-injector: internal error; the webhook's log has the cause\n");
+        .end(AdmissionResource.INTERNAL_ERROR);
   }
 
-  /** Failures the router saw: the body handler's (413, a closed connection) and anything unexpected. */
-  private void failed(RoutingContext ctx, String path) {
+  /** Failures the router saw before the resource: a closed connection, anything unexpected. */
+  private void failed(RoutingContext ctx, Endpoint path) {
     Throwable failure = ctx.failure();
     HttpServerResponse response = ctx.response();
     if (failure instanceof HttpClosedException || response.closed()
         || (failure instanceof VertxException && "Connection was closed".equals(failure.getMessage()))) {
       // A client that hangs up mid-body (or a timed-out API server) is not a fault of the webhook.
-      LOG.debugf("client of %s closed the connection before its answer", path);
+      LOG.debugf("client of %s closed the connection before its answer", path.path());
       return;
     }
     if (response.ended()) {
@@ -193,10 +217,14 @@ public class AdmissionRoutes {
     internalError(ctx);
   }
 
-  private void tooLarge(RoutingContext ctx, String path, String what) {
-    refuse(ctx, 413, "bad AdmissionReview: body " + what + " is larger than the limit of " + maxBodyBytes
-        + " bytes (quarkus.http.limits.max-body-size)");
+  private void tooLarge(RoutingContext ctx, Endpoint path, String what) {
+    refuse(ctx, 413, tooLargeText(what));
     metrics.refused(path, AdmissionMetrics.Result.TOO_LARGE);
+  }
+
+  private String tooLargeText(String what) {
+    return "bad AdmissionReview: body " + what + " is larger than the limit of " + maxBodyBytes
+        + " bytes (quarkus.http.limits.max-body-size)";
   }
 
   /**

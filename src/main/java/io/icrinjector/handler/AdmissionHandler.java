@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icrinjector.config.IcrConfig;
-import io.icrinjector.door.Paths;
+import io.icrinjector.door.Endpoint;
 import io.icrinjector.engine.Decision;
 import io.icrinjector.engine.ImageChange;
 import io.icrinjector.engine.MalformedReviewException;
@@ -60,20 +60,20 @@ public class AdmissionHandler {
    * @return the answer; an unexpected failure surfaces as a failed Uni (HTTP 500, the failurePolicy decides)
    */
   public Uni<AdmissionAnswer> handle(byte[] body, boolean audit) {
-    return handle(body, 0, body.length, audit);
+    return handle(body, 0, body.length, audit ? Endpoint.AUDIT : Endpoint.MUTATE);
   }
 
   /**
    * Handles one request body held in {@code length} bytes of {@code buffer} from {@code offset} (the door's
-   * buffer, read in place).
+   * buffer, read in place), sent to {@code endpoint}.
    *
    * @see #handle(byte[], boolean)
    */
-  public Uni<AdmissionAnswer> handle(byte[] buffer, int offset, int length, boolean audit) {
+  public Uni<AdmissionAnswer> handle(byte[] buffer, int offset, int length, Endpoint endpoint) {
     long start = System.nanoTime();
-    String path = audit ? Paths.AUDIT : Paths.MUTATE;
+    Endpoint path = endpoint;
     try {
-      return safely(() -> answer(buffer, offset, length, audit, path, start))
+      return safely(() -> answer(buffer, offset, length, endpoint.audit(), path, start))
           .onFailure().invoke(e -> failed(path, start, e));
     } catch (RuntimeException e) {
       failed(path, start, e);
@@ -82,7 +82,7 @@ public class AdmissionHandler {
   }
 
   /** A bug, not bad input: logged, counted, and left to the door to answer 500 (the failurePolicy decides). */
-  private void failed(String path, long start, Throwable e) {
+  private void failed(Endpoint path, long start, Throwable e) {
     LOG.errorf(e, "admission failed unexpectedly");
     metrics.admission(path, AdmissionMetrics.Result.ERROR, start);
   }
@@ -96,7 +96,7 @@ public class AdmissionHandler {
     return Uni.createFrom().emitter(emitter -> source.get().subscribe().with(emitter::complete, emitter::fail));
   }
 
-  private Uni<AdmissionAnswer> answer(byte[] buffer, int offset, int length, boolean audit, String path,
+  private Uni<AdmissionAnswer> answer(byte[] buffer, int offset, int length, boolean audit, Endpoint path,
       long start) {
     JsonNode request;
     String uid;

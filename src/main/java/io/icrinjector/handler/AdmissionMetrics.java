@@ -1,5 +1,6 @@
 package io.icrinjector.handler;
 
+import io.icrinjector.door.Endpoint;
 import io.icrinjector.engine.ImageChange;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,7 +39,8 @@ public class AdmissionMetrics {
   }
 
   private final MeterRegistry registry;
-  private final Map<String, Counter> admissions = new ConcurrentHashMap<>();
+  /** By endpoint and result, made on first use (a meter exists only once it counts something). */
+  private final Counter[][] admissions = new Counter[Endpoint.values().length][Result.values().length];
   private final Map<String, Counter> rewrites = new ConcurrentHashMap<>();
   private final Counter pullSecretsAttached;
   private final Counter auditFindings;
@@ -59,7 +61,7 @@ public class AdmissionMetrics {
         .register(registry);
   }
 
-  void admission(String path, Result result, long startNanos) {
+  void admission(Endpoint path, Result result, long startNanos) {
     count(path, result);
     latency.record(System.nanoTime() - startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
   }
@@ -68,16 +70,21 @@ public class AdmissionMetrics {
    * Counts a review the door answered without handing it to the handler (too large, over the bytes in flight,
    * a failure of the HTTP layer); no latency is recorded, since no review was read.
    */
-  public void refused(String path, Result result) {
+  public void refused(Endpoint path, Result result) {
     count(path, result);
   }
 
-  private void count(String path, Result result) {
-    String key = path + '|' + result;
-    admissions.computeIfAbsent(key, k -> Counter.builder("icr_injector_admissions")
-        .description("Admission reviews answered, by endpoint and outcome")
-        .tag("path", path).tag("result", result.name().toLowerCase(java.util.Locale.ROOT)).register(registry))
-        .increment();
+  private void count(Endpoint path, Result result) {
+    Counter counter = admissions[path.ordinal()][result.ordinal()];
+    if (counter == null) {
+      // A race only registers the same meter twice: the registry hands back the one it has.
+      counter = Counter.builder("icr_injector_admissions")
+          .description("Admission reviews answered, by endpoint and outcome")
+          .tag("path", path.path()).tag("result", result.name().toLowerCase(java.util.Locale.ROOT))
+          .register(registry);
+      admissions[path.ordinal()][result.ordinal()] = counter;
+    }
+    counter.increment();
   }
 
   void rewrites(List<ImageChange> changes) {

@@ -21,7 +21,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.icrinjector.door.Management;
-import io.icrinjector.door.Paths;
+import io.icrinjector.door.Endpoint;
 import io.icrinjector.door.Reviews;
 import io.icrinjector.engine.MutationEngine;
 import io.icrinjector.engine.RewriteRules;
@@ -76,10 +76,10 @@ class DeployManifestsTest {
   void webhooksCallTheAppsPathsWithTheContractsSelectors() {
     MutatingWebhookConfiguration config = Manifests.one(objects, MutatingWebhookConfiguration.class, "icr-injector");
     assertThat(config.getWebhooks()).extracting(w -> w.getClientConfig().getService().getPath())
-        .containsExactlyInAnyOrder(Paths.MUTATE, Paths.AUDIT);
+        .containsExactlyInAnyOrder(Endpoint.MUTATE.path(), Endpoint.AUDIT.path());
     Service service = Manifests.one(objects, Service.class, "icr-injector");
     for (MutatingWebhook w : config.getWebhooks()) {
-      String mode = w.getClientConfig().getService().getPath().equals(Paths.MUTATE) ? "enabled" : "audit";
+      String mode = w.getClientConfig().getService().getPath().equals(Endpoint.MUTATE.path()) ? "enabled" : "audit";
       assertThat(w.getClientConfig().getService().getName()).isEqualTo(service.getMetadata().getName());
       assertThat(w.getClientConfig().getService().getNamespace()).isEqualTo(NS);
       assertThat(w.getClientConfig().getService().getPort()).isEqualTo(443);
@@ -244,7 +244,7 @@ class DeployManifestsTest {
 
   @Test
   void webhookPathsAnswerReviews() {
-    for (String path : List.of(Paths.MUTATE, Paths.AUDIT)) {
+    for (String path : List.of(Endpoint.MUTATE.path(), Endpoint.AUDIT.path())) {
       given().body(Reviews.fixture("create-us-south.json")).contentType("application/json").post(path)
           .then().statusCode(200);
     }

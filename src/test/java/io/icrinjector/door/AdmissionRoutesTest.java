@@ -40,7 +40,7 @@ class AdmissionRoutesTest {
   @MethodSource("patchedCases")
   void patchTurnsThePodIntoTheExpectedPod(String name, String fixture) {
     String review = Reviews.fixture(fixture + ".json");
-    JsonObject response = Reviews.response(post(Paths.MUTATE, review));
+    JsonObject response = Reviews.response(post(Endpoint.MUTATE.path(), review));
 
     assertThat(response.getString("uid")).isEqualTo(Reviews.parse(review).getJsonObject("request").getString("uid"));
     assertThat(response.getBoolean("allowed")).isTrue();
@@ -54,18 +54,18 @@ class AdmissionRoutesTest {
   @MethodSource("patchedCases")
   void secondPassOverItsOwnOutputChangesNothing(String name, String fixture) {
     String review = Reviews.fixture(fixture + ".json");
-    JsonObject response = Reviews.response(post(Paths.MUTATE, review));
+    JsonObject response = Reviews.response(post(Endpoint.MUTATE.path(), review));
     JsonObject pod = Reviews.parse(review).getJsonObject("request").getJsonObject("object");
     JsonObject patched = Reviews.apply(Reviews.patch(response), pod);
 
-    JsonObject second = Reviews.response(post(Paths.MUTATE, Reviews.withObject(review, patched)));
+    JsonObject second = Reviews.response(post(Endpoint.MUTATE.path(), Reviews.withObject(review, patched)));
     assertThat(second.getBoolean("allowed")).isTrue();
     assertThat(second.containsKey("patch")).as("second pass patch").isFalse();
   }
 
   @Test
   void patchTouchesOnlyImagesAndPullSecrets() {
-    JsonArray patch = Reviews.patch(Reviews.response(post(Paths.MUTATE, Reviews.fixture("create-all-lists.json"))));
+    JsonArray patch = Reviews.patch(Reviews.response(post(Endpoint.MUTATE.path(), Reviews.fixture("create-all-lists.json"))));
     assertThat(patch).extracting(op -> op.asJsonObject().getString("path")).allMatch(
         path -> path.matches("/spec/(containers|initContainers|ephemeralContainers)/\\d+/image")
             || path.startsWith("/spec/imagePullSecrets"));
@@ -90,7 +90,7 @@ class AdmissionRoutesTest {
   @MethodSource("untouchedCases")
   void allowsWithoutPatch(String name, String fixture, List<String> warnings) {
     String review = Reviews.fixture(fixture + ".json");
-    JsonObject response = Reviews.response(post(Paths.MUTATE, review));
+    JsonObject response = Reviews.response(post(Endpoint.MUTATE.path(), review));
     assertThat(response.getString("uid")).isEqualTo(Reviews.parse(review).getJsonObject("request").getString("uid"));
     assertThat(response.getBoolean("allowed")).isTrue();
     assertThat(response.containsKey("patch")).isFalse();
@@ -99,7 +99,7 @@ class AdmissionRoutesTest {
 
   @Test
   void auditSaysWhatWouldChangeAndPatchesNothing() {
-    JsonObject response = Reviews.response(post(Paths.AUDIT, Reviews.fixture("create-all-lists.json")));
+    JsonObject response = Reviews.response(post(Endpoint.AUDIT.path(), Reviews.fixture("create-all-lists.json")));
     assertThat(response.getBoolean("allowed")).isTrue();
     assertThat(response.containsKey("patch")).isFalse();
     assertThat(response.containsKey("patchType")).isFalse();
@@ -119,7 +119,7 @@ class AdmissionRoutesTest {
   void auditWarningsStayWithin120Characters() {
     String longName = "c".repeat(63);
     String review = Reviews.fixture("create-us-south.json").replace("\"name\": \"web\"", "\"name\": \"" + longName + "\"");
-    JsonObject response = Reviews.response(post(Paths.AUDIT, review));
+    JsonObject response = Reviews.response(post(Endpoint.AUDIT.path(), review));
     assertThat(warnings(response)).isNotEmpty().allMatch(w -> w.length() <= 120);
     assertThat(warnings(response).get(0)).endsWith("...");
   }
@@ -142,7 +142,7 @@ class AdmissionRoutesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("badInput")
   void badInputIs400NamingTheProblem(String name, String body, String message) {
-    for (String path : List.of(Paths.MUTATE, Paths.AUDIT)) {
+    for (String path : List.of(Endpoint.MUTATE.path(), Endpoint.AUDIT.path())) {
       given().body(body).contentType(ContentType.JSON).post(path)
           .then().statusCode(400).body(containsString(message));
     }
@@ -155,7 +155,7 @@ class AdmissionRoutesTest {
     try (Socket socket = new Socket("localhost", RestAssured.port)) {
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("POST " + Paths.MUTATE + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      out.write(("POST " + Endpoint.MUTATE.path() + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
           + "Content-Length: " + (8 * 1024 * 1024) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       byte[] chunk = new byte[64 * 1024];
       Arrays.fill(chunk, (byte) ' ');
@@ -166,7 +166,7 @@ class AdmissionRoutesTest {
       assertThat(statusLine).startsWith("HTTP/1.1 413");
     }
     // the next review is answered as usual
-    JsonObject response = Reviews.response(post(Paths.MUTATE, Reviews.fixture("create-us-south.json")));
+    JsonObject response = Reviews.response(post(Endpoint.MUTATE.path(), Reviews.fixture("create-us-south.json")));
     assertThat(response.getBoolean("allowed")).isTrue();
     assertThat(response.containsKey("patch")).isTrue();
   }
@@ -177,7 +177,7 @@ class AdmissionRoutesTest {
   void theBodyIsAReviewWhateverItsContentType(String contentType) throws Exception {
     // java.net.http sends the bytes as they are; REST Assured would try to encode a form or a multipart body.
     java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
-    for (String path : List.of(Paths.MUTATE, Paths.AUDIT)) {
+    for (String path : List.of(Endpoint.MUTATE.path(), Endpoint.AUDIT.path())) {
       java.net.http.HttpResponse<String> answer = client.send(java.net.http.HttpRequest.newBuilder(
               java.net.URI.create("http://localhost:" + RestAssured.port + path))
           .header("Content-Type", contentType)

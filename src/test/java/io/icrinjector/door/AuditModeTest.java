@@ -18,7 +18,7 @@ class AuditModeTest {
   @Test
   void mutateOnlyReportsInAuditMode() {
     String answer = given().body(Reviews.fixture("create-us-south.json")).contentType("application/json")
-        .post(Paths.MUTATE).then().statusCode(200).extract().asString();
+        .post(Endpoint.MUTATE.path()).then().statusCode(200).extract().asString();
     JsonObject response = Reviews.response(answer);
     assertThat(response.getBoolean("allowed")).isTrue();
     assertThat(response.containsKey("patch")).isFalse();

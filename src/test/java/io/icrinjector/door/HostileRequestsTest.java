@@ -52,7 +52,7 @@ class HostileRequestsTest {
   void aChunkedBodyOverTheLimitIs413SayingWhy() throws Exception {
     try (Socket socket = open()) {
       OutputStream out = socket.getOutputStream();
-      out.write(("POST " + Paths.MUTATE + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      out.write(("POST " + Endpoint.MUTATE.path() + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
           + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       byte[] chunk = new byte[64 * 1024];
       Arrays.fill(chunk, (byte) ' ');
@@ -74,7 +74,7 @@ class HostileRequestsTest {
   @Test
   void bytesAfterTheReviewAre400() {
     for (String trailing : List.of("{}", "x", "]")) {
-      given().body(REVIEW + trailing).contentType(ContentType.JSON).post(Paths.MUTATE)
+      given().body(REVIEW + trailing).contentType(ContentType.JSON).post(Endpoint.MUTATE.path())
           .then().statusCode(400).body(containsString("trailing data after the review object"));
     }
   }
@@ -94,7 +94,7 @@ class HostileRequestsTest {
       await().atMost(Duration.ofSeconds(20)).until(() -> inFlight() == 2 * body.length);
 
       // A third is refused before its body is read, and says why and when to come back.
-      given().body(REVIEW).contentType(ContentType.JSON).post(Paths.MUTATE)
+      given().body(REVIEW).contentType(ContentType.JSON).post(Endpoint.MUTATE.path())
           .then().statusCode(503).header("Retry-After", "1")
           .body(containsString("would pass icr.max-bytes-in-flight=" + HostileProfile.BOUND));
       assertThat(series("icr_injector_admissions_total{path=\"/mutate\",result=\"overloaded\"}") - overloadedBefore)
@@ -160,7 +160,7 @@ class HostileRequestsTest {
   }
 
   private static byte[] headers(long contentLength) {
-    return ("POST " + Paths.MUTATE + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    return ("POST " + Endpoint.MUTATE.path() + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         + "Content-Length: " + contentLength + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
   }
 
@@ -202,7 +202,7 @@ class HostileRequestsTest {
   }
 
   private static String post(String review) {
-    return given().body(review).contentType(ContentType.JSON).post(Paths.MUTATE)
+    return given().body(review).contentType(ContentType.JSON).post(Endpoint.MUTATE.path())
         .then().statusCode(200).extract().asString();
   }
 }

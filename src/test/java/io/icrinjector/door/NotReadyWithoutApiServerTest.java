@@ -34,7 +34,7 @@ class NotReadyWithoutApiServerTest {
                   equalTo("waiting for the first list of pull secrets"));
           given().port(management()).get("/q/health/live").then().statusCode(200);
         });
-    given().body(Reviews.fixture("create-lookalikes.json")).contentType("application/json").post(Paths.MUTATE)
+    given().body(Reviews.fixture("create-lookalikes.json")).contentType("application/json").post(Endpoint.MUTATE.path())
         .then().statusCode(200).body("response.allowed", equalTo(true));
   }
 

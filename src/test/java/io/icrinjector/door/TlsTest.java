@@ -55,7 +55,7 @@ class TlsTest {
   void plainHttpIsOffWhenTlsIsConfigured() {
     int httpPort = TlsProfile.httpPort; // free when Quarkus started: had plain HTTP been on, it would listen there
     HttpClient client = HttpClient.newHttpClient();
-    assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + Paths.MUTATE))
+    assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + Endpoint.MUTATE.path()))
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()))
         .isInstanceOf(ConnectException.class);
   }
@@ -67,7 +67,7 @@ class TlsTest {
 
   static String postReview(Path ca) throws Exception {
     HttpClient client = HttpClient.newBuilder().sslContext(trusting(ca)).connectTimeout(Duration.ofSeconds(5)).build();
-    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort() + Paths.MUTATE))
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort() + Endpoint.MUTATE.path()))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(Reviews.fixture("create-us-south.json"))).build(),
         HttpResponse.BodyHandlers.ofString());

@@ -3,7 +3,7 @@ package io.icrinjector.handler;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.icrinjector.door.Paths;
+import io.icrinjector.door.Endpoint;
 import io.icrinjector.door.Reviews;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -93,7 +93,7 @@ class GeneratedReviewsTest {
     for (int i = 0; i < 40; i++) {
       String body = random.nextBoolean() ? review(random, "h-" + i) : mangle(random, review(random, "h-" + i));
       int status = given().body(body).contentType(ContentType.JSON)
-          .post(random.nextBoolean() ? Paths.MUTATE : Paths.AUDIT).then().extract().statusCode();
+          .post(random.nextBoolean() ? Endpoint.MUTATE.path() : Endpoint.AUDIT.path()).then().extract().statusCode();
       assertThat(status).as("seed %d case %d: %s", seed, i, body).isIn(200, 400);
     }
   }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.door.HostileProfile;
 import io.icrinjector.door.Management;
-import io.icrinjector.door.Paths;
+import io.icrinjector.door.Endpoint;
 import io.icrinjector.door.Reviews;
 import io.icrinjector.engine.RewriteRules;
 import io.icrinjector.secrets.PullSecretCopier;
@@ -70,7 +70,7 @@ class HostileReviewsTest {
   void aForgedNamespaceIs400BeforeAnythingElse(String name, String namespace, String message) {
     double before = bad("/mutate") + bad("/audit");
     String review = withNamespace(REVIEW, namespace);
-    for (String path : List.of(Paths.MUTATE, Paths.AUDIT)) {
+    for (String path : List.of(Endpoint.MUTATE.path(), Endpoint.AUDIT.path())) {
       given().body(review).contentType(ContentType.JSON).post(path)
           .then().statusCode(400).body(containsString("request.namespace " + message));
     }
@@ -80,7 +80,7 @@ class HostileReviewsTest {
   @Test
   void validNamespacesAreAnswered() {
     for (String namespace : List.of("team-a", "a", "0", "a".repeat(63), "x-1-y")) {
-      given().body(withNamespace(REVIEW, namespace)).contentType(ContentType.JSON).post(Paths.AUDIT)
+      given().body(withNamespace(REVIEW, namespace)).contentType(ContentType.JSON).post(Endpoint.AUDIT.path())
           .then().statusCode(200);
     }
   }
@@ -89,7 +89,7 @@ class HostileReviewsTest {
   void aLongImageReferenceGetsAWarningNotA500() {
     String image = "registry.ng.bluemix.net/" + "a.".repeat(1_500) + "a:1";
     String review = REVIEW.replace("registry.ng.bluemix.net/acme/shop:1.4.2", image);
-    String answer = given().body(review).contentType(ContentType.JSON).post(Paths.MUTATE)
+    String answer = given().body(review).contentType(ContentType.JSON).post(Endpoint.MUTATE.path())
         .then().statusCode(200).extract().asString();
     JsonObject response = Reviews.response(answer);
     assertThat(response.getBoolean("allowed")).isTrue();
@@ -118,7 +118,7 @@ class HostileReviewsTest {
       String review = REVIEW
           .replace("\"shop-7d9f8b6c5d-\"", "\"shop-\\n00:00:00.000 INFO  [AdmissionHandler] uid=forged\\r\"")
           .replace("\"name\": \"web\"", "\"name\": \"web\\u0000\\u2028x\"");
-      given().body(review).contentType(ContentType.JSON).post(Paths.AUDIT).then().statusCode(200);
+      given().body(review).contentType(ContentType.JSON).post(Endpoint.AUDIT.path()).then().statusCode(200);
     } finally {
       logger.removeHandler(capture);
     }

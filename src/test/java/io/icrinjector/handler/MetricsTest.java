@@ -4,7 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.icrinjector.door.Management;
-import io.icrinjector.door.Paths;
+import io.icrinjector.door.Endpoint;
 import io.icrinjector.door.Reviews;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -27,11 +27,11 @@ class MetricsTest {
   @Test
   void countersFollowAdmissions() {
     String before = scrape();
-    post(Paths.MUTATE, Reviews.fixture("create-all-lists.json"), 200);   // 4 rewrites, 1 secret attached
-    post(Paths.MUTATE, Reviews.fixture("create-lookalikes.json"), 200);  // unchanged
-    post(Paths.MUTATE, Reviews.fixture("create-deployment.json"), 200);  // skipped
-    post(Paths.AUDIT, Reviews.fixture("create-us-south.json"), 200);     // 1 rewrite + 1 secret would change
-    post(Paths.MUTATE, "not json", 400);
+    post(Endpoint.MUTATE.path(), Reviews.fixture("create-all-lists.json"), 200);   // 4 rewrites, 1 secret attached
+    post(Endpoint.MUTATE.path(), Reviews.fixture("create-lookalikes.json"), 200);  // unchanged
+    post(Endpoint.MUTATE.path(), Reviews.fixture("create-deployment.json"), 200);  // skipped
+    post(Endpoint.AUDIT.path(), Reviews.fixture("create-us-south.json"), 200);     // 1 rewrite + 1 secret would change
+    post(Endpoint.MUTATE.path(), "not json", 400);
     String after = scrape();
 
     assertThat(delta(before, after, "icr_injector_admissions_total{path=\"/mutate\",result=\"patched\"}")).isEqualTo(1);
@@ -53,13 +53,13 @@ class MetricsTest {
   @Test
   void dryRunRewritesAreNotCounted() {
     String before = scrape();
-    post(Paths.MUTATE, Reviews.fixture("create-dry-run.json"), 200);
+    post(Endpoint.MUTATE.path(), Reviews.fixture("create-dry-run.json"), 200);
     String after = scrape();
     assertThat(delta(before, after, "icr_injector_admissions_total{path=\"/mutate\",result=\"patched\"}")).isEqualTo(1);
     assertThat(delta(before, after,
         "icr_injector_rewrites_total{from_host=\"registry.ng.bluemix.net\",to_host=\"us.icr.io\"}")).isZero();
     // the same review without dryRun does move the series, so the zero above is not a missing series
-    post(Paths.MUTATE, Reviews.fixture("create-us-south.json"), 200);
+    post(Endpoint.MUTATE.path(), Reviews.fixture("create-us-south.json"), 200);
     assertThat(delta(after, scrape(),
         "icr_injector_rewrites_total{from_host=\"registry.ng.bluemix.net\",to_host=\"us.icr.io\"}")).isEqualTo(1);
   }
@@ -86,7 +86,7 @@ class MetricsTest {
     try {
       String before = scrape();
       // An unknown region: a warning in the answer, no patch.
-      post(Paths.MUTATE, Reviews.fixture("create-unknown-region.json"), 200);
+      post(Endpoint.MUTATE.path(), Reviews.fixture("create-unknown-region.json"), 200);
       assertThat(delta(before, scrape(), "icr_injector_admissions_total{path=\"/mutate\",result=\"unchanged\"}"))
           .isEqualTo(1);
     } finally {
