@@ -195,7 +195,7 @@ up() {
   strip "${pause_root}/pause" 2>/dev/null || true
   image_archive "${dir}/images/pause.tar" localhost/icr-node/pause:1 '["/pause"]' "${pause_root}"
   cp /bin/busybox "${hello_root}/bin/busybox"
-  for a in sh sleep echo cat ls; do ln -s busybox "${hello_root}/bin/${a}"; done
+  for a in sh sleep echo cat ls wget; do ln -sf busybox "${hello_root}/bin/${a}"; done
   image_archive "${dir}/images/hello.tar" us.icr.io/acme/hello:source \
     '["/bin/sh", "-c", "echo hello from the local us.icr.io; exec sleep 3600"]' "${hello_root}"
 

@@ -25,24 +25,24 @@ class HelmChartTest {
 
   @Test
   void defaultRenderIsTheKustomizeInstall() {
-    assertSameInstall(HelmChart.template(), HelmChart.kustomize("deploy"));
+    assertSameInstall(asDeploy(), HelmChart.kustomize("deploy"));
   }
 
   @Test
   void failClosedRendersLikeTheFailClosedOverlay() {
-    assertSameInstall(HelmChart.template("--set", "failurePolicy=Fail"), HelmChart.kustomize("deploy/overlays/fail-closed"));
+    assertSameInstall(asDeploy("--set", "failurePolicy=Fail"), HelmChart.kustomize("deploy/overlays/fail-closed"));
   }
 
   @Test
   void openshiftRendersLikeTheOpenshiftOverlay() {
-    Map<String, Map<String, Object>> chart = HelmChart.template("--set", "openshift=true");
+    Map<String, Map<String, Object>> chart = asDeploy("--set", "openshift=true");
     assertThat(podSpec(chart).get("securityContext").toString()).doesNotContain("runAsUser", "runAsGroup", "fsGroup");
     assertSameInstall(chart, HelmChart.kustomize("deploy/overlays/openshift"));
   }
 
   @Test
   void theOptionalObjectsRenderLikeTheComponents() {
-    Map<String, Map<String, Object>> chart = HelmChart.template("--set", "safetyNet.enabled=true",
+    Map<String, Map<String, Object>> chart = asDeploy("--set", "safetyNet.enabled=true",
         "--set", "monitoring.serviceMonitor.enabled=true", "--set", "monitoring.prometheusRule.enabled=true");
     assertThat(chart).containsKeys("ValidatingAdmissionPolicy//icr-injector-safety-net",
         "ValidatingAdmissionPolicyBinding//icr-injector-safety-net", "ServiceMonitor/icr-injector/icr-injector",
@@ -51,15 +51,21 @@ class HelmChartTest {
   }
 
   @Test
+  void theDefaultRenderLeavesTheReleaseNamespaceToHelm() {
+    Map<String, Map<String, Object>> chart = HelmChart.template();
+    assertThat(chart).doesNotContainKey("Namespace//icr-injector").containsKey("Deployment/icr-injector/icr-injector");
+  }
+
+  @Test
   void theNetworkPolicyCanBeLeftOut() {
-    Map<String, Map<String, Object>> chart = HelmChart.template("--set", "networkPolicy.enabled=false");
+    Map<String, Map<String, Object>> chart = asDeploy("--set", "networkPolicy.enabled=false");
     assertThat(chart).doesNotContainKey("NetworkPolicy/icr-injector/icr-injector")
         .containsKey("Deployment/icr-injector/icr-injector");
   }
 
   @Test
   void aCustomRuleReachesTheAppTheWebhookConditionAndTheRole() {
-    Map<String, Map<String, Object>> chart = HelmChart.template(
+    Map<String, Map<String, Object>> chart = asDeploy(
         "--set", "rules.rewrites={Registry.Example.com:5000=mirror.example.com}",
         "--set", "rules.pullSecretRules={private.*.Corp.io/team=corp-pull,icr.io=all-icr-io}");
     Map<String, String> env = env(chart);
@@ -72,7 +78,7 @@ class HelmChartTest {
 
   @Test
   void providedCertificatesRenderLikeTheLocalCertsOverlay() {
-    Map<String, Map<String, Object>> chart = HelmChart.template("--set", "certificates.mode=provided",
+    Map<String, Map<String, Object>> chart = asDeploy("--set", "certificates.mode=provided",
         "--set", "certificates.provided.caCrt=CA", "--set", "certificates.provided.tlsCrt=CRT",
         "--set", "certificates.provided.tlsKey=KEY");
     assertThat(chart.keySet()).noneMatch(k -> k.startsWith("Issuer/") || k.startsWith("Certificate/"));
@@ -110,6 +116,16 @@ class HelmChartTest {
   void helmLintPasses() {
     HelmChart.Run run = HelmChart.helm(List.of("lint", "--strict", "--kube-version", HelmChart.KUBE_VERSION, HelmChart.CHART));
     assertThat(run.exit()).as(run.out() + run.err()).isZero();
+  }
+
+  /**
+   * {@code helm template} with the namespace rendered ({@code createNamespace=true}), as {@code deploy/} has it; off
+   * by default because {@code helm install} needs the release namespace before it creates anything.
+   */
+  static Map<String, Map<String, Object>> asDeploy(String... extra) {
+    List<String> args = new ArrayList<>(List.of("--set", "createNamespace=true"));
+    args.addAll(List.of(extra));
+    return HelmChart.template(args.toArray(String[]::new));
   }
 
   static void assertFails(List<String> values, String... message) {
