@@ -150,17 +150,8 @@ class DeploymentEnvironmentIT {
   @Test
   void startsReadyAndAnswersOverHttpsWithTheMountedCertificate() throws Exception {
     HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    Processes.await("ready with the Deployment's environment", Duration.ofSeconds(90), process, log, () -> {
-      try {
-        return plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-      } catch (IOException notYet) {
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    });
+    Processes.awaitOk("ready with the Deployment's environment", Duration.ofSeconds(90), process, log,
+        "http://127.0.0.1:" + managementPort + "/q/health/ready");
 
     X509Certificate served = certificate(certs.resolve("tls.crt"));
     HttpClient https = HttpClient.newBuilder().sslContext(trusting(certs.resolve("ca.crt")))
@@ -188,17 +179,8 @@ class DeploymentEnvironmentIT {
   @Test
   void theDeploymentLocksTheManagementPort() throws Exception {
     HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    Processes.await("management port up", Duration.ofSeconds(90), process, log, () -> {
-      try {
-        return plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/live")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-      } catch (IOException notYet) {
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    });
+    Processes.awaitOk("management port up", Duration.ofSeconds(90), process, log,
+        "http://127.0.0.1:" + managementPort + "/q/health/live");
     URI metrics = URI.create("http://127.0.0.1:" + managementPort + "/q/metrics");
     assertThat(plain.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
         .isEqualTo(401);

@@ -3,6 +3,10 @@ package io.icrinjector.e2e;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +70,22 @@ final class Processes {
       sleep(100);
     }
     throw new IllegalStateException(what + ": not within " + timeout + "\n" + tail(log));
+  }
+
+  /** {@link #await} until a GET of {@code url} answers 200; a refused or timed-out connection means not yet. */
+  static void awaitOk(String what, Duration timeout, Process process, Path log, String url) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest get = HttpRequest.newBuilder(URI.create(url)).build();
+    await(what, timeout, process, log, () -> {
+      try {
+        return http.send(get, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      } catch (IOException notYet) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    });
   }
 
   /** Stops a process: SIGTERM, then SIGKILL after 20 s. */

@@ -11,10 +11,6 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.icrinjector.deploy.Manifests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -132,18 +128,7 @@ public final class Webhook implements AutoCloseable {
     cmd.addAll(properties);
     cmd.addAll(List.of("-jar", JAR.toString()));
     process = Processes.start(cmd, log);
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    Processes.await("webhook ready", Duration.ofSeconds(60), process, log, () -> {
-      try {
-        return http.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-      } catch (IOException notYet) {
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    });
+    Processes.awaitOk("webhook ready", Duration.ofSeconds(60), process, log, managementUrl() + "/q/health/ready");
   }
 
   /** Stops the process and starts it again with these {@code -Dname=value} settings added (empty: none). */
