@@ -109,7 +109,8 @@ class HelmChartTest {
     Map<String, Object> pod = HelmChart.byKey(run.out()).get("Pod/icr-injector/icr-injector-test-service");
     assertThat(at(pod, "metadata").get("annotations").toString()).contains("helm.sh/hook=test");
     assertThat(at(pod, "spec").get("containers").toString()).contains("image=localhost/wget:1",
-        "http://icr-injector.icr-injector.svc:9000/q/health/ready");
+        "http://$(ICR_INJECTOR_SERVICE_HOST):$(ICR_INJECTOR_SERVICE_PORT_METRICS)/q/health/ready");
+    assertThat(at(pod, "spec").get("enableServiceLinks")).isEqualTo(true);
   }
 
   @Test

@@ -67,6 +67,14 @@ public final class Node implements AutoCloseable {
     return run(Duration.ofMinutes(5), cmd, input);
   }
 
+  /** Runs the {@code helm} that {@code make controlplane} builds against the node, inside its network namespace. */
+  public String helm(String... args) {
+    List<String> cmd = new ArrayList<>(List.of(io.icrinjector.e2e.ControlPlane.binaries().resolve("helm").toString(),
+        "--kubeconfig", dir().resolve("admin.kubeconfig").toString()));
+    cmd.addAll(List.of(args));
+    return run(Duration.ofMinutes(6), inNamespace(cmd));
+  }
+
   /** kubectl get ... -o json, parsed. */
   @SuppressWarnings("unchecked")
   public Map<String, Object> json(String... args) {

@@ -247,7 +247,71 @@ class NodeE2EIT {
     assertThat(restarts()).as("webhook container restarts").isZero();
   }
 
+  /**
+   * The Helm chart, as README's Install says: the kustomize install removed, then {@code helm install
+   * --create-namespace} with only the image changed; the webhook patches a pod, {@code helm test} passes (its pod
+   * asks the Service for readiness), and {@code helm uninstall} takes the webhook registration away.
+   */
+  @Test
+  @Order(8)
+  void theHelmChartInstallsTheSameWebhookPassesItsTestAndUninstalls() {
+    node.kubectl("delete", "-k", Node.OVERLAY.toString(), "--wait=true", "--timeout=240s");
+    Node.await("namespace " + NS + " gone", Duration.ofSeconds(240),
+        () -> !node.kubectl("get", "namespaces", "-o", "name").contains("namespace/" + NS + "\n"));
+    long t0 = System.nanoTime();
+    node.helm("install", "icr-injector", "deploy/helm/icr-injector", "--namespace", NS, "--create-namespace",
+        "--set", "image.repository=icr-injector", "--set", "image.tag=node-e2e",
+        "--set", "tests.image=us.icr.io/acme/hello:" + tag, "--set", "tests.imagePullSecrets[0].name=node-pull",
+        "--wait", "--timeout=240s");
+    System.err.printf("[node] helm install to both replicas Ready: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    assertThat(node.object("get", "deployment/icr-injector", "-n", NS).getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/managed-by", "Helm");
+    assertThat(readyWebhookPods()).hasSize(2)
+        .allSatisfy(p -> assertThat(string(p, "spec", "containers", 0, "image")).isEqualTo("icr-injector:node-e2e"));
+    // cainjector fills the new registration's caBundle shortly after; until then the API server fails open.
+    String old = "registry.ng.bluemix.net/acme/hello:" + tag;
+    Node.await("a pod patched through the chart's webhook", Duration.ofSeconds(120), () -> {
+      Map<String, Object> pod = Serialization.unmarshal(node.kubectl("run", "chart-check", "-n", ENABLED,
+          "--image=" + old, "--restart=Never", "--dry-run=server", "-o", "json"), Map.class);
+      return ("us.icr.io/acme/hello:" + tag).equals(string(pod, "spec", "containers", 0, "image"))
+          && SECRET.equals(string(pod, "spec", "imagePullSecrets", 0, "name"));
+    });
+    // The test pod pulls the busybox image from the local us.icr.io with a copy of the source secret (the webhook
+    // never copies into its own namespace).
+    GenericKubernetesResource source = node.object("get", "secret", SECRET, "-n", "default");
+    String pull = Serialization.asJson(Map.of("apiVersion", "v1", "kind", "Secret",
+        "metadata", Map.of("name", "node-pull", "namespace", NS), "type", source.get("type"),
+        "data", source.get("data")));
+    node.kubectlWithInput(pull, "create", "-f", "-");
+    String test;
+    try {
+      // No --logs: the pod is gone once it succeeded (hook-delete-policy hook-succeeded), and helm then fails.
+      test = node.helm("test", "icr-injector", "--namespace", NS, "--timeout=180s");
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + testPodStory(), e);
+    }
+    assertThat(test).contains("icr-injector-test-service").contains("Succeeded");
+    node.helm("uninstall", "icr-injector", "--namespace", NS, "--wait", "--timeout=180s");
+    assertThat(node.kubectl("get", "mutatingwebhookconfigurations", "-o", "name")).doesNotContain("icr-injector");
+    assertThat(node.kubectl("get", "deployments", "-n", NS, "-o", "name")).isBlank();
+  }
+
   // --- helpers
+
+  /** What became of a failed {@code helm test} pod (it stays: hook-delete-policy hook-succeeded), as far as known. */
+  private String testPodStory() {
+    StringBuilder story = new StringBuilder();
+    for (List<String> cmd : List.of(List.of("describe", "pod", "icr-injector-test-service", "-n", NS),
+        List.of("logs", "icr-injector-test-service", "-n", NS), List.of("get", "events", "-n", NS))) {
+      try {
+        story.append("kubectl ").append(String.join(" ", cmd)).append(":\n")
+            .append(node.kubectl(cmd.toArray(String[]::new))).append('\n');
+      } catch (AssertionError e) {
+        story.append(e.getMessage()).append('\n');
+      }
+    }
+    return story.toString();
+  }
 
   /** Asks cert-manager to reissue a Certificate now, as {@code cmctl renew} does (an Issuing condition). */
   void renew(String certificate) {
