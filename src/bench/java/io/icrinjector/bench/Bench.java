@@ -62,14 +62,28 @@ public final class Bench {
    */
   private static final int FRESH_THROUGHPUT = Integer.getInteger("bench.unhappy.namespaces", 20_000);
   private static final int FRESH_LATENCY = (int) (RATE * (WARMUP + SECONDS));
+  /**
+   * Connections of the latency runs of the paths where a review can wait on the API (up to the copy budget, 2 s):
+   * kube-apiserver calls a webhook with as many requests in flight as admissions wait, so with 16 connections the
+   * client, not the webhook, would hold the backlog (1,000 req/s x 2 s needs about 2,000).
+   */
+  private static final int WAITING_CONNECTIONS = Integer.getInteger("bench.unhappy.connections", 2_500);
   private static final long BENCH_START = System.nanoTime();
 
   private Bench() {}
 
   /** What one unhappy path cost and answered; the webhook's figures, typical pod. */
   record Unhappy(String label, String meaning, Throughput throughput, double cpuMicros, Latency latency,
-      String answer, double firstReviewSeconds, String firstReviewWhat, long apiCalls, long reviews, String apiDetail,
-      long rssKib) {}
+      String answer, double firstReviewSeconds, String firstReviewWhat, boolean fromLaunch, long apiCalls,
+      long reviews, String apiDetail, long rssKib, String underLoad) {}
+
+  /** The answers counted by the load client, most frequent first: "n x status first-warning". */
+  private static String tally(Map<String, java.util.concurrent.atomic.LongAdder> answers) {
+    return answers.entrySet().stream()
+        .sorted((a, b) -> Long.compare(b.getValue().sum(), a.getValue().sum()))
+        .map(e -> String.format(Locale.ROOT, "%,d x %s", e.getValue().sum(), e.getKey()))
+        .collect(java.util.stream.Collectors.joining("; "));
+  }
 
   /** Entry point of {@code make bench}. */
   public static void main(String[] args) throws Exception {
@@ -184,6 +198,8 @@ public final class Bench {
         results.unhappy.add(copyPath(client, vertx, probe, reviews.get(Size.TYPICAL)));
         results.unhappy.add(unreachable(client, probe, reviews.get(Size.TYPICAL), false));
         results.unhappy.add(unreachable(client, probe, reviews.get(Size.TYPICAL), true));
+        results.unhappy.add(apiLost(client, vertx, probe, reviews.get(Size.TYPICAL), false));
+        results.unhappy.add(apiLost(client, vertx, probe, reviews.get(Size.TYPICAL), true));
       }
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -208,13 +224,17 @@ public final class Bench {
 
   /** The webhook's command line, its Kubernetes client pointed at {@code master}. */
   private static List<String> webhookCommand(int port, String master) throws IOException {
+    return webhookCommand(port, freePort(), master);
+  }
+
+  private static List<String> webhookCommand(int port, int managementPort, String master) {
     List<String> cmd = new ArrayList<>(List.of(java()));
     cmd.addAll(JVM_OPTS);
     cmd.addAll(WEBHOOK_EXTRA);
     cmd.addAll(List.of(
         "-Dquarkus.http.host=127.0.0.1",
         "-Dquarkus.http.port=" + port,
-        "-Dquarkus.management.port=" + freePort(),
+        "-Dquarkus.management.port=" + managementPort,
         // quarkus.kubernetes-client.api-server-url (and -token, -trust-certs, -namespace) are fixed at build
         // time in Quarkus 3.33, so a run-time -D is ignored with a warning; the fabric8 client's own system
         // properties are read at start-up and reach the client Quarkus builds.
@@ -275,7 +295,8 @@ public final class Bench {
     int freshCount = FRESH_THROUGHPUT + FRESH_LATENCY + 2;
     try (FakeApiServer api = new FakeApiServer(vertx, PodReviews.NAMESPACE, freshCount)) {
       int port = freePort();
-      List<String> cmd = webhookCommand(port, "http://127.0.0.1:" + api.port());
+      int management = freePort();
+      List<String> cmd = webhookCommand(port, management, "http://127.0.0.1:" + api.port());
       progress("%s: starting a webhook against a fake API server (127.0.0.1:%d) that lists %,d opted-in namespaces "
           + "without the secret", label, api.port(), freshCount);
       Server webhook = Server.start("no-secret", cmd, port, review, probe);
@@ -285,15 +306,15 @@ public final class Bench {
         // Warmed up like the others, on the namespace that has its copy: the same JIT state before the copy path.
         progress("warm-up: %s, typical pod in %s, %.0f s", label, PodReviews.NAMESPACE, 2 * SECONDS);
         client.throughput(port, PATH, review, CONNECTIONS, 0, 2 * SECONDS);
-        return copyPath(label, client, webhook, api, fresh, probe);
+        return copyPath(label, client, webhook, management, api, fresh, probe);
       } finally {
         webhook.stop();
       }
     }
   }
 
-  private static Unhappy copyPath(String label, LoadClient client, Server webhook, FakeApiServer api,
-      FreshReviews fresh, HttpClient probe) throws Exception {
+  private static Unhappy copyPath(String label, LoadClient client, Server webhook, int management,
+      FakeApiServer api, FreshReviews fresh, HttpClient probe) throws Exception {
     // The first review of a fresh namespace, alone: what one pod in a new namespace waits.
     int probeNamespace = FRESH_THROUGHPUT + FRESH_LATENCY;
     long t0 = System.nanoTime();
@@ -307,6 +328,7 @@ public final class Bench {
     long createsBefore = api.secretsCreated();
     long eventsBefore = api.eventsCreated();
     Map<String, Long> threadsBefore = threadTicks(webhook.process.pid());
+    var answers = client.countAnswers();
     long cpuBefore = cpuTicks(webhook.process.pid());
     Throughput t = client.throughput(webhook.port, PATH, i -> fresh.review((int) i), FRESH_THROUGHPUT, CONNECTIONS,
         WARMUP, SECONDS);
@@ -315,15 +337,21 @@ public final class Bench {
         "typical", label, t.requestsPerSecond(), t.requests(), t.errors(), cpuMicros,
         t.completedInAll() >= FRESH_THROUGHPUT ? " (ran out of its " + FRESH_THROUGHPUT + " fresh namespaces)" : "");
     Latency l = client.fixedRate(webhook.port, PATH, i -> fresh.review((int) (FRESH_THROUGHPUT + i)), RATE,
-        CONNECTIONS, WARMUP, SECONDS);
+        WAITING_CONNECTIONS, WARMUP, SECONDS);
     progress("latency    %-7s %-7s p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms at %d req/s "
-            + "(%,d requests, %d errors)", "typical", label, ms(l, 50), ms(l, 99), ms(l, 99.9),
-        l.micros().getMaxValue() / 1000.0, RATE, l.requests(), l.errors());
+            + "(%,d requests, %d errors; up to %,d connections)", "typical", label, ms(l, 50), ms(l, 99),
+        ms(l, 99.9), l.micros().getMaxValue() / 1000.0, RATE, l.requests(), l.errors(), WAITING_CONNECTIONS);
+    client.stopCounting();
+    String underLoad = tally(answers);
+    progress("%s: answers of its runs: %s", label, underLoad);
     long reviews = t.completedInAll() + FRESH_LATENCY;
     // Events are written after the answer, one at a time: let the last ones reach the fake before counting.
     Thread.sleep(1000);
     progress("%s: where the webhook's CPU went during its runs, by thread: %s", label,
         cpuShares(threadsBefore, threadTicks(webhook.process.pid())));
+    long apiCalls = api.requests() - apiBefore;
+    long creates = api.secretsCreated() - createsBefore;
+    long events = api.eventsCreated() - eventsBefore;
     // The same alone once more, now that the copy path has run thousands of times.
     t0 = System.nanoTime();
     HttpResponse<byte[]> warm = probe.send(post(webhook.port, fresh.review(probeNamespace + 1)),
@@ -331,11 +359,8 @@ public final class Bench {
     double warmSeconds = (System.nanoTime() - t0) / 1e9;
     progress("%s: one more review of a fresh namespace, alone, after the runs: %.1f ms: %s", label,
         warmSeconds * 1000, describe(warm));
-    long apiCalls = api.requests() - apiBefore;
-    long creates = api.secretsCreated() - createsBefore;
-    long events = api.eventsCreated() - eventsBefore;
-    String detail = String.format(Locale.ROOT, "%,d secret creates, %,d Events, %,d other", creates, events,
-        apiCalls - creates - events);
+    String detail = String.format(Locale.ROOT, "%,d secret creates, %,d Events, %,d other; the webhook's copy "
+        + "outcomes: %s", creates, events, apiCalls - creates - events, copyOutcomes(probe, management));
     progress("%s: Kubernetes API requests during its runs: %,d for %,d reviews (%s) %s", label, apiCalls, reviews,
         detail, api.byPath());
     long rss = rssKib(webhook.process.pid());
@@ -344,7 +369,94 @@ public final class Bench {
         + "time): the webhook copies it (one create, answered 201), waits for that within its 2 s budget, and "
         + "writes an Event", t, cpuMicros, l, answer, warmSeconds,
         String.format(Locale.ROOT, "one review alone, first of the process %.1f ms, after the runs", firstSeconds * 1000),
-        apiCalls, reviews, detail, rss);
+        false, apiCalls, reviews, detail, rss, underLoad);
+  }
+
+  /**
+   * A webhook that was ready (its watches synced: the opted-in namespaces and the secrets are known) when the API
+   * became unreachable: the fake API server closes (connects refused from then on) or goes silent (connections
+   * stay open, no request is answered: a blackhole). What it still knows it answers from memory; the reviews here
+   * name fresh opted-in namespaces, so each needs a copy that cannot be made.
+   */
+  private static Unhappy apiLost(LoadClient client, Vertx vertx, HttpClient probe, byte[] review, boolean blackhole)
+      throws Exception {
+    String label = blackhole ? "lost, silent" : "lost, refused";
+    FreshReviews fresh = new FreshReviews(review);
+    int freshCount = FRESH_THROUGHPUT + FRESH_LATENCY + 1;
+    try (FakeApiServer api = new FakeApiServer(vertx, PodReviews.NAMESPACE, freshCount)) {
+      int port = freePort();
+      int management = freePort();
+      List<String> cmd = webhookCommand(port, management, "http://127.0.0.1:" + api.port());
+      progress("%s: starting a webhook against a fake API server that lists %,d opted-in namespaces without the "
+          + "secret", label, freshCount);
+      Server webhook = Server.start(label.replace(", ", "-"), cmd, port, review, probe);
+      try {
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/q/health/ready"))
+            .timeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (probe.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(label + ": the webhook did not get ready (target/bench/" + webhook.name
+                + ".log)");
+          }
+          Thread.sleep(20);
+        }
+        progress("%s: webhook ready; warm-up, typical pod in %s, %.0f s", label, PodReviews.NAMESPACE, 2 * SECONDS);
+        client.throughput(port, PATH, review, CONNECTIONS, 0, 2 * SECONDS);
+        long apiBefore = api.requests();
+        if (blackhole) {
+          api.goSilent();
+        } else {
+          api.refuse();
+        }
+        progress("%s: the fake API server %s", label, blackhole ? "answers nothing from now on" : "is closed");
+        String known = describe(probe.send(post(port, review), HttpResponse.BodyHandlers.ofByteArray()));
+        progress("%s: answer for the pod in %s (its copy known): %s", label, PodReviews.NAMESPACE, known);
+        int probeNamespace = FRESH_THROUGHPUT + FRESH_LATENCY;
+        long t0 = System.nanoTime();
+        HttpResponse<byte[]> first = probe.send(post(port, fresh.review(probeNamespace)),
+            HttpResponse.BodyHandlers.ofByteArray());
+        double firstSeconds = (System.nanoTime() - t0) / 1e9;
+        String answer = describe(first);
+        progress("%s: one review of a fresh namespace answered in %.1f ms: %s", label, firstSeconds * 1000, answer);
+        var answers = client.countAnswers();
+        long cpuBefore = cpuTicks(webhook.process.pid());
+        Throughput t = client.throughput(port, PATH, i -> fresh.review((int) i), FRESH_THROUGHPUT, CONNECTIONS,
+            WARMUP, SECONDS);
+        double cpuMicros = (cpuTicks(webhook.process.pid()) - cpuBefore) * 1e6 / CLOCK_TICKS / t.completedInAll();
+        progress("throughput %-7s %-7s %,10.0f req/s (%,d requests, %d errors), server CPU %.0f us/request",
+            "typical", label, t.requestsPerSecond(), t.requests(), t.errors(), cpuMicros);
+        Latency l = client.fixedRate(port, PATH, i -> fresh.review((int) (FRESH_THROUGHPUT + i)), RATE,
+            WAITING_CONNECTIONS, WARMUP, SECONDS);
+        progress("latency    %-7s %-7s p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms at %d req/s "
+                + "(%,d requests, %d errors; up to %,d connections)", "typical", label, ms(l, 50), ms(l, 99),
+            ms(l, 99.9), l.micros().getMaxValue() / 1000.0, RATE, l.requests(), l.errors(), WAITING_CONNECTIONS);
+        client.stopCounting();
+        String underLoad = tally(answers);
+        progress("%s: answers of its runs: %s", label, underLoad);
+        String last = describe(probe.send(post(port, fresh.review(FRESH_THROUGHPUT + FRESH_LATENCY - 1)),
+            HttpResponse.BodyHandlers.ofByteArray()));
+        progress("%s: answer for a fresh namespace after the runs: %s", label, last);
+        HttpResponse<String> readiness = probe.send(ready, HttpResponse.BodyHandlers.ofString());
+        String stillReady = "HTTP " + readiness.statusCode() + " " + readiness.body().replaceAll("\\s+", " ");
+        progress("%s: readiness after the runs: %s", label, stillReady);
+        long reviews = t.completedInAll() + FRESH_LATENCY;
+        long apiCalls = api.requests() - apiBefore;
+        String detail = (blackhole ? String.format(Locale.ROOT, "%,d requests reached the silent fake", apiCalls)
+            : "connects refused (not counted)") + "; the webhook's copy outcomes: " + copyOutcomes(probe, management);
+        progress("%s: %s during its runs", label, detail);
+        long rss = rssKib(webhook.process.pid());
+        return new Unhappy(label, "the webhook was ready (watches synced) when its API "
+            + (blackhole ? "stopped answering (connections open, requests unanswered)" : "went away (connects refused)")
+            + "; every review names an opted-in namespace without the secret, so each needs a copy that cannot be "
+            + "made. The pod in " + PodReviews.NAMESPACE + ", whose copy it knows: " + known
+            + ". After the runs a fresh namespace gets: " + last + ". Readiness after the runs: " + stillReady, t, cpuMicros, l, answer, firstSeconds,
+            "first review of a fresh namespace after the loss", false, blackhole ? apiCalls : -1, reviews, detail,
+            rss, underLoad);
+      } finally {
+        webhook.stop();
+      }
+    }
   }
 
   /**
@@ -372,6 +484,7 @@ public final class Bench {
         progress("warm-up: %s, typical pod, %.0f s", label, 2 * SECONDS);
         client.throughput(port, PATH, review, CONNECTIONS, 0, 2 * SECONDS);
         client.throughput(port, PATH, review, CONNECTIONS, 0, WARMUP);
+        var answers = client.countAnswers();
         long cpuBefore = cpuTicks(webhook.process.pid());
         Throughput t = client.throughput(port, PATH, review, CONNECTIONS, 0, SECONDS);
         double cpuMicros = (cpuTicks(webhook.process.pid()) - cpuBefore) * 1e6 / CLOCK_TICKS / t.completedInAll();
@@ -381,6 +494,9 @@ public final class Bench {
         progress("latency    %-7s %-7s p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms at %d req/s "
                 + "(%,d requests, %d errors)", "typical", label, ms(l, 50), ms(l, 99), ms(l, 99.9),
             l.micros().getMaxValue() / 1000.0, RATE, l.requests(), l.errors());
+        client.stopCounting();
+        String underLoad = tally(answers);
+        progress("%s: answers of its runs: %s", label, underLoad);
         long rss = rssKib(webhook.process.pid());
         String meaning = blackhole
             ? "the webhook's Kubernetes API is a loopback socket that never accepts (a blackhole: connects hang, "
@@ -389,10 +505,33 @@ public final class Bench {
                 + "its watches never sync";
         return new Unhappy(label, meaning + ". In a cluster it stays unready (readiness waits for the watches); "
             + "reviews are posted to it anyway, pod in namespace " + PodReviews.NAMESPACE, t, cpuMicros, l, answer,
-            webhook.startupSeconds, "launch to first answer", -1, 0, "", rss);
+            webhook.startupSeconds, "launch to first answer", true, -1, 0, "", rss, underLoad);
       } finally {
         webhook.stop();
       }
+    }
+  }
+
+  /**
+   * The webhook's own count of copy outcomes ({@code icr_injector_secret_copies_total}, the ones above zero), from
+   * its metrics on the management port: what the reviews under load were told, which the load client does not read.
+   */
+  static String copyOutcomes(HttpClient probe, int managementPort) {
+    try {
+      HttpResponse<String> r = probe.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + managementPort + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      List<String> outcomes = new ArrayList<>();
+      for (String line : r.body().split("\n")) {
+        var m = java.util.regex.Pattern.compile("^icr_injector_secret_copies_total\\{.*result=\"([a-z_]+)\".*\\} (\\S+)$")
+            .matcher(line);
+        if (m.matches() && Double.parseDouble(m.group(2)) > 0) {
+          outcomes.add(m.group(1) + " " + String.format(Locale.ROOT, "%,.0f", Double.parseDouble(m.group(2))));
+        }
+      }
+      return outcomes.isEmpty() ? "none" : String.join(", ", outcomes);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      return "unknown (" + e.getMessage() + ")";
     }
   }
 
@@ -571,11 +710,11 @@ public final class Bench {
         System.out.printf(fmt, p + "p99 @" + RATE + "/s (ms)", String.format("%.3f", ms(u.latency(), 99)),
             cL != null ? String.format("%.3f", ms(cL, 99)) : "-",
             cL != null ? String.format("%.2f", ms(u.latency(), 99) / ms(cL, 99)) : "-", "");
-        System.out.printf(fmt, p + (u.apiCalls() < 0 ? "first answer (s)" : "one review alone (ms)"),
-            u.apiCalls() < 0 ? String.format("%.3f", u.firstReviewSeconds())
+        System.out.printf(fmt, p + (u.fromLaunch() ? "first answer (s)" : "one review (ms)"),
+            u.fromLaunch() ? String.format("%.3f", u.firstReviewSeconds())
                 : String.format("%.1f", u.firstReviewSeconds() * 1000),
-            u.apiCalls() < 0 ? String.format("%.3f", startup[1]) : "-",
-            u.apiCalls() < 0 ? String.format("%.2f", u.firstReviewSeconds() / startup[1]) : "-", "");
+            u.fromLaunch() ? String.format("%.3f", startup[1]) : "-",
+            u.fromLaunch() ? String.format("%.2f", u.firstReviewSeconds() / startup[1]) : "-", "");
         if (u.apiCalls() >= 0) {
           System.out.printf(fmt, p + "API calls/review", String.format("%.2f", (double) u.apiCalls() / u.reviews()),
               "-", "-", String.format("%,d calls, %,d reviews", u.apiCalls(), u.reviews()));
@@ -588,7 +727,8 @@ public final class Bench {
         System.out.println();
         System.out.println(u.label() + ": " + u.meaning() + ".");
         System.out.println("  answer: " + u.answer());
-        if (u.apiCalls() >= 0) {
+        System.out.println("  answers of its runs (status, first warning): " + u.underLoad());
+        if (!u.fromLaunch()) {
           System.out.printf("  API: %s; %s %.1f ms%n", u.apiDetail(), u.firstReviewWhat(),
               u.firstReviewSeconds() * 1000);
           if (u.throughput().requestsPerSecond() < RATE) {

@@ -47,6 +47,8 @@ final class FakeApiServer implements AutoCloseable {
   /** Open WebSocket watches of secrets: they hear of every copy created. */
   private final List<ServerWebSocket> secretWatches = new CopyOnWriteArrayList<>();
   private Buffer namespaceList;
+  /** Once set, requests are counted and never answered (a blackhole at the HTTP level: the sockets stay open). */
+  private volatile boolean silent;
 
   FakeApiServer(Vertx vertx, String benchNamespace) throws Exception {
     this(vertx, benchNamespace, 0);
@@ -108,8 +110,21 @@ final class FakeApiServer implements AutoCloseable {
     }
   }
 
+  /** From now on, counts requests and answers none; open watches stay open and hear nothing more. */
+  void goSilent() {
+    silent = true;
+  }
+
+  /** Stops listening and closes every connection: from now on a connect is refused. */
+  void refuse() throws Exception {
+    server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
   private void handle(HttpServerRequest req) {
     requests.incrementAndGet();
+    if (silent) {
+      return;
+    }
     String path = req.path();
     String[] parts = path.split("/");
     // Fresh namespaces are counted under one key, or the progress line would name thousands.

@@ -10,9 +10,12 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -29,6 +32,19 @@ final class LoadClient {
 
   private final Vertx vertx;
   private final int eventLoops;
+  /** When set, every answer's first warning (or "no warning") is counted here; off for the happy path's runs. */
+  private volatile Map<String, LongAdder> answers;
+
+  /** Counts the answers' first warnings from now on, into a map of its own; {@link #stopCounting} ends it. */
+  Map<String, LongAdder> countAnswers() {
+    Map<String, LongAdder> m = new ConcurrentHashMap<>();
+    answers = m;
+    return m;
+  }
+
+  void stopCounting() {
+    answers = null;
+  }
 
   LoadClient(Vertx vertx, int eventLoops) {
     this.vertx = vertx;
@@ -185,10 +201,29 @@ final class LoadClient {
   }
 
   /** One POST; completes with the status code once the whole answer has been read. */
-  private static Future<Integer> post(HttpClient client, String path, byte[] body) {
+  private Future<Integer> post(HttpClient client, String path, byte[] body) {
+    Map<String, LongAdder> tally = answers;
     return client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
             .putHeader("content-type", "application/json"))
         .compose(req -> req.send(Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(body))))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()));
+        .compose(resp -> resp.body().map(b -> {
+          if (tally != null) {
+            tally.computeIfAbsent(resp.statusCode() + " " + firstWarning(b.toString()), k -> new LongAdder())
+                .increment();
+          }
+          return resp.statusCode();
+        }));
+  }
+
+  /** The first warning of an AdmissionReview answer, up to its first semicolon, or "no warning". */
+  static String firstWarning(String answer) {
+    int at = answer.indexOf("\"warnings\":[\"");
+    if (at < 0) {
+      return "no warning";
+    }
+    int from = at + 13;
+    int end = answer.indexOf('"', from);
+    int semicolon = answer.indexOf(';', from);
+    return answer.substring(from, semicolon > 0 && semicolon < end ? semicolon : end);
   }
 }
