@@ -117,7 +117,7 @@ BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
 
 .PHONY: bench
-bench: ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 at 1,000 req/s, RSS, start-up) and the engine with JMH.
+bench: ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 at 1,000 req/s, RSS, start-up), the unhappy paths (API unreachable, namespace without the secret) and the engine with JMH.
 	@echo "[bench] building the application jar and the benchmark (Maven profile bench)"
 	$(MVN) -q -Pbench package -DskipTests
 	java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp target/bench-classes:target/classes:$$(cat target/bench-classpath.txt) \

@@ -54,9 +54,36 @@ public final class Bench {
       .split(",")).map(x -> Size.valueOf(x.trim().toUpperCase(Locale.ROOT))).toList();
   private static final boolean JMH = Boolean.parseBoolean(System.getProperty("bench.jmh", "true"));
   private static final String PATH = "/mutate";
+  /** Whether to measure the unhappy paths too (API unreachable, namespace without the secret) after the happy one. */
+  private static final boolean UNHAPPY = Boolean.parseBoolean(System.getProperty("bench.unhappy", "true"));
+  /**
+   * Fresh namespaces for the copy path's throughput run (warm-up included): each review names one, so each needs a
+   * copy; the run ends early when they run out. The latency run gets rate x (warm-up + seconds) more.
+   */
+  private static final int FRESH_THROUGHPUT = Integer.getInteger("bench.unhappy.namespaces", 20_000);
+  private static final int FRESH_LATENCY = (int) (RATE * (WARMUP + SECONDS));
+  /**
+   * Connections of the latency runs of the paths where a review can wait on the API (up to the copy budget, 2 s):
+   * kube-apiserver calls a webhook with as many requests in flight as admissions wait, so with 16 connections the
+   * client, not the webhook, would hold the backlog (1,000 req/s x 2 s needs about 2,000).
+   */
+  private static final int WAITING_CONNECTIONS = Integer.getInteger("bench.unhappy.connections", 2_500);
   private static final long BENCH_START = System.nanoTime();
 
   private Bench() {}
+
+  /** What one unhappy path cost and answered; the webhook's figures, typical pod. */
+  record Unhappy(String label, String meaning, Throughput throughput, double cpuMicros, Latency latency,
+      String answer, double firstReviewSeconds, String firstReviewWhat, boolean fromLaunch, long apiCalls,
+      long reviews, String apiDetail, long rssKib, String underLoad) {}
+
+  /** The answers counted by the load client, most frequent first: "n x status first-warning". */
+  private static String tally(Map<String, java.util.concurrent.atomic.LongAdder> answers) {
+    return answers.entrySet().stream()
+        .sorted((a, b) -> Long.compare(b.getValue().sum(), a.getValue().sum()))
+        .map(e -> String.format(Locale.ROOT, "%,d x %s", e.getValue().sum(), e.getKey()))
+        .collect(java.util.stream.Collectors.joining("; "));
+  }
 
   /** Entry point of {@code make bench}. */
   public static void main(String[] args) throws Exception {
@@ -84,24 +111,7 @@ public final class Bench {
       progress("fake Kubernetes API server on 127.0.0.1:%d", api.port());
 
       int webhookPort = freePort();
-      List<String> webhookCmd = new ArrayList<>(List.of(java()));
-      webhookCmd.addAll(JVM_OPTS);
-      webhookCmd.addAll(WEBHOOK_EXTRA);
-      webhookCmd.addAll(List.of(
-          "-Dquarkus.http.host=127.0.0.1",
-          "-Dquarkus.http.port=" + webhookPort,
-          "-Dquarkus.management.port=" + freePort(),
-          // quarkus.kubernetes-client.api-server-url (and -token, -trust-certs, -namespace) are fixed at build
-          // time in Quarkus 3.33, so a run-time -D is ignored with a warning; the fabric8 client's own system
-          // properties are read at start-up and reach the client Quarkus builds.
-          "-Dkubernetes.master=http://127.0.0.1:" + api.port(),
-          "-Dkubernetes.trust.certificates=true",
-          "-Dkubernetes.auth.token=bench",
-          "-Dkubernetes.namespace=icr-injector",
-          "-Dkubernetes.auth.tryKubeConfig=false",
-          "-Dkubernetes.auth.tryServiceAccount=false",
-          "-Dicr.webhook-namespace=icr-injector",
-          "-jar", JAR));
+      List<String> webhookCmd = webhookCommand(webhookPort, "http://127.0.0.1:" + api.port());
       progress("starting the webhook: %s", String.join(" ", webhookCmd));
       Server webhook = Server.start("webhook", webhookCmd, webhookPort, reviews.get(Size.SMALL), probe);
       results.startup[0] = webhook.startupSeconds;
@@ -181,6 +191,16 @@ public final class Bench {
         webhook.stop();
         ceiling.stop();
       }
+      if (UNHAPPY) {
+        // Each on a webhook of its own, launched after the happy path's have stopped: the copy path's fake API
+        // server lists thousands of namespaces, which would weigh on the happy path's heap and RSS.
+        LoadClient client = new LoadClient(vertx, NPROC);
+        results.unhappy.add(copyPath(client, vertx, probe, reviews.get(Size.TYPICAL)));
+        results.unhappy.add(unreachable(client, probe, reviews.get(Size.TYPICAL), false));
+        results.unhappy.add(unreachable(client, probe, reviews.get(Size.TYPICAL), true));
+        results.unhappy.add(apiLost(client, vertx, probe, reviews.get(Size.TYPICAL), false));
+        results.unhappy.add(apiLost(client, vertx, probe, reviews.get(Size.TYPICAL), true));
+      }
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -200,6 +220,336 @@ public final class Bench {
       progress("JMH done (target/bench/jmh.txt)");
     }
     results.print(cpu, jdk);
+  }
+
+  /** The webhook's command line, its Kubernetes client pointed at {@code master}. */
+  private static List<String> webhookCommand(int port, String master) throws IOException {
+    return webhookCommand(port, freePort(), master);
+  }
+
+  private static List<String> webhookCommand(int port, int managementPort, String master) {
+    List<String> cmd = new ArrayList<>(List.of(java()));
+    cmd.addAll(JVM_OPTS);
+    cmd.addAll(WEBHOOK_EXTRA);
+    cmd.addAll(List.of(
+        "-Dquarkus.http.host=127.0.0.1",
+        "-Dquarkus.http.port=" + port,
+        "-Dquarkus.management.port=" + managementPort,
+        // quarkus.kubernetes-client.api-server-url (and -token, -trust-certs, -namespace) are fixed at build
+        // time in Quarkus 3.33, so a run-time -D is ignored with a warning; the fabric8 client's own system
+        // properties are read at start-up and reach the client Quarkus builds.
+        "-Dkubernetes.master=" + master,
+        "-Dkubernetes.trust.certificates=true",
+        "-Dkubernetes.auth.token=bench",
+        "-Dkubernetes.namespace=icr-injector",
+        "-Dkubernetes.auth.tryKubeConfig=false",
+        "-Dkubernetes.auth.tryServiceAccount=false",
+        "-Dicr.webhook-namespace=icr-injector",
+        "-jar", JAR));
+    return cmd;
+  }
+
+  /**
+   * The typical review in fresh namespace {@code i}: the same bytes with the namespace's six digits patched in, so
+   * every review of the copy path names an opted-in namespace that has no copy yet.
+   */
+  static final class FreshReviews {
+    private final byte[] template;
+    private final int[] digitsAt;
+
+    FreshReviews(byte[] review) {
+      String from = "\"namespace\":\"" + PodReviews.NAMESPACE + "\"";
+      String to = "\"namespace\":\"" + FakeApiServer.fresh(0) + "\"";
+      String text = new String(review, StandardCharsets.UTF_8);
+      if (!text.contains(from)) {
+        throw new IllegalStateException("the typical review does not name namespace " + PodReviews.NAMESPACE);
+      }
+      template = text.replace(from, to).getBytes(StandardCharsets.UTF_8);
+      String t = new String(template, StandardCharsets.UTF_8);
+      List<Integer> at = new ArrayList<>();
+      for (int i = t.indexOf(to); i >= 0; i = t.indexOf(to, i + 1)) {
+        at.add(i + to.length() - 7); // the six digits before the closing quote
+      }
+      digitsAt = at.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    byte[] review(int namespace) {
+      byte[] b = template.clone();
+      byte[] digits = FakeApiServer.fresh(namespace).substring(FakeApiServer.FRESH_PREFIX.length())
+          .getBytes(StandardCharsets.US_ASCII);
+      for (int at : digitsAt) {
+        System.arraycopy(digits, 0, b, at, digits.length);
+      }
+      return b;
+    }
+  }
+
+  /**
+   * The path of a namespace that lacks the pull secret, on the happy path's webhook after its runs: every review
+   * names a fresh opted-in namespace, so every review makes the webhook copy the secret (one create through the
+   * API, which the fake answers 201) and wait for it within its budget; a copy also writes an Event.
+   */
+  private static Unhappy copyPath(LoadClient client, Vertx vertx, HttpClient probe, byte[] review) throws Exception {
+    String label = "no secret";
+    FreshReviews fresh = new FreshReviews(review);
+    int freshCount = FRESH_THROUGHPUT + FRESH_LATENCY + 2;
+    try (FakeApiServer api = new FakeApiServer(vertx, PodReviews.NAMESPACE, freshCount)) {
+      int port = freePort();
+      int management = freePort();
+      List<String> cmd = webhookCommand(port, management, "http://127.0.0.1:" + api.port());
+      progress("%s: starting a webhook against a fake API server (127.0.0.1:%d) that lists %,d opted-in namespaces "
+          + "without the secret", label, api.port(), freshCount);
+      Server webhook = Server.start("no-secret", cmd, port, review, probe);
+      try {
+        progress("%s: webhook answered its first review %.3f s after launch (log target/bench/%s.log)", label,
+            webhook.startupSeconds, webhook.name);
+        // Warmed up like the others, on the namespace that has its copy: the same JIT state before the copy path.
+        progress("warm-up: %s, typical pod in %s, %.0f s", label, PodReviews.NAMESPACE, 2 * SECONDS);
+        client.throughput(port, PATH, review, CONNECTIONS, 0, 2 * SECONDS);
+        return copyPath(label, client, webhook, management, api, fresh, probe);
+      } finally {
+        webhook.stop();
+      }
+    }
+  }
+
+  private static Unhappy copyPath(String label, LoadClient client, Server webhook, int management,
+      FakeApiServer api, FreshReviews fresh, HttpClient probe) throws Exception {
+    // The first review of a fresh namespace, alone: what one pod in a new namespace waits.
+    int probeNamespace = FRESH_THROUGHPUT + FRESH_LATENCY;
+    long t0 = System.nanoTime();
+    HttpResponse<byte[]> first = probe.send(post(webhook.port, fresh.review(probeNamespace)),
+        HttpResponse.BodyHandlers.ofByteArray());
+    double firstSeconds = (System.nanoTime() - t0) / 1e9;
+    String answer = describe(first);
+    progress("%s: one review of a fresh namespace answered in %.1f ms: %s", label, firstSeconds * 1000, answer);
+
+    long apiBefore = api.requests();
+    long createsBefore = api.secretsCreated();
+    long eventsBefore = api.eventsCreated();
+    Map<String, Long> threadsBefore = threadTicks(webhook.process.pid());
+    var answers = client.countAnswers();
+    long cpuBefore = cpuTicks(webhook.process.pid());
+    Throughput t = client.throughput(webhook.port, PATH, i -> fresh.review((int) i), FRESH_THROUGHPUT, CONNECTIONS,
+        WARMUP, SECONDS);
+    double cpuMicros = (cpuTicks(webhook.process.pid()) - cpuBefore) * 1e6 / CLOCK_TICKS / t.completedInAll();
+    progress("throughput %-7s %-7s %,10.0f req/s (%,d requests, %d errors), server CPU %.0f us/request%s",
+        "typical", label, t.requestsPerSecond(), t.requests(), t.errors(), cpuMicros,
+        t.completedInAll() >= FRESH_THROUGHPUT ? " (ran out of its " + FRESH_THROUGHPUT + " fresh namespaces)" : "");
+    Latency l = client.fixedRate(webhook.port, PATH, i -> fresh.review((int) (FRESH_THROUGHPUT + i)), RATE,
+        WAITING_CONNECTIONS, WARMUP, SECONDS);
+    progress("latency    %-7s %-7s p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms at %d req/s "
+            + "(%,d requests, %d errors; up to %,d connections)", "typical", label, ms(l, 50), ms(l, 99),
+        ms(l, 99.9), l.micros().getMaxValue() / 1000.0, RATE, l.requests(), l.errors(), WAITING_CONNECTIONS);
+    client.stopCounting();
+    String underLoad = tally(answers);
+    progress("%s: answers of its runs: %s", label, underLoad);
+    long reviews = t.completedInAll() + FRESH_LATENCY;
+    // Events are written after the answer, one at a time: let the last ones reach the fake before counting.
+    Thread.sleep(1000);
+    progress("%s: where the webhook's CPU went during its runs, by thread: %s", label,
+        cpuShares(threadsBefore, threadTicks(webhook.process.pid())));
+    long apiCalls = api.requests() - apiBefore;
+    long creates = api.secretsCreated() - createsBefore;
+    long events = api.eventsCreated() - eventsBefore;
+    // The same alone once more, now that the copy path has run thousands of times.
+    t0 = System.nanoTime();
+    HttpResponse<byte[]> warm = probe.send(post(webhook.port, fresh.review(probeNamespace + 1)),
+        HttpResponse.BodyHandlers.ofByteArray());
+    double warmSeconds = (System.nanoTime() - t0) / 1e9;
+    progress("%s: one more review of a fresh namespace, alone, after the runs: %.1f ms: %s", label,
+        warmSeconds * 1000, describe(warm));
+    String detail = String.format(Locale.ROOT, "%,d secret creates, %,d Events, %,d other; the webhook's copy "
+        + "outcomes: %s", creates, events, apiCalls - creates - events, copyOutcomes(probe, management));
+    progress("%s: Kubernetes API requests during its runs: %,d for %,d reviews (%s) %s", label, apiCalls, reviews,
+        detail, api.byPath());
+    long rss = rssKib(webhook.process.pid());
+    progress("%s: webhook RSS after its runs %,d KiB", label, rss);
+    return new Unhappy(label, "every review names an opted-in namespace without the secret (a fresh one each "
+        + "time): the webhook copies it (one create, answered 201), waits for that within its 2 s budget, and "
+        + "writes an Event", t, cpuMicros, l, answer, warmSeconds,
+        String.format(Locale.ROOT, "one review alone, first of the process %.1f ms, after the runs", firstSeconds * 1000),
+        false, apiCalls, reviews, detail, rss, underLoad);
+  }
+
+  /**
+   * A webhook that was ready (its watches synced: the opted-in namespaces and the secrets are known) when the API
+   * became unreachable: the fake API server closes (connects refused from then on) or goes silent (connections
+   * stay open, no request is answered: a blackhole). What it still knows it answers from memory; the reviews here
+   * name fresh opted-in namespaces, so each needs a copy that cannot be made.
+   */
+  private static Unhappy apiLost(LoadClient client, Vertx vertx, HttpClient probe, byte[] review, boolean blackhole)
+      throws Exception {
+    String label = blackhole ? "lost, silent" : "lost, refused";
+    FreshReviews fresh = new FreshReviews(review);
+    int freshCount = FRESH_THROUGHPUT + FRESH_LATENCY + 1;
+    try (FakeApiServer api = new FakeApiServer(vertx, PodReviews.NAMESPACE, freshCount)) {
+      int port = freePort();
+      int management = freePort();
+      List<String> cmd = webhookCommand(port, management, "http://127.0.0.1:" + api.port());
+      progress("%s: starting a webhook against a fake API server that lists %,d opted-in namespaces without the "
+          + "secret", label, freshCount);
+      Server webhook = Server.start(label.replace(", ", "-"), cmd, port, review, probe);
+      try {
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/q/health/ready"))
+            .timeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (probe.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(label + ": the webhook did not get ready (target/bench/" + webhook.name
+                + ".log)");
+          }
+          Thread.sleep(20);
+        }
+        progress("%s: webhook ready; warm-up, typical pod in %s, %.0f s", label, PodReviews.NAMESPACE, 2 * SECONDS);
+        client.throughput(port, PATH, review, CONNECTIONS, 0, 2 * SECONDS);
+        long apiBefore = api.requests();
+        if (blackhole) {
+          api.goSilent();
+        } else {
+          api.refuse();
+        }
+        progress("%s: the fake API server %s", label, blackhole ? "answers nothing from now on" : "is closed");
+        String known = describe(probe.send(post(port, review), HttpResponse.BodyHandlers.ofByteArray()));
+        progress("%s: answer for the pod in %s (its copy known): %s", label, PodReviews.NAMESPACE, known);
+        int probeNamespace = FRESH_THROUGHPUT + FRESH_LATENCY;
+        long t0 = System.nanoTime();
+        HttpResponse<byte[]> first = probe.send(post(port, fresh.review(probeNamespace)),
+            HttpResponse.BodyHandlers.ofByteArray());
+        double firstSeconds = (System.nanoTime() - t0) / 1e9;
+        String answer = describe(first);
+        progress("%s: one review of a fresh namespace answered in %.1f ms: %s", label, firstSeconds * 1000, answer);
+        var answers = client.countAnswers();
+        long cpuBefore = cpuTicks(webhook.process.pid());
+        Throughput t = client.throughput(port, PATH, i -> fresh.review((int) i), FRESH_THROUGHPUT, CONNECTIONS,
+            WARMUP, SECONDS);
+        double cpuMicros = (cpuTicks(webhook.process.pid()) - cpuBefore) * 1e6 / CLOCK_TICKS / t.completedInAll();
+        progress("throughput %-7s %-7s %,10.0f req/s (%,d requests, %d errors), server CPU %.0f us/request",
+            "typical", label, t.requestsPerSecond(), t.requests(), t.errors(), cpuMicros);
+        Latency l = client.fixedRate(port, PATH, i -> fresh.review((int) (FRESH_THROUGHPUT + i)), RATE,
+            WAITING_CONNECTIONS, WARMUP, SECONDS);
+        progress("latency    %-7s %-7s p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms at %d req/s "
+                + "(%,d requests, %d errors; up to %,d connections)", "typical", label, ms(l, 50), ms(l, 99),
+            ms(l, 99.9), l.micros().getMaxValue() / 1000.0, RATE, l.requests(), l.errors(), WAITING_CONNECTIONS);
+        client.stopCounting();
+        String underLoad = tally(answers);
+        progress("%s: answers of its runs: %s", label, underLoad);
+        String last = describe(probe.send(post(port, fresh.review(FRESH_THROUGHPUT + FRESH_LATENCY - 1)),
+            HttpResponse.BodyHandlers.ofByteArray()));
+        progress("%s: answer for a fresh namespace after the runs: %s", label, last);
+        HttpResponse<String> readiness = probe.send(ready, HttpResponse.BodyHandlers.ofString());
+        String stillReady = "HTTP " + readiness.statusCode() + " " + readiness.body().replaceAll("\\s+", " ");
+        progress("%s: readiness after the runs: %s", label, stillReady);
+        long reviews = t.completedInAll() + FRESH_LATENCY;
+        long apiCalls = api.requests() - apiBefore;
+        String detail = (blackhole ? String.format(Locale.ROOT, "%,d requests reached the silent fake", apiCalls)
+            : "connects refused (not counted)") + "; the webhook's copy outcomes: " + copyOutcomes(probe, management);
+        progress("%s: %s during its runs", label, detail);
+        long rss = rssKib(webhook.process.pid());
+        return new Unhappy(label, "the webhook was ready (watches synced) when its API "
+            + (blackhole ? "stopped answering (connections open, requests unanswered)" : "went away (connects refused)")
+            + "; every review names an opted-in namespace without the secret, so each needs a copy that cannot be "
+            + "made. The pod in " + PodReviews.NAMESPACE + ", whose copy it knows: " + known
+            + ". After the runs a fresh namespace gets: " + last + ". Readiness after the runs: " + stillReady, t, cpuMicros, l, answer, firstSeconds,
+            "first review of a fresh namespace after the loss", false, blackhole ? apiCalls : -1, reviews, detail,
+            rss, underLoad);
+      } finally {
+        webhook.stop();
+      }
+    }
+  }
+
+  /**
+   * A webhook launched with its Kubernetes client pointed at a loopback port where nothing answers: refused (no
+   * listener: each connect fails at once) or a blackhole (a socket that never accepts: the first connections sit
+   * in its backlog unanswered and later connects hang). Its watches never sync, so in a cluster it would stay
+   * unready; the benchmark posts the typical review to it anyway, as to a replica whose readiness is ignored.
+   */
+  private static Unhappy unreachable(LoadClient client, HttpClient probe, byte[] review, boolean blackhole)
+      throws Exception {
+    String label = blackhole ? "API blackhole" : "API refused";
+    try (ServerSocket hole = blackhole
+        ? new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()) : null) {
+      int apiPort = blackhole ? hole.getLocalPort() : freePort();
+      int port = freePort();
+      List<String> cmd = webhookCommand(port, "http://127.0.0.1:" + apiPort);
+      progress("%s: starting a webhook whose Kubernetes API is 127.0.0.1:%d (%s)", label, apiPort,
+          blackhole ? "a socket that never accepts" : "nothing listens");
+      Server webhook = Server.start(label.replace(' ', '-').toLowerCase(Locale.ROOT), cmd, port, review, probe);
+      try {
+        progress("%s: webhook answered its first review %.3f s after launch (log target/bench/%s.log)", label,
+            webhook.startupSeconds, webhook.name);
+        String answer = describe(probe.send(post(port, review), HttpResponse.BodyHandlers.ofByteArray()));
+        progress("%s: answer %s", label, answer);
+        progress("warm-up: %s, typical pod, %.0f s", label, 2 * SECONDS);
+        client.throughput(port, PATH, review, CONNECTIONS, 0, 2 * SECONDS);
+        client.throughput(port, PATH, review, CONNECTIONS, 0, WARMUP);
+        var answers = client.countAnswers();
+        long cpuBefore = cpuTicks(webhook.process.pid());
+        Throughput t = client.throughput(port, PATH, review, CONNECTIONS, 0, SECONDS);
+        double cpuMicros = (cpuTicks(webhook.process.pid()) - cpuBefore) * 1e6 / CLOCK_TICKS / t.completedInAll();
+        progress("throughput %-7s %-7s %,10.0f req/s (%,d requests, %d errors), server CPU %.0f us/request",
+            "typical", label, t.requestsPerSecond(), t.requests(), t.errors(), cpuMicros);
+        Latency l = client.fixedRate(port, PATH, review, RATE, CONNECTIONS, WARMUP, SECONDS);
+        progress("latency    %-7s %-7s p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms at %d req/s "
+                + "(%,d requests, %d errors)", "typical", label, ms(l, 50), ms(l, 99), ms(l, 99.9),
+            l.micros().getMaxValue() / 1000.0, RATE, l.requests(), l.errors());
+        client.stopCounting();
+        String underLoad = tally(answers);
+        progress("%s: answers of its runs: %s", label, underLoad);
+        long rss = rssKib(webhook.process.pid());
+        String meaning = blackhole
+            ? "the webhook's Kubernetes API is a loopback socket that never accepts (a blackhole: connects hang, "
+                + "requests sit unanswered); its watches never sync"
+            : "the webhook's Kubernetes API is a loopback port nothing listens on (connection refused at once); "
+                + "its watches never sync";
+        return new Unhappy(label, meaning + ". In a cluster it stays unready (readiness waits for the watches); "
+            + "reviews are posted to it anyway, pod in namespace " + PodReviews.NAMESPACE, t, cpuMicros, l, answer,
+            webhook.startupSeconds, "launch to first answer", true, -1, 0, "", rss, underLoad);
+      } finally {
+        webhook.stop();
+      }
+    }
+  }
+
+  /**
+   * The webhook's own count of copy outcomes ({@code icr_injector_secret_copies_total}, the ones above zero), from
+   * its metrics on the management port: what the reviews under load were told, which the load client does not read.
+   */
+  static String copyOutcomes(HttpClient probe, int managementPort) {
+    try {
+      HttpResponse<String> r = probe.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + managementPort + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      List<String> outcomes = new ArrayList<>();
+      for (String line : r.body().split("\n")) {
+        var m = java.util.regex.Pattern.compile("^icr_injector_secret_copies_total\\{.*result=\"([a-z_]+)\".*\\} (\\S+)$")
+            .matcher(line);
+        if (m.matches() && Double.parseDouble(m.group(2)) > 0) {
+          outcomes.add(m.group(1) + " " + String.format(Locale.ROOT, "%,.0f", Double.parseDouble(m.group(2))));
+        }
+      }
+      return outcomes.isEmpty() ? "none" : String.join(", ", outcomes);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
+  /** What an answer did: status, whether it patched the images and attached the secret, its warnings. */
+  static String describe(HttpResponse<byte[]> r) throws IOException {
+    if (r.statusCode() != 200) {
+      return "HTTP " + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8);
+    }
+    var response = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("response");
+    String patch = response.has("patch")
+        ? new String(Base64.getDecoder().decode(response.path("patch").asText()), StandardCharsets.UTF_8) : "";
+    long rewrites = Arrays.stream(patch.split("\"op\":\"replace\"", -1)).count() - 1;
+    boolean secret = patch.contains("/spec/imagePullSecrets");
+    List<String> warnings = new ArrayList<>();
+    response.path("warnings").forEach(w -> warnings.add(w.asText()));
+    return String.format(Locale.ROOT, "HTTP 200, allowed=%s, %d image(s) rewritten, pull secret %s, %s",
+        response.path("allowed").asBoolean(), rewrites, secret ? "attached" : "not attached",
+        warnings.isEmpty() ? "no warning" : "warning " + warnings);
   }
 
   /** The webhook's answer to one review, checked: 200, uid echoed, a patch with one replace per container. */
@@ -282,6 +632,7 @@ public final class Bench {
     final long[] rssKib = new long[2];
     long apiCalls;
     long apiCallsTotal;
+    final List<Unhappy> unhappy = new ArrayList<>();
 
     Results() {
       for (Size s : SIZES) {
@@ -340,6 +691,52 @@ public final class Bench {
         }
       }
       System.out.printf(fmt, "non-200 answers or failures", String.valueOf(errors), "", "", verdict(errors == 0, "0"));
+      // The unhappy paths, typical pod; next to the ceiling's typical figures when this run measured them.
+      boolean withCeiling = SIZES.contains(Size.TYPICAL) && throughput.get(Size.TYPICAL)[1] != null;
+      for (Unhappy u : unhappy) {
+        String p = u.label() + ": ";
+        double cT = withCeiling ? throughput.get(Size.TYPICAL)[1].requestsPerSecond() : Double.NaN;
+        double cC = withCeiling ? cpuPerRequest.get(Size.TYPICAL)[1] : Double.NaN;
+        Latency cL = withCeiling ? latency.get(Size.TYPICAL)[1] : null;
+        double w = u.throughput().requestsPerSecond();
+        System.out.printf(fmt, p + "req/s", String.format("%,.0f", w), withCeiling ? String.format("%,.0f", cT) : "-",
+            withCeiling ? String.format("%.2f", w / cT) : "-", "");
+        System.out.printf(fmt, p + "CPU/request (us)", String.format("%,.0f", u.cpuMicros()),
+            withCeiling ? String.format("%,.0f", cC) : "-",
+            withCeiling ? String.format("%.2f", u.cpuMicros() / cC) : "-", "");
+        System.out.printf(fmt, p + "p50 @" + RATE + "/s (ms)", String.format("%.3f", ms(u.latency(), 50)),
+            cL != null ? String.format("%.3f", ms(cL, 50)) : "-",
+            cL != null ? String.format("%.2f", ms(u.latency(), 50) / ms(cL, 50)) : "-", "");
+        System.out.printf(fmt, p + "p99 @" + RATE + "/s (ms)", String.format("%.3f", ms(u.latency(), 99)),
+            cL != null ? String.format("%.3f", ms(cL, 99)) : "-",
+            cL != null ? String.format("%.2f", ms(u.latency(), 99) / ms(cL, 99)) : "-", "");
+        System.out.printf(fmt, p + (u.fromLaunch() ? "first answer (s)" : "one review (ms)"),
+            u.fromLaunch() ? String.format("%.3f", u.firstReviewSeconds())
+                : String.format("%.1f", u.firstReviewSeconds() * 1000),
+            u.fromLaunch() ? String.format("%.3f", startup[1]) : "-",
+            u.fromLaunch() ? String.format("%.2f", u.firstReviewSeconds() / startup[1]) : "-", "");
+        if (u.apiCalls() >= 0) {
+          System.out.printf(fmt, p + "API calls/review", String.format("%.2f", (double) u.apiCalls() / u.reviews()),
+              "-", "-", String.format("%,d calls, %,d reviews", u.apiCalls(), u.reviews()));
+        }
+        System.out.printf(fmt, p + "RSS after (MiB)", String.format("%.1f", u.rssKib() / 1024.0), "-", "-", "");
+        long e = u.throughput().errors() + u.latency().errors();
+        System.out.printf(fmt, p + "non-200 answers", String.valueOf(e), "", "", verdict(e == 0, "0"));
+      }
+      for (Unhappy u : unhappy) {
+        System.out.println();
+        System.out.println(u.label() + ": " + u.meaning() + ".");
+        System.out.println("  answer: " + u.answer());
+        System.out.println("  answers of its runs (status, first warning): " + u.underLoad());
+        if (!u.fromLaunch()) {
+          System.out.printf("  API: %s; %s %.1f ms%n", u.apiDetail(), u.firstReviewWhat(),
+              u.firstReviewSeconds() * 1000);
+          if (u.throughput().requestsPerSecond() < RATE) {
+            System.out.printf("  %,.0f req/s is below the %,d req/s of the latency run: its p50/p99 measure the "
+                + "backlog that builds up, not one review%n", u.throughput().requestsPerSecond(), RATE);
+          }
+        }
+      }
       if (!jmh.isEmpty()) {
         System.out.println();
         System.out.println("JMH, engine alone (parse review, decide, build patch), average time per review "
@@ -368,6 +765,34 @@ public final class Bench {
       }
     }
     throw new IllegalStateException("no VmRSS for pid " + pid);
+  }
+
+  /** utime + stime of each thread of a process, in clock ticks, by thread name with its numbers dropped. */
+  private static Map<String, Long> threadTicks(long pid) throws IOException {
+    Map<String, Long> ticks = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "N");
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          ticks.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+        } catch (IOException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return ticks;
+  }
+
+  /** The threads that used the most CPU between two {@link #threadTicks} readings, with their shares. */
+  private static String cpuShares(Map<String, Long> before, Map<String, Long> after) {
+    Map<String, Long> delta = new java.util.HashMap<>();
+    after.forEach((name, t) -> delta.put(name, t - before.getOrDefault(name, 0L)));
+    long all = Math.max(1, delta.values().stream().mapToLong(Long::longValue).sum());
+    return delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+        .map(e -> String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), 100.0 * e.getValue() / all))
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   /** USER_HZ: the unit of utime and stime in /proc/<pid>/stat; 100 on every Linux this runs on. */

@@ -2,13 +2,16 @@ package io.icrinjector.bench;
 
 import io.icrinjector.secrets.Ownership;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -18,6 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * namespace, so the webhook's hot path has nothing to copy. It answers the secret list (cluster-wide or per
  * namespace) and the single secret, answers a create of a secret it holds with 409 (as a real API server would),
  * keeps watch requests open, answers anything else with 404, and counts every request it receives.
+ *
+ * <p>For the path of a namespace that lacks the secret it also serves the opted-in namespaces
+ * ({@code icr-injector.io/inject=enabled}, listed and watched as the webhook's OptedInNamespaces asks): the
+ * benchmark namespace and {@code freshCount} namespaces named {@link #fresh(int)} that hold no copy. A create of
+ * the secret in an opted-in namespace is answered 201 and recorded (a second one gets 409), and delivered to the
+ * open secret watches as an ADDED event, as kube-apiserver would; Events are accepted (201) and counted.
  */
 final class FakeApiServer implements AutoCloseable {
 
@@ -29,9 +38,27 @@ final class FakeApiServer implements AutoCloseable {
   private final AtomicLong requests = new AtomicLong();
   private final Map<String, AtomicLong> byPath = new ConcurrentHashMap<>();
   private final List<JsonObject> secrets;
+  private final String benchNamespace;
+  private final int freshCount;
+  /** Copies created through the API, by namespace. */
+  private final Map<String, JsonObject> created = new ConcurrentHashMap<>();
+  private final AtomicLong events = new AtomicLong();
+  private final AtomicLong resourceVersion = new AtomicLong(2000);
+  /** Open WebSocket watches of secrets: they hear of every copy created. */
+  private final List<ServerWebSocket> secretWatches = new CopyOnWriteArrayList<>();
+  private Buffer namespaceList;
+  /** Once set, requests are counted and never answered (a blackhole at the HTTP level: the sockets stay open). */
+  private volatile boolean silent;
 
   FakeApiServer(Vertx vertx, String benchNamespace) throws Exception {
+    this(vertx, benchNamespace, 0);
+  }
+
+  /** With {@code freshCount} opted-in namespaces that hold no copy (see {@link #fresh(int)}). */
+  FakeApiServer(Vertx vertx, String benchNamespace, int freshCount) throws Exception {
     this.vertx = vertx;
+    this.benchNamespace = benchNamespace;
+    this.freshCount = freshCount;
     this.secrets = List.of(secret("default", "1", false), secret(benchNamespace, "2", true));
     this.server = vertx.createHttpServer().requestHandler(this::handle)
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -51,11 +78,74 @@ final class FakeApiServer implements AutoCloseable {
     return byPath;
   }
 
+  /** Secrets created through the API so far (copies into opted-in namespaces). */
+  long secretsCreated() {
+    return created.size();
+  }
+
+  /** Events posted so far. */
+  long eventsCreated() {
+    return events.get();
+  }
+
+  /** The name of fresh namespace {@code i}: opted in, without a copy; all names have the same length. */
+  static String fresh(int i) {
+    return String.format(java.util.Locale.ROOT, "%s%06d", FRESH_PREFIX, i);
+  }
+
+  /** Prefix of the fresh namespaces; {@link #fresh(int)} appends six digits. */
+  static final String FRESH_PREFIX = "icr-bench-fresh-";
+
+  private boolean optedIn(String namespace) {
+    if (namespace.equals(benchNamespace)) {
+      return true;
+    }
+    if (!namespace.startsWith(FRESH_PREFIX) || namespace.length() != FRESH_PREFIX.length() + 6) {
+      return false;
+    }
+    try {
+      return Integer.parseInt(namespace.substring(FRESH_PREFIX.length())) < freshCount;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** From now on, counts requests and answers none; open watches stay open and hear nothing more. */
+  void goSilent() {
+    silent = true;
+  }
+
+  /** Stops listening and closes every connection: from now on a connect is refused. */
+  void refuse() throws Exception {
+    server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
   private void handle(HttpServerRequest req) {
     requests.incrementAndGet();
-    byPath.computeIfAbsent(req.method() + " " + req.path(), k -> new AtomicLong()).incrementAndGet();
+    if (silent) {
+      return;
+    }
     String path = req.path();
     String[] parts = path.split("/");
+    // Fresh namespaces are counted under one key, or the progress line would name thousands.
+    String counted = parts.length >= 5 && parts[3].equals("namespaces") && parts[4].startsWith(FRESH_PREFIX)
+        ? path.replace(parts[4], "{fresh}") : path;
+    byPath.computeIfAbsent(req.method() + " " + counted, k -> new AtomicLong()).incrementAndGet();
+    if (path.equals("/api/v1/namespaces") && req.method().name().equals("GET")) {
+      namespaces(req);
+      return;
+    }
+    if (parts.length == 6 && path.startsWith("/api/v1/namespaces/") && parts[5].equals("events")
+        && req.method().name().equals("POST")) {
+      req.body().onSuccess(b -> {
+        events.incrementAndGet();
+        JsonObject event = new JsonObject(b);
+        event.getJsonObject("metadata", new JsonObject()).put("resourceVersion",
+            String.valueOf(resourceVersion.incrementAndGet()));
+        req.response().setStatusCode(201).putHeader("content-type", "application/json").end(event.encode());
+      });
+      return;
+    }
     // /api/v1/secrets, /api/v1/namespaces/<ns>/secrets, /api/v1/namespaces/<ns>/secrets/<name>
     String namespace = null;
     String name = null;
@@ -75,8 +165,10 @@ final class FakeApiServer implements AutoCloseable {
         String wanted = new JsonObject(b).getJsonObject("metadata", new JsonObject()).getString("name", "");
         if (find(ns, wanted) != null) {
           status(req, 409, "AlreadyExists", "secrets \"" + wanted + "\" already exists");
+        } else if (optedIn(ns)) {
+          create(req, ns, new JsonObject(b));
         } else {
-          notFound(req);
+          status(req, 404, "NotFound", "namespaces \"" + ns + "\" not found");
         }
       });
       return;
@@ -98,7 +190,10 @@ final class FakeApiServer implements AutoCloseable {
       // A watch stays open with no events until the client closes it. fabric8 watches over a WebSocket, as
       // kube-apiserver allows; a plain HTTP watch gets a chunked stream.
       if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
-        req.toWebSocket();
+        req.toWebSocket().onSuccess(ws -> {
+          secretWatches.add(ws);
+          ws.closeHandler(v -> secretWatches.remove(ws));
+        });
       } else {
         req.response().setChunked(true).putHeader("content-type", "application/json").setStatusCode(200);
         req.response().write("");
@@ -107,7 +202,9 @@ final class FakeApiServer implements AutoCloseable {
     }
     String selector = req.getParam("fieldSelector");
     JsonArray items = new JsonArray();
-    for (JsonObject s : secrets) {
+    List<JsonObject> all = new java.util.ArrayList<>(secrets);
+    all.addAll(created.values());
+    for (JsonObject s : all) {
       JsonObject meta = s.getJsonObject("metadata");
       boolean inNamespace = namespace == null || meta.getString("namespace").equals(namespace);
       boolean selected = selector == null || selector.equals("metadata.name=" + meta.getString("name"));
@@ -119,7 +216,65 @@ final class FakeApiServer implements AutoCloseable {
         .put("metadata", new JsonObject().put("resourceVersion", RESOURCE_VERSION)).put("items", items));
   }
 
+  /** A create in an opted-in namespace: 201 with the object as stored, and an ADDED event to the watches. */
+  private void create(HttpServerRequest req, String namespace, JsonObject secret) {
+    JsonObject meta = secret.getJsonObject("metadata");
+    String version = String.valueOf(resourceVersion.incrementAndGet());
+    meta.put("namespace", namespace).put("resourceVersion", version)
+        .put("uid", "5ec7e7a0-0000-4000-8000-" + String.format("%012d", Long.parseLong(version)))
+        .put("creationTimestamp", "2026-01-01T00:00:00Z");
+    if (created.putIfAbsent(namespace, secret) != null) {
+      status(req, 409, "AlreadyExists", "secrets \"" + meta.getString("name") + "\" already exists");
+      return;
+    }
+    String text = secret.encode();
+    req.response().setStatusCode(201).putHeader("content-type", "application/json").end(text);
+    String event = "{\"type\":\"ADDED\",\"object\":" + text + "}";
+    for (ServerWebSocket ws : secretWatches) {
+      ws.writeTextMessage(event);
+    }
+  }
+
+  /** The opted-in namespaces (every namespace this server knows is labelled), listed or watched. */
+  private void namespaces(HttpServerRequest req) {
+    String selector = req.getParam("labelSelector");
+    if ("true".equals(req.getParam("watch")) || "1".equals(req.getParam("watch"))) {
+      if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+        req.toWebSocket();
+      } else {
+        req.response().setChunked(true).putHeader("content-type", "application/json").setStatusCode(200);
+        req.response().write("");
+      }
+      return;
+    }
+    if (namespaceList == null) {
+      StringBuilder items = new StringBuilder(160 * (freshCount + 1));
+      items.append(namespace(benchNamespace));
+      for (int i = 0; i < freshCount; i++) {
+        items.append(',').append(namespace(fresh(i)));
+      }
+      namespaceList = Buffer.buffer("{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"metadata\":"
+          + "{\"resourceVersion\":\"" + RESOURCE_VERSION + "\"},\"items\":[" + items + "]}");
+    }
+    if (selector != null && !selector.equals("icr-injector.io/inject=enabled")) {
+      json(req, new JsonObject().put("kind", "NamespaceList").put("apiVersion", "v1")
+          .put("metadata", new JsonObject().put("resourceVersion", RESOURCE_VERSION)).put("items", new JsonArray()));
+      return;
+    }
+    req.response().putHeader("content-type", "application/json").end(namespaceList);
+  }
+
+  private static String namespace(String name) {
+    return "{\"kind\":\"Namespace\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" + name
+        + "\",\"resourceVersion\":\"3\",\"labels\":{\"icr-injector.io/inject\":\"enabled\","
+        + "\"kubernetes.io/metadata.name\":\"" + name + "\"}},\"status\":{\"phase\":\"Active\"}}";
+  }
+
   private JsonObject find(String namespace, String name) {
+    JsonObject copy = created.get(namespace);
+    if (copy != null && copy.getJsonObject("metadata").getString("name").equals(name)) {
+      return copy;
+    }
     for (JsonObject s : secrets) {
       JsonObject meta = s.getJsonObject("metadata");
       if (meta.getString("namespace").equals(namespace) && meta.getString("name").equals(name)) {

@@ -10,9 +10,12 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -29,6 +32,19 @@ final class LoadClient {
 
   private final Vertx vertx;
   private final int eventLoops;
+  /** When set, every answer's first warning (or "no warning") is counted here; off for the happy path's runs. */
+  private volatile Map<String, LongAdder> answers;
+
+  /** Counts the answers' first warnings from now on, into a map of its own; {@link #stopCounting} ends it. */
+  Map<String, LongAdder> countAnswers() {
+    Map<String, LongAdder> m = new ConcurrentHashMap<>();
+    answers = m;
+    return m;
+  }
+
+  void stopCounting() {
+    answers = null;
+  }
 
   LoadClient(Vertx vertx, int eventLoops) {
     this.vertx = vertx;
@@ -41,10 +57,29 @@ final class LoadClient {
    */
   Throughput throughput(int port, String path, byte[] body, int connections, double warmupSeconds, double seconds)
       throws Exception {
+    // a safety bound far above any real rate
+    return throughput(port, path, i -> body, (long) ((warmupSeconds + seconds) * 500_000), connections,
+        warmupSeconds, seconds);
+  }
+
+  /** The bodies of a run: request {@code i} (from 0, in send order) gets {@code body(i)}. */
+  @FunctionalInterface
+  interface Bodies {
+    byte[] body(long i);
+  }
+
+  /**
+   * As {@link #throughput(int, String, byte[], int, double, double)}, request {@code i} sending {@code bodies.body(i)},
+   * and at most {@code maxRequests} in all: when they run out before the end, req/s is over the part of the
+   * measurement that ran (to the last answer).
+   */
+  Throughput throughput(int port, String path, Bodies bodies, long maxRequests, int connections,
+      double warmupSeconds, double seconds) throws Exception {
     long start = System.nanoTime();
     long measureFrom = start + (long) (warmupSeconds * 1e9);
     long end = measureFrom + (long) (seconds * 1e9);
-    long maxRequests = (long) ((warmupSeconds + seconds) * 500_000); // a safety bound far above any real rate
+    AtomicLong lastAnswer = new AtomicLong(start);
+    java.util.concurrent.atomic.AtomicBoolean ranOut = new java.util.concurrent.atomic.AtomicBoolean();
     AtomicLong counted = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     AtomicLong sent = new AtomicLong();
@@ -63,13 +98,18 @@ final class LoadClient {
       }
 
       private void next() {
-        if (System.nanoTime() >= end || sent.incrementAndGet() > maxRequests) {
+        long i = sent.incrementAndGet() - 1;
+        if (System.nanoTime() >= end || i >= maxRequests) {
+          if (i >= maxRequests) {
+            ranOut.set(true);
+          }
           done.countDown();
           return;
         }
-        post(client, path, body).onComplete(ar -> {
+        post(client, path, bodies.body(i)).onComplete(ar -> {
           completedInAll.incrementAndGet();
           long now = System.nanoTime();
+          lastAnswer.accumulateAndGet(now, Math::max);
           if (now >= measureFrom && now < end) {
             counted.incrementAndGet();
             if (ar.failed() || ar.result() != 200) {
@@ -85,7 +125,9 @@ final class LoadClient {
     if (!finished) {
       throw new IllegalStateException("throughput run did not finish in time");
     }
-    return new Throughput(counted.get() / seconds, counted.get(), errors.get(), completedInAll.get());
+    double measured = ranOut.get() ? Math.min(seconds, (lastAnswer.get() - measureFrom) / 1e9) : seconds;
+    return new Throughput(measured > 0 ? counted.get() / measured : 0, counted.get(), errors.get(),
+        completedInAll.get());
   }
 
   /**
@@ -95,6 +137,12 @@ final class LoadClient {
    * {@code warmupSeconds} are sent but not recorded.
    */
   Latency fixedRate(int port, String path, byte[] body, int rate, int connections, double warmupSeconds,
+      double seconds) throws Exception {
+    return fixedRate(port, path, i -> body, rate, connections, warmupSeconds, seconds);
+  }
+
+  /** As {@link #fixedRate(int, String, byte[], int, int, double, double)}, request {@code i} sending {@code bodies.body(i)}. */
+  Latency fixedRate(int port, String path, Bodies bodies, int rate, int connections, double warmupSeconds,
       double seconds) throws Exception {
     long periodNanos = 1_000_000_000L / rate;
     long total = (long) ((warmupSeconds + seconds) * rate);
@@ -125,7 +173,7 @@ final class LoadClient {
 
       private void send(long i) {
         long intended = start + i * periodNanos;
-        post(client, path, body).onComplete(ar -> {
+        post(client, path, bodies.body(i)).onComplete(ar -> {
           long micros = (System.nanoTime() - intended) / 1000;
           if (i >= recordFrom) {
             histogram.recordValue(Math.min(micros, histogram.getHighestTrackableValue()));
@@ -153,10 +201,29 @@ final class LoadClient {
   }
 
   /** One POST; completes with the status code once the whole answer has been read. */
-  private static Future<Integer> post(HttpClient client, String path, byte[] body) {
+  private Future<Integer> post(HttpClient client, String path, byte[] body) {
+    Map<String, LongAdder> tally = answers;
     return client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)
             .putHeader("content-type", "application/json"))
         .compose(req -> req.send(Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(body))))
-        .compose(resp -> resp.body().map(b -> resp.statusCode()));
+        .compose(resp -> resp.body().map(b -> {
+          if (tally != null) {
+            tally.computeIfAbsent(resp.statusCode() + " " + firstWarning(b.toString()), k -> new LongAdder())
+                .increment();
+          }
+          return resp.statusCode();
+        }));
+  }
+
+  /** The first warning of an AdmissionReview answer, up to its first semicolon, or "no warning". */
+  static String firstWarning(String answer) {
+    int at = answer.indexOf("\"warnings\":[\"");
+    if (at < 0) {
+      return "no warning";
+    }
+    int from = at + 13;
+    int end = answer.indexOf('"', from);
+    int semicolon = answer.indexOf(';', from);
+    return answer.substring(from, semicolon > 0 && semicolon < end ? semicolon : end);
   }
 }

@@ -202,10 +202,6 @@ public class AdmissionRoutes {
     if (response.ended()) {
       return;
     }
-    if (ctx.statusCode() == 413) {
-      tooLarge(ctx, path, "(sent without Content-Length)");
-      return;
-    }
     if (ctx.statusCode() > 0 && ctx.statusCode() < 500) {
       refuse(ctx, ctx.statusCode(), "bad AdmissionReview: HTTP " + ctx.statusCode()
           + (failure == null ? "" : ": " + failure.getMessage()));
