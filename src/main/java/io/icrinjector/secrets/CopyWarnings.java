@@ -57,6 +57,11 @@ final class CopyWarnings {
     return "namespace not labelled icr-injector.io/inject=enabled; secret " + name + " not copied";
   }
 
+  /** The namespace watch has not listed yet (the API server not reached since start): opted in or not is unknown. */
+  static String optInUnknown(String name) {
+    return "namespace opt-in not known yet (no namespace list from the API server); secret " + name + " not copied";
+  }
+
   static String notQueued(String name, int pending) {
     return "copy of secret " + name + " not queued: " + pending + " copies already pending; see the webhook's log";
   }

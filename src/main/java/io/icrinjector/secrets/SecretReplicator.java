@@ -189,10 +189,14 @@ public class SecretReplicator implements PullSecretCopier {
     // Only the API server's namespaceSelector sends a review for an unlabelled namespace: anyone else who reaches
     // the Service can forge one. Such a review gets its patch and a warning; nothing is copied, queued or recorded.
     // A namespace labelled a moment ago may not have reached the watch yet: wait for it, within the budget.
-    CompletableFuture<Void> appears = dryRun || !optedIn.synced() ? null : optedIn.appearance(namespace);
+    // Before the watch has listed, whether the namespace is opted in is unknown: say so, rather than blame its label.
+    if (!optedIn.synced()) {
+      return notOptedIn(namespace, secrets, false);
+    }
+    CompletableFuture<Void> appears = dryRun ? null : optedIn.appearance(namespace);
     long leftMillis = TimeUnit.NANOSECONDS.toMillis(settings.budget().toNanos());
     if (appears == null || leftMillis < 1) {
-      return notOptedIn(namespace, secrets);
+      return notOptedIn(namespace, secrets, true);
     }
     return Uni.createFrom().completionStage(appears.thenApply(v -> Boolean.TRUE))
         .ifNoItem().after(Duration.ofMillis(leftMillis)).recoverWithItem(Boolean.FALSE)
@@ -202,16 +206,18 @@ public class SecretReplicator implements PullSecretCopier {
             return ensureOptedIn(namespace, secrets, false, deadline);
           }
           optedIn.giveUp(namespace, appears);
-          return notOptedIn(namespace, secrets);
+          return notOptedIn(namespace, secrets, true);
         });
   }
 
-  private Uni<List<String>> notOptedIn(String namespace, List<String> secrets) {
+  /** @param known whether the watch has listed, so the namespace is known not to be opted in */
+  private Uni<List<String>> notOptedIn(String namespace, List<String> secrets, boolean known) {
     List<String> warnings = new ArrayList<>(secrets.size());
     for (String name : secrets) {
       if (cache.get(namespace, name) == null) {
-        events.accept(new SecretCopyEvent(namespace, name, Outcome.NOT_OPTED_IN, "namespace not opted in"));
-        warnings.add(CopyWarnings.notOptedIn(name));
+        events.accept(new SecretCopyEvent(namespace, name, Outcome.NOT_OPTED_IN,
+            known ? "namespace not opted in" : "namespace opt-in not known yet"));
+        warnings.add(known ? CopyWarnings.notOptedIn(name) : CopyWarnings.optInUnknown(name));
       }
     }
     return warnings.isEmpty() ? NONE : Uni.createFrom().item(List.copyOf(warnings));

@@ -30,7 +30,10 @@ class CopyWarningsTest {
         CopyWarnings.couldNotStart(name),
         CopyWarnings.terminating(name),
         CopyWarnings.namespaceNotFound(name),
-        CopyWarnings.foreignDiffers(name, "s".repeat(16)));
+        CopyWarnings.foreignDiffers(name, "s".repeat(16)),
+        CopyWarnings.notOptedIn(name),
+        CopyWarnings.optInUnknown(name),
+        CopyWarnings.notQueued(name, 500));
     assertThat(all).allSatisfy(w -> assertThat(w.length()).as(w).isLessThanOrEqualTo(ROOM));
   }
 }

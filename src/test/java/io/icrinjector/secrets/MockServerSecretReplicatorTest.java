@@ -155,6 +155,35 @@ class MockServerSecretReplicatorTest extends SecretReplicatorScenarios {
     }
   }
 
+  /**
+   * Before the namespace watch has listed (an API server not reached since start), a review's namespace may well be
+   * opted in: the warning says the opt-in is not known yet instead of blaming the namespace's label, and nothing
+   * is copied or queued.
+   */
+  @Test
+  void beforeTheNamespaceWatchHasListedTheOptInIsUnknownNotRefused() {
+    KubernetesClient k = admin();
+    String name = "optin-unknown";
+    CopySettings settings = new CopySettings(true, "src-unknown", List.of(name), java.util.Set.of(),
+        Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5));
+    FakeScheduler clock = new FakeScheduler();
+    List<SecretCopyEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // Not started: neither watch has listed.
+    SecretReplicator replicator = new SecretReplicator(k, settings, events::add, clock,
+        new SecretCache(k, settings, clock), new OptedInNamespaces(k, 10));
+    try {
+      assertThat(replicator.ensure("team-unknown", List.of(name), false).await().atMost(Duration.ofSeconds(5)))
+          .containsExactly(CopyWarnings.optInUnknown(name));
+      assertThat(events).singleElement().satisfies(e -> {
+        assertThat(e.outcome()).isEqualTo(SecretCopyEvent.Outcome.NOT_OPTED_IN);
+        assertThat(e.detail()).isEqualTo("namespace opt-in not known yet");
+      });
+      assertThat(k.secrets().inNamespace("team-unknown").withName(name).get()).isNull();
+    } finally {
+      replicator.close();
+    }
+  }
+
   private static Secret secret(String ns, String name) {
     return new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
         .addToData("k", b64("v")).build();
