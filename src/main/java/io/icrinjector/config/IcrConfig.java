@@ -104,8 +104,9 @@ public interface IcrConfig {
     Duration requestTimeout();
 
     /**
-     * Most copy jobs pending at once (running or waiting for a retry); a copy needed beyond it is not queued, and
-     * the answer says so. Bounds what reviews naming many namespaces can make the webhook do.
+     * Most copy jobs pending at once (running or waiting for a retry); a copy needed beyond it is deferred (it
+     * becomes a job when one ends), and the answer says so. Bounds what reviews naming many namespaces can make the
+     * webhook do at once.
      */
     @WithDefault("500")
     int maxPending();

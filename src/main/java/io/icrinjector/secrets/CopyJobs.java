@@ -3,6 +3,7 @@ package io.icrinjector.secrets;
 import io.icrinjector.secrets.SecretCopyEvent.Outcome;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,12 @@ final class CopyJobs {
   private final BiFunction<String, String, Attempt> attempt;
   private final Consumer<SecretCopyEvent> events;
   private final ConcurrentHashMap<String, Job> jobs = new ConcurrentHashMap<>();
+  /**
+   * Copies refused a job because {@code maxPending} were pending, oldest first (guarded by itself): each becomes a
+   * job when one ends, so that no namespace is left without its secret because it came during a flood. Only the
+   * replicator's opted-in path defers, so this holds at most (opted-in namespaces x pull-secret names) entries.
+   */
+  private final LinkedHashMap<String, String[]> deferred = new LinkedHashMap<>();
   private final int maxPending;
   private final int maxConcurrent;
   private final DoubleSupplier random;
@@ -81,6 +88,44 @@ final class CopyJobs {
     }
     job.begin();
     return job;
+  }
+
+  /**
+   * Remembers a copy that {@link #join} refused, to become a job once fewer than {@code maxPending} are pending.
+   *
+   * @return whether it is newly deferred (false when it was deferred already)
+   */
+  boolean defer(String namespace, String name) {
+    boolean fresh;
+    synchronized (deferred) {
+      fresh = !closed && deferred.putIfAbsent(namespace + "/" + name, new String[] {namespace, name}) == null;
+    }
+    startDeferred(); // a job may have ended since join refused this one
+    return fresh;
+  }
+
+  /** Copies waiting for a free job. */
+  int deferredCount() {
+    synchronized (deferred) {
+      return deferred.size();
+    }
+  }
+
+  /** Turns the oldest deferred copies into jobs while fewer than {@code maxPending} are pending. */
+  private void startDeferred() {
+    while (!closed) {
+      Job job;
+      synchronized (deferred) {
+        if (deferred.isEmpty() || jobs.size() >= maxPending) {
+          return;
+        }
+        var oldest = deferred.entrySet().iterator();
+        String[] next = oldest.next().getValue();
+        oldest.remove();
+        job = jobs.computeIfAbsent(next[0] + "/" + next[1], k -> new Job(next[0], next[1]));
+      }
+      job.begin();
+    }
   }
 
   /** The most jobs pending at once. */
@@ -137,6 +182,9 @@ final class CopyJobs {
     closed = true;
     jobs.values().forEach(Job::cancel);
     jobs.clear();
+    synchronized (deferred) {
+      deferred.clear();
+    }
   }
 
   /** One copy loop. Its first attempt is what admissions wait for, within their budget. */
@@ -276,12 +324,14 @@ final class CopyJobs {
         LOG.infof("copy of secret %s into namespace %s abandoned: %s", name, namespace, a.detail());
         events.accept(new SecretCopyEvent(namespace, name, Outcome.ABANDONED, a.detail()));
       }
+      boolean ended;
       synchronized (this) {
-        if (finished) {
-          jobs.remove(namespace + "/" + name, this);
-        }
+        ended = finished && jobs.remove(namespace + "/" + name, this);
       }
       first.complete(a);
+      if (ended) {
+        startDeferred();
+      }
       if (again) {
         runNow();
       }

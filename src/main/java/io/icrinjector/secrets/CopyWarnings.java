@@ -63,7 +63,7 @@ final class CopyWarnings {
   }
 
   static String notQueued(String name, int pending) {
-    return "copy of secret " + name + " not queued: " + pending + " copies already pending; see the webhook's log";
+    return "copy of secret " + name + " deferred: " + pending + " copies already pending; starts when one ends";
   }
 
   /** {@code 2s}, or {@code 300ms} when not whole seconds. */

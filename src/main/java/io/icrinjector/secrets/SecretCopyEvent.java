@@ -31,7 +31,7 @@ public record SecretCopyEvent(String namespace, String secret, Outcome outcome, 
     DRY_RUN,
     /** The namespace does not carry {@code icr-injector.io/inject=enabled}: nothing copied, queued or recorded. */
     NOT_OPTED_IN,
-    /** {@code icr.secret-copy.max-pending} copy jobs were pending already: this one was not queued. */
+    /** {@code icr.secret-copy.max-pending} copy jobs were pending already: this one is deferred until one ends. */
     NOT_QUEUED
   }
 }

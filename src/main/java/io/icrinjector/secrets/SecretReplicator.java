@@ -239,9 +239,12 @@ public class SecretReplicator implements PullSecretCopier {
       } else {
         CopyJobs.Job job = jobs.join(namespace, name);
         if (job == null) {
-          LOG.warnf("copy of secret %s into namespace %s not queued: %d copy jobs pending already "
-              + "(icr.secret-copy.max-pending)", name, namespace, jobs.maxPending());
-          events.accept(new SecretCopyEvent(namespace, name, Outcome.NOT_QUEUED, "too many copies pending"));
+          // Deferred, not dropped: it becomes a job when one ends. Logged once per copy, not once per pod.
+          if (jobs.defer(namespace, name)) {
+            LOG.warnf("copy of secret %s into namespace %s deferred: %d copy jobs pending already "
+                + "(icr.secret-copy.max-pending); it starts when one ends", name, namespace, jobs.maxPending());
+            events.accept(new SecretCopyEvent(namespace, name, Outcome.NOT_QUEUED, "deferred: too many copies pending"));
+          }
           warnings.add(CopyWarnings.notQueued(name, jobs.maxPending()));
         } else {
           awaitCopy(job, warnings, pending, deadline);

@@ -158,6 +158,37 @@ class CopyJobsTest {
     assertThat(jobs.inFlight()).isZero();
   }
 
+  /**
+   * A copy refused for max-pending is not lost (the bench's flood of new namespaces found it was): deferred once, it
+   * becomes a job, oldest first, as soon as one ends, and the bound holds meanwhile.
+   */
+  @Test
+  void aCopyDeferredForMaxPendingBecomesAJobWhenOneEnds() {
+    List<String> tried = new CopyOnWriteArrayList<>();
+    // team-0's copy keeps failing, so its job stays pending throughout.
+    CopyJobs jobs = new CopyJobs(clock, Duration.ofSeconds(1), Duration.ofSeconds(5), 2, 2, () -> 1.0,
+        (ns, name) -> {
+          tried.add(ns);
+          return ns.equals("team-0") ? failing() : Attempt.DONE;
+        }, events::add);
+    assertThat(jobs.join("team-0", "all-icr-io")).isNotNull();
+    clock.runDue();
+    assertThat(jobs.join("team-1", "all-icr-io")).isNotNull();
+    assertThat(jobs.join("team-2", "all-icr-io")).isNull();
+    assertThat(jobs.defer("team-2", "all-icr-io")).as("deferred").isTrue();
+    assertThat(jobs.join("team-3", "all-icr-io")).isNull();
+    assertThat(jobs.defer("team-3", "all-icr-io")).isTrue();
+    assertThat(jobs.defer("team-2", "all-icr-io")).as("deferred once, however many pods ask").isFalse();
+    assertThat(jobs.deferredCount()).isEqualTo(2);
+    assertThat(tried).doesNotContain("team-2", "team-3");
+
+    clock.runDue(); // team-1 is done: team-2 becomes a job (and is done), then team-3
+
+    assertThat(tried).filteredOn(ns -> !ns.equals("team-0")).containsExactly("team-1", "team-2", "team-3");
+    assertThat(jobs.deferredCount()).isZero();
+    assertThat(jobs.inFlight()).as("only team-0's job is left, waiting for its retry").isEqualTo(1);
+  }
+
   @Test
   void aGoneNamespaceEndsTheJobAsAbandoned() {
     CopyJobs jobs = jobs(Duration.ofSeconds(1), Duration.ofSeconds(5));
