@@ -112,9 +112,10 @@ run_step() {
   mkdir -p "${root}"
   local d
   for d in "$@"; do
-    cp -a "${d%%:*}/." "${root}/"
+    cp -a "${d%%:*}/." "${root}/" || return 1
   done
-  find "${root}" -exec touch -h -d @0 {} +
+  # (errexit does not reach into the $(...) this runs in: each step checks for itself)
+  find "${root}" -exec touch -h -d @0 {} + || return 1
   step "RUN $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["argv"]))' "${work}/run${n}.json")"
   python3 - "${root}" "${work}/run${n}.json" "${out}" <<'PY'
 import json, os, shutil, stat, subprocess, sys
