@@ -53,7 +53,7 @@ IMAGE ?= docker.io/library/icr-injector:0.1.0
 IMAGE_ARCHIVE ?= target/image/icr-injector.oci.tar
 
 .PHONY: image
-image: build ## Build the container image as an OCI archive, without a daemon (target/image/icr-injector.oci.tar).
+image: build ## Build the container image as an OCI archive, without a daemon (root: its AppCDS training run runs in a chroot).
 	bash src/main/image/build.sh image $(IMAGE_ARCHIVE) $(IMAGE)
 
 ##@ Install

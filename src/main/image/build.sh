@@ -11,7 +11,9 @@
 # libraries are Debian packages), python3, and `make build` first (target/quarkus-app).
 #
 # The image's configuration and layout come from the final stage of src/main/docker/Dockerfile.jvm (COPY from
-# target/, USER, WORKDIR, ENV, EXPOSE, ENTRYPOINT), so the Dockerfile and this script build the same image.
+# target/, RUN in exec form, USER, WORKDIR, ENV, EXPOSE, ENTRYPOINT), so the Dockerfile and this script build the
+# same image. A RUN (the AppCDS archive's training run) runs in a chroot of the layers before it, so building the
+# image needs root (and unshare, from util-linux).
 # Load it into containerd with `ctr -n k8s.io images import OUT.tar`, or push it with
 # `skopeo copy oci-archive:OUT.tar docker://<registry>/icr-injector:<tag>`.
 set -euo pipefail
@@ -96,6 +98,92 @@ runtime() {
   step "runtime: $(du -sh "${root}" | cut -f1) in ${root}"
 }
 
+# run_step WORK N LAYER_DIR...: the Dockerfile's RUN number N (WORK/runN.json: argv, env, workdir, user) in a
+# chroot of the layers so far, stacked in order, with every time set to 0 as in the image's layers (oci.py), so
+# that what the step records of the files (the AppCDS archive records the jars' times and sizes) holds in the
+# image. Runs in a mount and PID namespace of its own with /proc mounted and /dev's four character devices made,
+# as a container build would give it. Prints the layer of what it wrote or changed (DIR:UID:GID).
+run_step() {
+  local work="$1" n="$2"
+  shift 2
+  local root="${work}/run${n}-root" out="${work}/run${n}-layer"
+  [[ $(id -u) -eq 0 ]] || { echo "build.sh: the Dockerfile's RUN needs root here (chroot)" >&2; exit 1; }
+  rm -rf "${root}" "${out}"
+  mkdir -p "${root}"
+  local d
+  for d in "$@"; do
+    cp -a "${d%%:*}/." "${root}/" || return 1
+  done
+  # (errexit does not reach into the $(...) this runs in: each step checks for itself)
+  find "${root}" -exec touch -h -d @0 {} + || return 1
+  step "RUN $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["argv"]))' "${work}/run${n}.json")"
+  python3 - "${root}" "${work}/run${n}.json" "${out}" <<'PY'
+import json, os, shutil, stat, subprocess, sys
+root, spec, out = sys.argv[1:4]
+spec = json.load(open(spec))
+skip = ("proc", "dev", "sys")
+def listing():
+    seen = {}
+    for base, dirs, files in os.walk(root):
+        rel = os.path.relpath(base, root)
+        if rel.split(os.sep)[0] in skip:
+            dirs[:] = []
+            continue
+        for name in dirs + files:
+            p = os.path.join(base, name)
+            st = os.lstat(p)
+            seen[os.path.relpath(p, root)] = (st.st_mode, st.st_size, st.st_mtime_ns)
+    return seen
+before = listing()
+for d in skip:
+    os.makedirs(os.path.join(root, d), exist_ok=True)
+for dev, minor in (("null", 3), ("zero", 5), ("random", 8), ("urandom", 9)):
+    os.mknod(os.path.join(root, "dev", dev), 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+    os.chmod(os.path.join(root, "dev", dev), 0o666)
+user = spec["user"].split(":")
+uid, gid = int(user[0]), int(user[1] if len(user) > 1 else user[0])
+env = dict(e.split("=", 1) for e in spec["env"])
+env.setdefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+child = (
+    "import json, os, subprocess, sys\n"
+    "root, workdir, uid, gid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])\n"
+    "subprocess.run(['mount', '-t', 'proc', 'proc', os.path.join(root, 'proc')], check=True)\n"
+    "os.chroot(root)\n"
+    "os.chdir(workdir)\n"
+    "os.setgroups([])\n"
+    "os.setgid(gid)\n"
+    "os.setuid(uid)\n"
+    "argv = sys.argv[5:]\n"
+    "os.execve(argv[0], argv, json.loads(os.environ['RUN_ENV']))\n")
+log = os.path.join(os.path.dirname(out), os.path.basename(out) + ".log")
+with open(log, "w") as f:
+    rc = subprocess.run(["unshare", "--mount", "--pid", "--fork", "--propagation", "private", sys.executable, "-c",
+                         child, root, spec["workdir"], str(uid), str(gid)] + spec["argv"],
+                        env={"RUN_ENV": json.dumps(env), "PATH": os.environ["PATH"]},
+                        stdout=f, stderr=subprocess.STDOUT).returncode
+if rc != 0:
+    sys.stderr.write(open(log).read()[-4000:])
+    sys.exit(f"build.sh: RUN {spec['argv']} failed with exit code {rc} (log {log})")
+for d in ("proc", "dev", "sys"):
+    if os.path.ismount(os.path.join(root, d)):
+        sys.exit(f"build.sh: {root}/{d} is still mounted after the RUN")
+after = listing()
+changed = [p for p, v in after.items() if before.get(p) != v and not stat.S_ISDIR(v[0])]
+removed = [p for p in before if p not in after]
+if removed:
+    sys.exit(f"build.sh: RUN {spec['argv']} removed {removed[:5]}: build.sh writes no whiteouts")
+os.makedirs(out)
+for p in sorted(changed):
+    os.makedirs(os.path.join(out, os.path.dirname(p)), exist_ok=True)
+    shutil.copy2(os.path.join(root, p), os.path.join(out, p), follow_symlinks=False)
+    print(f"[image] RUN wrote /{p} ({after[p][1]} bytes)", file=sys.stderr)
+print(f"{out}:{uid}:{gid}")
+PY
+  local rc=$?
+  rm -rf "${root}"
+  return "${rc}"
+}
+
 image() {
   local out="${1:-${repo}/target/image/icr-injector.oci.tar}" name="${2:-}"
   if [[ -z "${name}" ]]; then
@@ -150,6 +238,18 @@ for l in final[1:]:
                     os.makedirs(os.path.dirname(target), exist_ok=True)
                     shutil.copy2(match, target)
         layers.append(f"{d}:{uid}:{gid or uid}\t{l}")
+    elif op == "RUN":
+        # Exec form only (the image has no shell): run later by build.sh in a chroot of the layers so far, with
+        # the ENV, WORKDIR and USER of this point of the stage; what it writes becomes a layer of its own.
+        try:
+            argv = json.loads(rest)
+        except ValueError:
+            sys.exit(f"build.sh: {dockerfile}: RUN must be in exec form (a JSON array): the image has no shell")
+        n = sum(1 for x in layers if x.startswith("run:"))
+        step = {"argv": argv, "env": list(config.get("Env", [])), "workdir": config.get("WorkingDir", "/"),
+                "user": config.get("User", "0:0")}
+        json.dump(step, open(os.path.join(work, f"run{n}.json"), "w"))
+        layers.append(f"run:{n}\t{l}")
     elif op == "USER":
         config["User"] = rest.strip()
     elif op == "WORKDIR":
@@ -173,8 +273,14 @@ open(os.path.join(work, "layers.txt"), "w").write("\n".join(layers) + "\n")
 PY
   local args=(--out "${out}" --name "${name}" --config "${work}/config.json"
     --layer "${work}/runtime" --created-by "build.sh runtime (jlink + Debian packages)")
+  local dirs=("${work}/runtime")
   while IFS=$'\t' read -r layer what; do
-    [[ -n "${layer}" ]] && args+=(--layer "${layer}" --created-by "${what}")
+    [[ -z "${layer}" ]] && continue
+    if [[ "${layer}" == run:* ]]; then
+      layer="$(run_step "${work}" "${layer#run:}" "${dirs[@]}")" || exit 1
+    fi
+    args+=(--layer "${layer}" --created-by "${what}")
+    dirs+=("${layer%%:*}")
   done < "${work}/layers.txt"
   mkdir -p "$(dirname "${out}")"
   step "writing ${out} (${name})"

@@ -8,7 +8,8 @@ import java.util.logging.Handler;
 import java.util.logging.Logger;
 
 /**
- * Starts the webhook, or with {@code report [--json]} prints the migration report and exits.
+ * Starts the webhook, or with {@code report [--json]} prints the migration report and exits, or with
+ * {@code cds-training} runs the training of the class data sharing archive ({@link CdsTraining}) and exits.
  *
  * <p>The report run binds no fixed port (it may run beside a webhook on the same machine), starts no secret
  * copying, and logs to stderr so that stdout holds the report alone.
@@ -18,7 +19,7 @@ public final class Main {
 
   Main() {}
 
-  /** Entry point of {@code java -jar quarkus-run.jar [report [--json]]}. */
+  /** Entry point of {@code java -jar quarkus-run.jar [report [--json] | cds-training]}. */
   public static void main(String... args) {
     if (args.length > 0 && args[0].equals("report")) {
       System.setProperty("quarkus.http.port", "0");
@@ -30,6 +31,9 @@ public final class Main {
       System.setProperty("kubernetes.request.retry.backoffLimit", "0"); // fabric8's own setting
       System.setProperty("quarkus.log.level", System.getProperty("quarkus.log.level", "WARN"));
       Quarkus.run(ReportCommand.class, args);
+    } else if (args.length > 0 && args[0].equals("cds-training")) {
+      CdsTraining.configure();
+      Quarkus.run(CdsTraining.class, Main::exit, args);
     } else {
       Quarkus.run(Webhook.class, Main::exit, args);
     }

@@ -35,7 +35,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>Settings are system properties (the Makefile maps environment variables onto them): {@code bench.jvm-opts},
  * {@code bench.seconds}, {@code bench.warmup-seconds}, {@code bench.connections}, {@code bench.rate},
- * {@code bench.event-loops}, {@code bench.jmh}, {@code bench.webhook-extra-opts} (e.g. a JFR recording).
+ * {@code bench.event-loops}, {@code bench.jmh}, {@code bench.webhook-extra-opts} (e.g. a JFR recording),
+ * {@code bench.cds} (false: the webhook without its AppCDS archive, and no launch without it for comparison).
  */
 public final class Bench {
 
@@ -69,6 +70,9 @@ public final class Bench {
    */
   private static final int WAITING_CONNECTIONS = Integer.getInteger("bench.unhappy.connections", 2_500);
   private static final long BENCH_START = System.nanoTime();
+  /** Whether the webhook runs with an AppCDS archive of its own (made here for this JVM), as the image does. */
+  private static final boolean CDS = Boolean.parseBoolean(System.getProperty("bench.cds", "true"));
+  private static final Path ARCHIVE = OUT.resolve("app-cds.jsa");
 
   private Bench() {}
 
@@ -110,13 +114,48 @@ public final class Bench {
     try (FakeApiServer api = new FakeApiServer(vertx, PodReviews.NAMESPACE)) {
       progress("fake Kubernetes API server on 127.0.0.1:%d", api.port());
 
+      // The AppCDS archive of the webhook for this JVM, made as the image makes its own (a training run of the jar's
+      // cds-training command, src/main/docker/Dockerfile.jvm), then the first answer without it and with it; the
+      // webhook started with the archive is the one the load runs against.
+      List<String> archiveOpts = List.of();
+      if (CDS) {
+        Files.deleteIfExists(ARCHIVE);
+        List<String> training = webhookCmd(List.of("-XX:ArchiveClassesAtExit=" + ARCHIVE), freePort(), api.port());
+        training.add("cds-training");
+        progress("AppCDS: training run: %s", String.join(" ", training));
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(training).redirectErrorStream(true)
+            .redirectOutput(OUT.resolve("cds-training.log").toFile()).start();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.isRegularFile(ARCHIVE)) {
+          p.destroyForcibly();
+          throw new IllegalStateException("the AppCDS training run failed (see target/bench/cds-training.log)");
+        }
+        progress("AppCDS: %s, %.1f MiB, made in %.1f s (log target/bench/cds-training.log)", ARCHIVE,
+            Files.size(ARCHIVE) / 1048576.0, (System.nanoTime() - t0) / 1e9);
+        archiveOpts = List.of("-XX:SharedArchiveFile=" + ARCHIVE, "-Xshare:auto");
+        int plainPort = freePort();
+        Server plain = Server.start("webhook-no-cds", webhookCmd(List.of(), plainPort, api.port()), plainPort,
+            reviews.get(Size.SMALL), probe);
+        results.startupWithoutArchive = plain.startupSeconds;
+        results.startupCpuWithoutArchive = plain.startupCpuSeconds;
+        progress("webhook without the archive answered its first review %.3f s after launch (%.2f s of CPU)",
+            plain.startupSeconds, plain.startupCpuSeconds);
+        plain.stop();
+      }
       int webhookPort = freePort();
-      List<String> webhookCmd = webhookCommand(webhookPort, "http://127.0.0.1:" + api.port());
+      webhookArchiveOpts = archiveOpts; // the unhappy paths' webhooks start with it too
+      List<String> webhookCmd = webhookCmd(archiveOpts, webhookPort, api.port());
       progress("starting the webhook: %s", String.join(" ", webhookCmd));
       Server webhook = Server.start("webhook", webhookCmd, webhookPort, reviews.get(Size.SMALL), probe);
       results.startup[0] = webhook.startupSeconds;
-      progress("webhook answered its first review %.3f s after launch (pid %d, log target/bench/webhook.log)",
-          webhook.startupSeconds, webhook.process.pid());
+      results.startupCpu = webhook.startupCpuSeconds;
+      if (CDS) {
+        // -Xshare:auto runs on without the archive when it does not match: only the process's mappings tell.
+        results.archiveMapped = mapped(webhook.process.pid(), ARCHIVE);
+        progress("AppCDS archive %s: %s", ARCHIVE, results.archiveMapped ? "mapped (used)" : "NOT mapped (not used)");
+      }
+      progress("webhook answered its first review %.3f s after launch (%.2f s of CPU; pid %d, log target/bench/webhook.log)",
+          webhook.startupSeconds, webhook.startupCpuSeconds, webhook.process.pid());
 
       List<String> ceilingArgs = new ArrayList<>();
       for (Size size : Size.values()) {
@@ -227,10 +266,18 @@ public final class Bench {
     return webhookCommand(port, freePort(), master);
   }
 
+  /** The AppCDS options of the happy path's webhook, once made: every later webhook of the run starts with them. */
+  private static volatile List<String> webhookArchiveOpts = List.of();
+
   private static List<String> webhookCommand(int port, int managementPort, String master) {
+    return webhookCommand(webhookArchiveOpts, port, managementPort, master);
+  }
+
+  private static List<String> webhookCommand(List<String> extra, int port, int managementPort, String master) {
     List<String> cmd = new ArrayList<>(List.of(java()));
     cmd.addAll(JVM_OPTS);
     cmd.addAll(WEBHOOK_EXTRA);
+    cmd.addAll(extra);
     cmd.addAll(List.of(
         "-Dquarkus.http.host=127.0.0.1",
         "-Dquarkus.http.port=" + port,
@@ -582,12 +629,15 @@ public final class Bench {
     final Process process;
     final int port;
     final double startupSeconds;
+    /** CPU time (utime + stime) the process had used when it gave its first 200: steadier than wall time. */
+    final double startupCpuSeconds;
 
-    private Server(String name, Process process, int port, double startupSeconds) {
+    private Server(String name, Process process, int port, double startupSeconds, double startupCpuSeconds) {
       this.name = name;
       this.process = process;
       this.port = port;
       this.startupSeconds = startupSeconds;
+      this.startupCpuSeconds = startupCpuSeconds;
     }
 
     static Server start(String name, List<String> cmd, int port, byte[] review, HttpClient probe) throws Exception {
@@ -601,7 +651,8 @@ public final class Bench {
       while (true) {
         try {
           if (probe.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-            return new Server(name, process, port, (System.nanoTime() - launched) / 1e9);
+            double wall = (System.nanoTime() - launched) / 1e9;
+            return new Server(name, process, port, wall, cpuTicks(process.pid()) / CLOCK_TICKS);
           }
         } catch (IOException notYet) {
           // connection refused until the server listens
@@ -629,6 +680,10 @@ public final class Bench {
     final Map<Size, double[]> cpuPerRequest = new EnumMap<>(Size.class);
     final Map<String, double[]> jmh = new java.util.LinkedHashMap<>();
     final double[] startup = new double[2];
+    double startupCpu;
+    double startupWithoutArchive = Double.NaN;
+    double startupCpuWithoutArchive = Double.NaN;
+    boolean archiveMapped;
     final long[] rssKib = new long[2];
     long apiCalls;
     long apiCallsTotal;
@@ -682,6 +737,15 @@ public final class Bench {
       System.out.printf(fmt, "launch to first answer (s)", String.format("%.3f", startup[0]),
           String.format("%.3f", startup[1]), String.format("%.2f", startup[0] / startup[1]),
           verdict(startup[0] <= 1.0, "<= 1.0 s"));
+      System.out.printf(fmt, "  AppCDS archive of the webhook", !CDS ? "off" : archiveMapped ? "used" : "NOT USED", "-",
+          "-", CDS ? "mapped, from /proc/pid/maps" : "-Dbench.cds=false");
+      System.out.printf(fmt, "  CPU to first answer (s)", String.format("%.2f", startupCpu), "-", "-", "");
+      if (CDS) {
+        System.out.printf(fmt, "  first answer, no archive (s)", String.format("%.3f", startupWithoutArchive), "-",
+            String.format("%.2f", startup[0] / startupWithoutArchive), "with/without");
+        System.out.printf(fmt, "  CPU to 1st answer, no archive (s)", String.format("%.2f", startupCpuWithoutArchive),
+            "-", String.format("%.2f", startupCpu / startupCpuWithoutArchive), "with/without");
+      }
       System.out.printf(fmt, "API calls during load", String.valueOf(apiCalls), "-", "-",
           verdict(apiCalls == 0, "0") + " (" + apiCallsTotal + " in all)");
       long errors = 0;
@@ -822,6 +886,18 @@ public final class Bench {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /** The webhook's command line: the JVM options, {@code extra}, the ports and the fake API server, the jar. */
+  private static List<String> webhookCmd(List<String> extra, int port, int apiPort) throws IOException {
+    return webhookCommand(extra, port, freePort(), "http://127.0.0.1:" + apiPort);
+  }
+
+  /** Whether the process has {@code file} mapped (a CDS archive the JVM uses is mapped; one it refused is not). */
+  private static boolean mapped(long pid, Path file) throws IOException {
+    String wanted = file.toAbsolutePath().normalize().toString();
+    return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "maps")).stream()
+        .anyMatch(l -> l.endsWith(" " + wanted));
   }
 
   private static String java() {

@@ -191,6 +191,12 @@ class DeployManifestsTest {
     String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("src/main/docker/Dockerfile.jvm"));
     assertThat(dockerfile).as("the image's default JVM options are the Deployment's")
         .contains("JDK_JAVA_OPTIONS=\"" + options + "\"");
+    // The image's AppCDS archive, loaded with -Xshare:auto (a mismatch slows the start, never stops the pod), is
+    // the one the image's build step makes.
+    java.util.regex.Matcher archive = java.util.regex.Pattern.compile("-XX:SharedArchiveFile=(\\S+)").matcher(options);
+    assertThat(archive.find()).as("an archive in " + options).isTrue();
+    assertThat(options).contains("-Xshare:auto").doesNotContain("-Xshare:on");
+    assertThat(dockerfile).contains("\"-XX:ArchiveClassesAtExit=" + archive.group(1) + "\"");
   }
 
   @Test

@@ -1,0 +1,137 @@
+package io.icrinjector.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The image's AppCDS archive is valid for the image: the image is built with {@code src/main/image/build.sh} (as
+ * {@code make image} and the node suite build it), its layers are unpacked in order as a container runtime unpacks
+ * them (times 0, as oci.py writes them), and the image's own runtime, run in a chroot of that file system as the
+ * image's user with the image's environment and entry point, maps the archive with {@code -Xshare:on} (which
+ * refuses to start rather than run without it) and serves a review with it.
+ *
+ * <p>Needs root (chroot, unshare) and apt-get download of four Debian packages, like {@code make image}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ImageArchiveIT {
+
+  static final Path OUT = Paths.get("target", "image", "archive-it");
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  Path rootfs;
+  List<String> entrypoint;
+  Map<String, String> env;
+  String user;
+
+  @BeforeAll
+  void buildAndUnpack() throws Exception {
+    assumeThat(run(List.of("id", "-u"), Map.of(), 10).out.strip()).as("needs root for chroot").isEqualTo("0");
+    Path archive = OUT.resolve("icr-injector.oci.tar");
+    Files.createDirectories(OUT);
+    Result build = run(List.of("bash", "src/main/image/build.sh", "image", archive.toString(),
+        "docker.io/library/icr-injector:archive-it"), Map.of(), 900);
+    assertThat(build.code).as(build.out).isZero();
+    assertThat(build.out).contains("RUN wrote /deployments/app-cds.jsa");
+
+    Path layout = OUT.resolve("layout");
+    rootfs = OUT.resolve("rootfs");
+    run(List.of("rm", "-rf", layout.toString(), rootfs.toString()), Map.of(), 60);
+    Files.createDirectories(layout);
+    Files.createDirectories(rootfs);
+    assertThat(run(List.of("tar", "-xf", archive.toString(), "-C", layout.toString()), Map.of(), 120).code).isZero();
+    JsonNode index = JSON.readTree(layout.resolve("index.json").toFile());
+    JsonNode manifest = JSON.readTree(blob(layout, index.path("manifests").get(0).path("digest").asText()).toFile());
+    JsonNode config = JSON.readTree(blob(layout, manifest.path("config").path("digest").asText()).toFile()).path("config");
+    for (JsonNode layer : manifest.path("layers")) {
+      Result x = run(List.of("tar", "-xzf", blob(layout, layer.path("digest").asText()).toString(), "-C",
+          rootfs.toString()), Map.of(), 300);
+      assertThat(x.code).as(x.out).isZero();
+    }
+    entrypoint = new ArrayList<>();
+    config.path("Entrypoint").forEach(w -> entrypoint.add(w.asText()));
+    env = new LinkedHashMap<>();
+    config.path("Env").forEach(e -> env.put(e.asText().split("=", 2)[0], e.asText().split("=", 2)[1]));
+    user = config.path("User").asText();
+    // What a container runtime gives every container: /proc, and the character devices of /dev.
+    Files.createDirectories(rootfs.resolve("proc"));
+    Files.createDirectories(rootfs.resolve("dev"));
+    for (String[] dev : new String[][] {{"null", "3"}, {"zero", "5"}, {"random", "8"}, {"urandom", "9"}}) {
+      run(List.of("mknod", "-m", "666", rootfs.resolve("dev").resolve(dev[0]).toString(), "c", "1", dev[1]), Map.of(), 10);
+    }
+  }
+
+  @Test
+  void theImagesRuntimeValidatesTheArchiveAgainstTheImagesClassPath() throws Exception {
+    assertThat(env.get("JDK_JAVA_OPTIONS")).contains("-XX:SharedArchiveFile=/deployments/app-cds.jsa", "-Xshare:auto");
+    Result r = inImage(List.of("-Xshare:on", "-XX:+PrintSharedArchiveAndExit"), List.of());
+    assertThat(r.code).as(r.out).isZero();
+    assertThat(r.out).contains("Dynamic archive name: /deployments/app-cds.jsa").doesNotContain("archive is invalid");
+    // The classes Quarkus's own class loader loads (the app, Quarkus, Vert.x, fabric8) are in it, not only the JDK's.
+    long appClasses = r.out.lines().filter(l -> l.endsWith(" unregistered_loader")).count();
+    assertThat(appClasses).as("classes of Quarkus's class loader in the archive").isGreaterThan(1000);
+    assertThat(r.out).contains("io.icrinjector.handler.AdmissionHandler", "io.icrinjector.engine.MutationEngine");
+  }
+
+  @Test
+  void theWebhookStartsWithTheArchiveMappedAndAnswersAReview() throws Exception {
+    // -Xshare:on: a JVM that cannot map the archive exits instead of running on without it. cds-training starts the
+    // webhook, answers a review on /mutate and /audit over loopback, and exits 0.
+    Result r = inImage(List.of("-Xshare:on", "-Xlog:cds=info", "-Xlog:cds+dynamic=info"), List.of("cds-training"));
+    assertThat(r.code).as(r.out).isZero();
+    assertThat(r.out).contains("Mapped dynamic region", "answered a review on /mutate and /audit");
+  }
+
+  /** The image's entry point with {@code jvm} after the java launcher and {@code args} at the end, in the image. */
+  Result inImage(List<String> jvm, List<String> args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--fork",
+        "--mount-proc=" + rootfs.toAbsolutePath().resolve("proc"), "chroot", "--userspec=" + user,
+        rootfs.toAbsolutePath().toString()));
+    cmd.add(entrypoint.get(0));
+    cmd.addAll(jvm);
+    cmd.addAll(entrypoint.subList(1, entrypoint.size()));
+    cmd.addAll(args);
+    return run(cmd, env, 180);
+  }
+
+  static Path blob(Path layout, String digest) {
+    return layout.resolve("blobs").resolve("sha256").resolve(digest.substring("sha256:".length()));
+  }
+
+  record Result(int code, String out) {}
+
+  static Result run(List<String> cmd, Map<String, String> env, long seconds) throws IOException, InterruptedException {
+    Path log = Files.createTempFile("image-archive-it", ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    if (!env.isEmpty()) {
+      String path = System.getenv("PATH");
+      pb.environment().clear();
+      pb.environment().putAll(env);
+      // chroot and unshare are found on the host's PATH; the image's own PATH applies inside.
+      pb.environment().put("PATH", env.getOrDefault("PATH", "") + ":" + path);
+    }
+    Process p = pb.start();
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(cmd + " did not end within " + seconds + " s: " + Files.readString(log));
+    }
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    Files.delete(log);
+    return new Result(p.exitValue(), out);
+  }
+}
