@@ -120,5 +120,5 @@ BENCH_ARGS ?=
 bench: ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 at 1,000 req/s, RSS, start-up), the unhappy paths (API unreachable, namespace without the secret) and the engine with JMH.
 	@echo "[bench] building the application jar and the benchmark (Maven profile bench)"
 	$(MVN) -q -Pbench package -DskipTests
-	java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp target/bench-classes:target/classes:$$(cat target/bench-classpath.txt) \
+	java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp target/bench-classes:target/classes:target/test-classes:$$(cat target/bench-classpath.txt) \
 	  -Dbench.jvm-opts="$(BENCH_JVM_OPTS)" -Dbench.seconds=$(BENCH_SECONDS) $(BENCH_ARGS) io.icrinjector.bench.Bench
