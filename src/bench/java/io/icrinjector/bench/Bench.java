@@ -113,6 +113,7 @@ public final class Bench {
         .connectTimeout(Duration.ofSeconds(2)).build();
     try (FakeApiServer api = new FakeApiServer(vertx, PodReviews.NAMESPACE)) {
       progress("fake Kubernetes API server on 127.0.0.1:%d", api.port());
+      String master = "http://127.0.0.1:" + api.port();
 
       // The AppCDS archive of the webhook for this JVM, made as the image makes its own (a training run of the jar's
       // cds-training command, src/main/docker/Dockerfile.jvm), then the first answer without it and with it; the
@@ -120,7 +121,8 @@ public final class Bench {
       List<String> archiveOpts = List.of();
       if (CDS) {
         Files.deleteIfExists(ARCHIVE);
-        List<String> training = webhookCmd(List.of("-XX:ArchiveClassesAtExit=" + ARCHIVE), freePort(), api.port());
+        List<String> training = webhookCommand(List.of("-XX:ArchiveClassesAtExit=" + ARCHIVE), freePort(),
+            freePort(), master);
         training.add("cds-training");
         progress("AppCDS: training run: %s", String.join(" ", training));
         long t0 = System.nanoTime();
@@ -134,7 +136,7 @@ public final class Bench {
             Files.size(ARCHIVE) / 1048576.0, (System.nanoTime() - t0) / 1e9);
         archiveOpts = List.of("-XX:SharedArchiveFile=" + ARCHIVE, "-Xshare:auto");
         int plainPort = freePort();
-        Server plain = Server.start("webhook-no-cds", webhookCmd(List.of(), plainPort, api.port()), plainPort,
+        Server plain = Server.start("webhook-no-cds", webhookCommand(List.of(), plainPort, freePort(), master), plainPort,
             reviews.get(Size.SMALL), probe);
         results.startupWithoutArchive = plain.startupSeconds;
         results.startupCpuWithoutArchive = plain.startupCpuSeconds;
@@ -144,7 +146,7 @@ public final class Bench {
       }
       int webhookPort = freePort();
       webhookArchiveOpts = archiveOpts; // the unhappy paths' webhooks start with it too
-      List<String> webhookCmd = webhookCmd(archiveOpts, webhookPort, api.port());
+      List<String> webhookCmd = webhookCommand(archiveOpts, webhookPort, freePort(), master);
       progress("starting the webhook: %s", String.join(" ", webhookCmd));
       Server webhook = Server.start("webhook", webhookCmd, webhookPort, reviews.get(Size.SMALL), probe);
       results.startup[0] = webhook.startupSeconds;
@@ -886,11 +888,6 @@ public final class Bench {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
-  }
-
-  /** The webhook's command line: the JVM options, {@code extra}, the ports and the fake API server, the jar. */
-  private static List<String> webhookCmd(List<String> extra, int port, int apiPort) throws IOException {
-    return webhookCommand(extra, port, freePort(), "http://127.0.0.1:" + apiPort);
   }
 
   /** Whether the process has {@code file} mapped (a CDS archive the JVM uses is mapped; one it refused is not). */
