@@ -2,6 +2,7 @@ package io.icrinjector.deploy;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.icrinjector.e2e.ControlPlane;
+import io.icrinjector.testing.ChildEnv;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ final class HelmChart {
     List<String> command = new ArrayList<>(List.of(helm.toString()));
     command.addAll(args);
     try {
-      Process p = new ProcessBuilder(command).start();
+      Process p = ChildEnv.process(command).start();
       // stderr of helm is short (an error message); read stdout fully first.
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -69,7 +70,7 @@ final class HelmChart {
   /** {@code kubectl kustomize dir}, as plain maps (not typed objects, so both sides are compared as written). */
   static Map<String, Map<String, Object>> kustomize(String dir) {
     try {
-      Process p = new ProcessBuilder(Manifests.kubectl(), "kustomize", dir).start();
+      Process p = ChildEnv.process(List.of(Manifests.kubectl(), "kustomize", dir)).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {

@@ -3,6 +3,7 @@ package io.icrinjector.deploy;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.icrinjector.testing.ChildEnv;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ public final class Manifests {
   /** The objects {@code kubectl kustomize dir} renders; fails the test with kubectl's message if it cannot. */
   public static List<HasMetadata> render(String dir) {
     try {
-      Process p = new ProcessBuilder(kubectl(), "kustomize", dir).redirectErrorStream(false).start();
+      Process p = ChildEnv.process(List.of(kubectl(), "kustomize", dir)).start();
       byte[] out = p.getInputStream().readAllBytes();
       String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -39,7 +40,7 @@ public final class Manifests {
   }
 
   /** kubectl from PATH, as an administrator would run it; else the one {@code make controlplane} built. */
-  static String kubectl() {
+  public static String kubectl() {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
       if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, "kubectl"))) {
         return "kubectl";

@@ -1,5 +1,6 @@
 package io.icrinjector.door;
 
+import io.icrinjector.testing.ChildEnv;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.io.IOException;
@@ -59,7 +60,7 @@ public class TlsProfile implements QuarkusTestProfile {
   /** Runs {@code certs/gen.sh dir}; {@code force} makes a new CA and certificate over the old files. */
   public static void generate(Path dir, boolean force) {
     try {
-      ProcessBuilder pb = new ProcessBuilder("bash", "certs/gen.sh", dir.toString()).redirectErrorStream(true);
+      ProcessBuilder pb = ChildEnv.process(List.of("bash", "certs/gen.sh", dir.toString())).redirectErrorStream(true);
       pb.environment().put("FORCE", force ? "1" : "0");
       Process p = pb.start();
       String out = new String(p.getInputStream().readAllBytes());

@@ -41,10 +41,7 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Finds the binaries, or fails saying how to build them: the end-to-end suite never skips itself. */
   public static Path binaries() {
-    String configured = System.getProperty("icr.controlplane.dir", System.getenv("ICR_CONTROLPLANE_DIR"));
-    Path root = configured != null && !configured.isBlank() ? Paths.get(configured)
-        : Paths.get(System.getProperty("user.home"), ".cache", "icr-injector", "controlplane");
-    Path k8s = root.resolve("k8s");
+    Path k8s = root().resolve("k8s");
     try (Stream<Path> dirs = Files.isDirectory(k8s) ? Files.list(k8s) : Stream.empty()) {
       return dirs.filter(d -> Stream.of("etcd", "kube-apiserver", "kubectl").allMatch(b -> Files.isExecutable(d.resolve(b))))
           .max(Comparator.comparing(d -> d.getFileName().toString()))
@@ -53,6 +50,13 @@ public final class ControlPlane implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Where {@code make controlplane} caches its binaries: {@code ICR_CONTROLPLANE_DIR}, else under the user's home. */
+  public static Path root() {
+    String configured = System.getProperty("icr.controlplane.dir", System.getenv("ICR_CONTROLPLANE_DIR"));
+    return configured != null && !configured.isBlank() ? Paths.get(configured)
+        : Paths.get(System.getProperty("user.home"), ".cache", "icr-injector", "controlplane");
   }
 
   /** Starts etcd and kube-apiserver and waits until the API server is ready. */

@@ -1,5 +1,6 @@
 package io.icrinjector.e2e;
 
+import io.icrinjector.testing.ChildEnv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -34,7 +35,7 @@ final class Processes {
   /** Starts a process with stdout and stderr going to {@code log}. */
   static Process start(List<String> command, Path log) {
     try {
-      return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      return ChildEnv.process(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command.get(0), e);
     }
@@ -43,7 +44,8 @@ final class Processes {
   /** Runs a command to completion; returns its output, or throws with the output when it fails. */
   static String run(List<String> command, Path dir) {
     try {
-      Process p = new ProcessBuilder(command).directory(dir == null ? null : dir.toFile()).redirectErrorStream(true).start();
+      Process p = ChildEnv.process(command).directory(dir == null ? null : dir.toFile()).redirectErrorStream(true)
+          .start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);

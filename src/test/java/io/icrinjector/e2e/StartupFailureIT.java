@@ -2,6 +2,7 @@ package io.icrinjector.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.icrinjector.testing.ChildEnv;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.util.List;
@@ -24,7 +25,7 @@ class StartupFailureIT {
   void exitsWithTheCause(String what, String variable, String value, String expected) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
         "-jar", Paths.get("target", "quarkus-app", "quarkus-run.jar").toString()).redirectErrorStream(true);
-    Map<String, String> env = pb.environment();
+    Map<String, String> env = ChildEnv.apply(pb, ChildEnv.isolated()).environment();
     env.putAll(Map.of("ICR_SECRET_COPY_ENABLED", "false",
         "QUARKUS_HTTP_PORT", "0", "QUARKUS_HTTP_SSL_PORT", "0", "QUARKUS_MANAGEMENT_PORT", "0",
         "QUARKUS_HTTP_TLS_CONFIGURATION_NAME", "webhook",

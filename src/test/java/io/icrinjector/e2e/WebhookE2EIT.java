@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.icrinjector.deploy.Manifests;
+import io.icrinjector.testing.ChildEnv;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -187,7 +188,7 @@ class WebhookE2EIT {
     // the same from the command line, with the admin's kubeconfig
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
         "target/quarkus-app/quarkus-run.jar", "report").redirectError(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().put("KUBECONFIG", cluster.kubeconfig().toString());
+    ChildEnv.apply(pb, ChildEnv.withKubeconfig(cluster.kubeconfig()));
     Process p = pb.start();
     String table = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).as(table).isZero();

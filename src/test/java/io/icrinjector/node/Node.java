@@ -2,6 +2,7 @@ package io.icrinjector.node;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.icrinjector.testing.ChildEnv;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -155,7 +156,7 @@ public final class Node implements AutoCloseable {
       try {
         // The scripts' progress lines go straight to this JVM's standard error, as they come.
         boolean script = cmd.get(0).equals("bash");
-        Process p = new ProcessBuilder(cmd)
+        Process p = ChildEnv.apply(new ProcessBuilder(cmd), env())
             .redirectError(script ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.to(err.toFile())).start();
         if (input != null) {
           p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
@@ -183,9 +184,56 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  static void sleep(long millis) {
+  private static Map<String, String> env;
+
+  /**
+   * The environment of every command the suite runs ({@link ChildEnv}: no inherited kubeconfig, a home of its own),
+   * with what the scripts need named explicitly: where the node and the control plane binaries are cached (they
+   * default to {@code $HOME/.cache}, which would be the empty home), Go's settings and caches (src/test/controlplane
+   * /build.sh builds with the module cache the machine already has), and {@code JAVA_HOME} for the image's build.
+   */
+  public static synchronized Map<String, String> env() {
+    if (env == null) {
+      Map<String, String> e = new java.util.LinkedHashMap<>(ChildEnv.isolated());
+      String home = System.getProperty("user.home");
+      e.put("ICR_NODE_DIR", System.getenv().getOrDefault("ICR_NODE_DIR",
+          Paths.get(home, ".cache", "icr-injector", "node").toString()));
+      e.put("ICR_CONTROLPLANE_DIR", io.icrinjector.e2e.ControlPlane.root().toString());
+      for (String name : List.of("JAVA_HOME", "TMPDIR")) {
+        if (System.getenv(name) != null) {
+          e.put(name, System.getenv(name));
+        }
+      }
+      e.putAll(goEnv());
+      env = java.util.Collections.unmodifiableMap(e);
+    }
+    return env;
+  }
+
+  /** Go's own settings as this machine's user has them ({@code go env}), so a home of the suite's own changes none. */
+  private static Map<String, String> goEnv() {
+    List<String> names = List.of("GOENV", "GOPATH", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN");
+    List<String> cmd = new ArrayList<>(List.of("go", "env"));
+    cmd.addAll(names);
     try {
-      Thread.sleep(millis);
+      // Asked with the user's own home (Go's defaults derive from it) and Go's variables as the JVM has them.
+      ProcessBuilder pb = ChildEnv.apply(new ProcessBuilder(cmd), ChildEnv.isolated());
+      pb.environment().put("HOME", System.getProperty("user.home"));
+      names.stream().filter(n -> System.getenv(n) != null).forEach(n -> pb.environment().put(n, System.getenv(n)));
+      Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String[] values = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n", -1);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || values.length < names.size()) {
+        throw new AssertionError("go env failed: the node's Kubernetes binaries are built with Go");
+      }
+      Map<String, String> go = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < names.size(); i++) {
+        if (!values[i].isEmpty()) {
+          go.put(names.get(i), values[i]);
+        }
+      }
+      return go;
+    } catch (IOException e) {
+      throw new AssertionError("cannot run go (is it on PATH?): " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);

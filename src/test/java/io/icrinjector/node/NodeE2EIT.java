@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.icrinjector.testing.ChildEnv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,7 +130,7 @@ class NodeE2EIT {
     Path out = Files.createTempDirectory("icr-load");
     Process load = startLoad(out);
     try {
-      Node.sleep(3000);
+      awaitMoreCreated(out, 10); // the load runs before the rollout starts
       node.kubectl("rollout", "restart", "deployment/icr-injector", "-n", NS);
       node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
       awaitReadyReplicas(2);
@@ -142,7 +143,7 @@ class NodeE2EIT {
       assertThat(second.get("code")).as("second eviction while the first is replaced: " + second).isEqualTo(429);
       assertThat(string(second, "message")).contains("disruption budget");
       awaitReadyReplicas(2);
-      Node.sleep(3000);
+      awaitMoreCreated(out, 10); // and goes on through the replaced replicas
     } finally {
       Files.writeString(out.resolve("stop"), "");
       load.waitFor(60, TimeUnit.SECONDS);
@@ -198,7 +199,7 @@ class NodeE2EIT {
       Node.await("both replicas serving " + after, Duration.ofSeconds(240),
           () -> servedByBoth(after));
       seconds = (System.nanoTime() - t0) / 1_000_000_000L;
-      Node.sleep(2000);
+      awaitMoreCreated(out, 5); // pods admitted with the new certificate served
     } finally {
       Files.writeString(out.resolve("stop"), "");
       load.waitFor(60, TimeUnit.SECONDS);
@@ -235,7 +236,7 @@ class NodeE2EIT {
       String leafAfter = Node.serial(secretFile("icr-injector-tls", "tls.crt"));
       Node.await("both replicas serving " + leafAfter, Duration.ofSeconds(240),
           () -> servedByBoth(leafAfter));
-      Node.sleep(2000);
+      awaitMoreCreated(out, 5); // pods admitted with the certificate of the renewed CA served
     } finally {
       Files.writeString(out.resolve("stop"), "");
       load.waitFor(60, TimeUnit.SECONDS);
@@ -385,8 +386,33 @@ class NodeE2EIT {
         "  sleep 0.2",
         "done",
         "wait");
-    return new ProcessBuilder(Node.inNamespace(List.of("bash", "-c", script)))
+    return ChildEnv.apply(new ProcessBuilder(Node.inNamespace(List.of("bash", "-c", script))), Node.env())
         .redirectErrorStream(true).redirectOutput(out.resolve("load.log").toFile()).start();
+  }
+
+  /** How many pods the load of {@link #startLoad} has created so far (creates answered 201). */
+  static long created(Path out) {
+    try (var files = Files.list(out)) {
+      return files.filter(f -> f.toString().endsWith(".code")).filter(f -> {
+        try {
+          return Files.readString(f).strip().equals("201");
+        } catch (IOException e) {
+          return false;
+        }
+      }).count();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Waits until the load has created {@code n} more pods than it had now: the positive signal that pods went through
+   * the state the test just reached (instead of sleeping and hoping some did).
+   */
+  static void awaitMoreCreated(Path out, int n) {
+    long before = created(out);
+    Node.await(n + " more pods created by the load (" + before + " so far)", Duration.ofSeconds(90),
+        () -> created(out) >= before + n);
   }
 
   /** A pod that is never scheduled (a scheduling gate), so that creating many costs the node nothing. */
