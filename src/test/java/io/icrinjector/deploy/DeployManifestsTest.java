@@ -248,12 +248,26 @@ class DeployManifestsTest {
     assertThat(failClosed).hasSameSizeAs(objects);
   }
 
+  /** The paths the webhooks call answer there: /mutate with a patch that moves the pod, /audit with findings. */
   @Test
   void webhookPathsAnswerReviews() {
-    for (String path : List.of(Endpoint.MUTATE.path(), Endpoint.AUDIT.path())) {
-      given().body(Reviews.fixture("create-us-south.json")).contentType("application/json").post(path)
-          .then().statusCode(200);
-    }
+    String review = Reviews.fixture("create-us-south.json");
+    jakarta.json.JsonObject pod = Reviews.parse(review).getJsonObject("request").getJsonObject("object");
+    jakarta.json.JsonObject mutated = Reviews.response(given().body(review).contentType("application/json")
+        .post(Endpoint.MUTATE.path()).then().statusCode(200).extract().asString());
+    assertThat(mutated.getBoolean("allowed")).isTrue();
+    jakarta.json.JsonObject patched = Reviews.apply(Reviews.patch(mutated), pod);
+    assertThat(patched.getJsonObject("spec").getJsonArray("containers").getJsonObject(0).getString("image"))
+        .isEqualTo("us.icr.io/acme/shop:1.4.2");
+    assertThat(patched.getJsonObject("spec").getJsonArray("imagePullSecrets").getJsonObject(0).getString("name"))
+        .isEqualTo("all-icr-io");
+
+    jakarta.json.JsonObject audited = Reviews.response(given().body(review).contentType("application/json")
+        .post(Endpoint.AUDIT.path()).then().statusCode(200).extract().asString());
+    assertThat(audited.getBoolean("allowed")).isTrue();
+    assertThat(audited.containsKey("patch")).isFalse();
+    assertThat(audited.getJsonArray("warnings").getValuesAs(jakarta.json.JsonString::getString))
+        .contains("icr-injector: would rewrite container web: registry.ng.bluemix.net -> us.icr.io");
   }
 
   static Map<String, String> env(Container c) {

@@ -26,20 +26,19 @@ import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The optional components of {@code deploy/components}, on a real kube-apiserver: the safety-net policy applied
  * with {@code kubectl apply -k} warns kubectl about a pod admitted unchanged while the webhook is stopped (and
  * about nothing else), and the monitoring objects pass a server-side dry run against the Prometheus Operator's
  * CRDs, naming metrics that the API server and the webhook really export.
+ *
+ * <p>No test depends on another or on their order: each names its own pods, and those that stop the webhook start it
+ * again before they end.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OptionalComponentsIT {
 
   static final String WARNING = "Warning: Validation failed for ValidatingAdmissionPolicy 'icr-injector-safety-net'"
@@ -82,7 +81,6 @@ class OptionalComponentsIT {
   }
 
   @Test
-  @Order(1)
   void withTheWebhookRunningThePodIsRewrittenAndNoWarningIsGiven() throws Exception {
     String out = create("net-enabled", pod("up", "registry.ng.bluemix.net/acme/app:1.0"));
     assertThat(out).contains("pod/up created").doesNotContain("Warning");
@@ -91,7 +89,6 @@ class OptionalComponentsIT {
   }
 
   @Test
-  @Order(2)
   void withTheWebhookStoppedThePodIsAdmittedUnchangedAndKubectlIsWarned() throws Exception {
     webhook.stop();
     try {
@@ -121,7 +118,6 @@ class OptionalComponentsIT {
   }
 
   @Test
-  @Order(3)
   void thePolicyWarnsExactlyWhereTheEngineSeesADeprecatedHost() {
     // Each image through the engine's own reading; the policy, in CEL, must agree on every one.
     List<String> images = List.of("registry.ng.bluemix.net/acme/app:1", "registry.bluemix.net/acme/app",
@@ -152,7 +148,6 @@ class OptionalComponentsIT {
   }
 
   @Test
-  @Order(4)
   void monitoringObjectsPassAServerSideDryRunAgainstThePrometheusOperatorCrds() throws Exception {
     Path crds = ControlPlane.binaries().resolve("prometheus-operator-crds");
     assertThat(crds.resolve(".complete")).as("run `make controlplane` to fetch the Prometheus Operator's CRDs").exists();

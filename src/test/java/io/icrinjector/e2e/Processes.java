@@ -12,10 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /** Small process and polling helpers for the end-to-end harness. */
 final class Processes {
@@ -59,19 +61,20 @@ final class Processes {
     }
   }
 
-  /** Waits until {@code condition} holds, failing with {@code what} and the log's tail after {@code timeout}. */
+  /**
+   * Waits until {@code condition} holds (Awaitility, polled every 100 ms), failing with {@code what} and the log's
+   * tail after {@code timeout}, or at once when {@code process} (if any) has exited.
+   */
   static void await(String what, Duration timeout, Process process, Path log, BooleanSupplier condition) {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      if (process != null && !process.isAlive()) {
-        throw new IllegalStateException(what + ": process exited with " + process.exitValue() + "\n" + tail(log));
-      }
-      sleep(100);
+    try {
+      Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+          .failFast(what + ": process exited", () -> process != null && !process.isAlive())
+          .until(condition::getAsBoolean);
+    } catch (TerminalFailureException exited) {
+      throw new IllegalStateException(what + ": process exited with " + process.exitValue() + "\n" + tail(log), exited);
+    } catch (ConditionTimeoutException late) {
+      throw new IllegalStateException(what + ": not within " + timeout + "\n" + tail(log), late);
     }
-    throw new IllegalStateException(what + ": not within " + timeout + "\n" + tail(log));
   }
 
   /** {@link #await} until a GET of {@code url} answers 200; a refused or timed-out connection means not yet. */

@@ -79,9 +79,17 @@ class HostileReviewsTest {
 
   @Test
   void validNamespacesAreAnswered() {
+    String uid = Reviews.parse(REVIEW).getJsonObject("request").getString("uid");
     for (String namespace : List.of("team-a", "a", "0", "a".repeat(63), "x-1-y")) {
-      given().body(withNamespace(REVIEW, namespace)).contentType(ContentType.JSON).post(Endpoint.AUDIT.path())
-          .then().statusCode(200);
+      String answer = given().body(withNamespace(REVIEW, namespace)).contentType(ContentType.JSON)
+          .post(Endpoint.AUDIT.path()).then().statusCode(200).extract().asString();
+      // Answered as any review is: its uid back, allowed, no patch (audit), and the finding as a warning.
+      JsonObject response = Reviews.response(answer);
+      assertThat(response.getString("uid")).as(namespace).isEqualTo(uid);
+      assertThat(response.getBoolean("allowed")).as(namespace).isTrue();
+      assertThat(response.containsKey("patch")).as("patch for %s", namespace).isFalse();
+      assertThat(response.getJsonArray("warnings").getValuesAs(jakarta.json.JsonString::getString)).as(namespace)
+          .contains("icr-injector: would rewrite container web: registry.ng.bluemix.net -> us.icr.io");
     }
   }
 
@@ -118,7 +126,12 @@ class HostileReviewsTest {
       String review = REVIEW
           .replace("\"shop-7d9f8b6c5d-\"", "\"shop-\\n00:00:00.000 INFO  [AdmissionHandler] uid=forged\\r\"")
           .replace("\"name\": \"web\"", "\"name\": \"web\\u0000\\u2028x\"");
-      given().body(review).contentType(ContentType.JSON).post(Endpoint.AUDIT.path()).then().statusCode(200);
+      JsonObject response = Reviews.response(given().body(review).contentType(ContentType.JSON)
+          .post(Endpoint.AUDIT.path()).then().statusCode(200).extract().asString());
+      assertThat(response.getBoolean("allowed")).isTrue();
+      // The client's text goes back to the client as JSON escapes it: the answer carries the same name, unharmed.
+      assertThat(response.getJsonArray("warnings").getValuesAs(jakarta.json.JsonString::getString))
+          .anySatisfy(w -> assertThat(w).startsWith("icr-injector: would rewrite container web\u0000\u2028x:"));
     } finally {
       logger.removeHandler(capture);
     }

@@ -29,6 +29,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  * without the secret refused; no pod admitted unpatched through a rollout and an eviction; pods created while the
  * webhook is scaled to zero, and found by the report afterwards; a renewed certificate served without a restart,
  * and a renewed CA, with every pod created meanwhile patched.
+ *
+ * <p>The order of the steps is on purpose ({@code @Order}): they are one administrator's session on one node, each
+ * building on the state the one before left (the install, then pods in the namespace it opted in, then rollouts,
+ * scaling and renewals of that install, and last the Helm chart replacing it). Bringing a node up takes minutes, so
+ * the steps share it rather than each starting from scratch; run alone, a later step fails on the missing install.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.BeforeAll;
 /**
  * The replicator scenarios again, against a real kube-apiserver and etcd (the end-to-end control plane): the
  * same claims the mock-server test makes, proven where the API server's own semantics (field selectors, conflicts,
- * AlreadyExists, resourceVersion preconditions) apply.
+ * AlreadyExists, resourceVersion preconditions) apply. A real API server cannot be told to fail the next creates: those
+ * scenarios (403, 500) are the mock suite's ({@link MockServerSecretReplicatorTest}), none is skipped here.
  */
 class RealApiServerSecretReplicatorIT extends SecretReplicatorScenarios {
 
@@ -33,11 +34,5 @@ class RealApiServerSecretReplicatorIT extends SecretReplicatorScenarios {
   @Override
   protected KubernetesClient admin() {
     return cluster.admin();
-  }
-
-  /** A real API server cannot be told to fail the next N creates; those two scenarios run on the mock only. */
-  @Override
-  protected boolean failSecretCreates(String namespace, int code, int times) {
-    return false;
   }
 }

@@ -2,7 +2,6 @@ package io.icrinjector.secrets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -41,8 +40,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the secret replicator promises, written against any API server: the fabric8 mock server runs it as a fast
- * component test ({@link MockServerSecretReplicatorTest}); the real control plane of the end-to-end tests can run
- * it as another subclass.
+ * component test ({@link MockServerSecretReplicatorTest}); the real control plane of the end-to-end tests runs it as
+ * {@link RealApiServerSecretReplicatorIT}. What only a mock can produce (an API server told to fail the next creates
+ * with 403 or 500) is in {@link MockServerSecretReplicatorTest} alone, so neither suite skips a scenario.
  *
  * <p>Every scenario uses its own secret name and namespaces, so scenarios do not see each other's objects (nor the
  * application's own replicator, which watches {@code all-icr-io}). Each replicator gets its own client that records
@@ -57,13 +57,6 @@ abstract class SecretReplicatorScenarios {
 
   /** A client with full rights on the API server under test, for setting up and checking. */
   protected abstract KubernetesClient admin();
-
-  /**
-   * Makes the next {@code times} creations of secrets in {@code namespace} fail with HTTP {@code code}.
-   *
-   * @return false when the API server under test cannot be made to, and the scenario is skipped
-   */
-  protected abstract boolean failSecretCreates(String namespace, int code, int times);
 
   @AfterEach
   void closeAll() throws Exception {
@@ -274,23 +267,6 @@ abstract class SecretReplicatorScenarios {
   }
 
   @Test
-  void aForbiddenCopyWarnsWithTheRbacFixAndIsRetriedInTheBackground() {
-    World w = new World();
-    w.createSource(Map.of("k", b64("v")));
-    Copier c = w.startedCopier();
-    assumeTrue(failSecretCreates(w.ns(1), 403, 2), "this API server cannot inject failures");
-
-    List<String> warnings = c.ensure(w.ns(1));
-
-    assertThat(warnings).singleElement().satisfies(m -> {
-      assertThat(m).contains("RBAC", "create", w.name, "ClusterRole");
-    });
-    await().atMost(DEADLINE).untilAsserted(() -> assertThat(w.get(w.ns(1))).isNotNull());
-    await().atMost(DEADLINE).until(() -> c.replicator.inFlight() == 0);
-    assertThat(c.outcomes()).containsSubsequence(Outcome.FAILED, Outcome.FAILED, Outcome.CREATED);
-  }
-
-  @Test
   void anUnreachableApiServerWarnsAndKeepsRetryingInTheBackground() throws IOException {
     World w = new World();
     int closedPort;
@@ -373,27 +349,6 @@ abstract class SecretReplicatorScenarios {
 
     assertThat(c.ensure(late)).isEmpty();
     assertThat(w.get(late)).isNotNull();
-  }
-
-  /**
-   * Issue 11, item 5: an API server answering 500 costs one request per attempt (fabric8's own retry made it 11 over
-   * about 20 s), so the first pod's warning carries the cause instead of "still running".
-   */
-  @Test
-  void anApiServerAnswering500CostsOneRequestPerAttemptAndTheFirstPodHearsWhy() {
-    World w = new World();
-    w.createSource(Map.of("k", b64("v")));
-    Copier c = w.copier(w.recordingAdminClient(), new CopySettings(true, w.sourceNs, List.of(w.name), Set.of(),
-        Duration.ofSeconds(5), Duration.ofMinutes(1), Duration.ofMinutes(5)), true);
-    await().atMost(DEADLINE).until(c.replicator::synced);
-    assumeTrue(failSecretCreates(w.ns(1), 500, 20), "this API server cannot inject failures");
-    int before = c.requests.size();
-
-    List<String> warnings = c.ensure(w.ns(1));
-
-    assertThat(warnings).singleElement().asString().contains(w.name, "HTTP 500", "retried in the background");
-    assertThat(c.requests.subList(before, c.requests.size())).filteredOn(r -> r.startsWith("POST")).hasSize(1);
-    assertThat(c.outcomes()).containsExactly(Outcome.FAILED);
   }
 
   @Test
