@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.icrinjector.config.IcrConfig;
-import io.icrinjector.report.ReportBuilder;
+import io.icrinjector.secrets.KubeErrors;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -94,7 +94,7 @@ public class CallerCheck {
           ? " (the webhook's ServiceAccount needs create on tokenreviews and subjectaccessreviews: ClusterRoleBinding icr-injector-auth-delegator)"
           : "";
       throw new CannotCheck("cannot check the caller with the Kubernetes API at " + client.getMasterUrl() + ": "
-          + ReportBuilder.describe(e) + fix);
+          + KubeErrors.describe(e) + fix);
     }
   }
 

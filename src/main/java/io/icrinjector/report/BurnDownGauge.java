@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.icrinjector.secrets.KubeErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -80,7 +81,7 @@ public class BurnDownGauge {
       lastSuccess.set(System.currentTimeMillis() / 1000);
     } catch (RuntimeException e) {
       errors.increment();
-      LOG.warnf("burn-down gauge not refreshed (last values kept): %s", ReportBuilder.describe(e));
+      LOG.warnf("burn-down gauge not refreshed (last values kept): %s", KubeErrors.describe(e));
     }
   }
 

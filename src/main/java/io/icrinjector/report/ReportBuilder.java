@@ -133,16 +133,6 @@ public class ReportBuilder {
     }
   }
 
-  /** The failure with its root cause, e.g. "... failed: Connection refused". */
-  public static String describe(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replaceAll("\\s+", " ");
-    return root == e || root.getMessage() == null ? message : message + ": " + root.getMessage();
-  }
-
   private static boolean ownedBy(HasMetadata o, String kind) {
     List<OwnerReference> owners = o.getMetadata().getOwnerReferences();
     return owners != null && owners.stream().anyMatch(r -> kind.equals(r.getKind()));

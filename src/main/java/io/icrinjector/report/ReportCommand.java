@@ -2,6 +2,7 @@ package io.icrinjector.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.QuarkusApplication;
+import io.icrinjector.secrets.KubeErrors;
 import jakarta.inject.Inject;
 import java.util.List;
 
@@ -27,7 +28,7 @@ public class ReportCommand implements QuarkusApplication {
     try {
       report = builder.build();
     } catch (RuntimeException e) {
-      System.err.println("cannot read the cluster: " + ReportBuilder.describe(e)
+      System.err.println("cannot read the cluster: " + KubeErrors.describe(e)
           + "\n(the report uses the current kubeconfig context, or the in-cluster service account)");
       return 1;
     }

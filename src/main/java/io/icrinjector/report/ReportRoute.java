@@ -3,6 +3,7 @@ package io.icrinjector.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.vertx.http.ManagementInterface;
+import io.icrinjector.secrets.KubeErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -28,9 +29,9 @@ public class ReportRoute {
       try {
         report = builder.build();
       } catch (RuntimeException e) {
-        LOG.warnf("migration report failed: %s", ReportBuilder.describe(e));
+        LOG.warnf("migration report failed: %s", KubeErrors.describe(e));
         ctx.response().setStatusCode(502).putHeader("Content-Type", "text/plain;charset=UTF-8")
-            .end("cannot read the cluster: " + ReportBuilder.describe(e) + "\n");
+            .end("cannot read the cluster: " + KubeErrors.describe(e) + "\n");
         return;
       }
       if (format.equals("table")) {

@@ -9,8 +9,11 @@ import java.util.Locale;
  * The one reading of a Kubernetes API failure: its HTTP code, its server message, whether it says the namespace is
  * terminating, and a short description for logs and Events. fabric8 wraps the server's {@link Status} in a
  * {@link KubernetesClientException}, sometimes a few causes deep; everything here looks through the chain.
+ *
+ * <p>{@link #describe} is the one description of a failed Kubernetes call in the application: the report, the burn-down
+ * gauge and the management port's caller check use it too.
  */
-final class KubeErrors {
+public final class KubeErrors {
 
   /**
    * The cause the API server's NamespaceLifecycle admission adds to its 403 when a namespace is being deleted
@@ -61,7 +64,7 @@ final class KubeErrors {
   }
 
   /** A one-line description: {@code HTTP 403: <message>} when the server answered, else the root cause. */
-  static String describe(Throwable t) {
+  public static String describe(Throwable t) {
     int code = code(t);
     if (code > 0) {
       return "HTTP " + code + ": " + message(t);
