@@ -32,7 +32,10 @@ final class HelmChart {
     List<String> command = new ArrayList<>(List.of(helm.toString()));
     command.addAll(args);
     try {
-      Process p = new ProcessBuilder(command).start();
+      ProcessBuilder builder = new ProcessBuilder(command);
+      // Never an ambient cluster: no kubeconfig at all (template, lint and a client-side dry run need none).
+      builder.environment().put("KUBECONFIG", Path.of("target", "no-kubeconfig").toAbsolutePath().toString());
+      Process p = builder.start();
       // stderr of helm is short (an error message); read stdout fully first.
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
