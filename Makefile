@@ -109,6 +109,7 @@ demo-cluster: controlplane ## The main job on the real node: its own image insta
 controlplane: ## Build etcd, kube-apiserver, kubectl (and the node's binaries, helm, rules-check) from Go modules once (cached in $ICR_CONTROLPLANE_DIR).
 	@bash src/test/controlplane/build.sh
 	@bash src/test/promql/build.sh >/dev/null
+	@bash src/test/kubeconform/build.sh >/dev/null
 
 .PHONY: test
 test: controlplane ## Run every test: unit and component, the end-to-end suite on a real API server, then the node suite.

@@ -301,6 +301,14 @@ class HelmChartTest {
         .contains("expression=['registry.ng.bluemix.net', 'registry.example.com:5000']");
   }
 
+  /** Every render goes through kubeconform -strict: a field Kubernetes does not have fails, where the schema lets it by. */
+  @Test
+  void kubeconformRefusesAFieldKubernetesDoesNotHave() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> HelmChart.template("--set-json",
+            "affinity={\"nodeAfinity\":{}}"))
+        .hasMessageContaining("kubeconform -strict refuses").hasMessageContaining("nodeAfinity");
+  }
+
   @Test
   void notesSayHowToOptInAndWhatUninstallLeaves() {
     HelmChart.Run run = HelmChart.helm(List.of("install", "icr-injector", HelmChart.CHART, "--namespace", "icr-injector",
