@@ -309,14 +309,34 @@ class HelmChartTest {
         .hasMessageContaining("kubeconform -strict refuses").hasMessageContaining("nodeAfinity");
   }
 
+  /**
+   * NOTES.txt as {@code helm install} prints it. {@code helm template} prints no notes and a client-side
+   * {@code helm install --dry-run} still asks a cluster, so a copy of the chart gets a template that includes the notes
+   * into a ConfigMap.
+   */
   @Test
-  void notesSayHowToOptInAndWhatUninstallLeaves() {
-    HelmChart.Run run = HelmChart.helm(List.of("install", "icr-injector", HelmChart.CHART, "--namespace", "icr-injector",
-        "--dry-run=client", "--set", "replicas=1"));
+  @SuppressWarnings("unchecked")
+  void notesSayHowToOptInAndWhatUninstallLeaves(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path chart = tmp.resolve("icr-injector");
+    try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(java.nio.file.Path.of(HelmChart.CHART))) {
+      for (java.nio.file.Path f : files.toList()) {
+        java.nio.file.Path to = chart.resolve(java.nio.file.Path.of(HelmChart.CHART).relativize(f).toString());
+        if (java.nio.file.Files.isDirectory(f)) {
+          java.nio.file.Files.createDirectories(to);
+        } else {
+          java.nio.file.Files.copy(f, to);
+        }
+      }
+    }
+    java.nio.file.Files.writeString(chart.resolve("templates/zz-notes.yaml"), "apiVersion: v1\nkind: ConfigMap\n"
+        + "metadata:\n  name: notes\ndata:\n  notes: {{ include \"icr-injector/templates/NOTES.txt\" . | quote }}\n");
+    HelmChart.Run run = HelmChart.helm(List.of("template", "icr-injector", chart.toString(), "--namespace", "icr-injector",
+        "--kube-version", HelmChart.KUBE_VERSION, "--show-only", "templates/zz-notes.yaml", "--set", "replicas=1"));
     assertThat(run.exit()).as(run.err()).isZero();
-    String notes = run.out().substring(run.out().indexOf("NOTES:"));
+    String notes = (String) at(HelmChart.byKey(run.out()).get("ConfigMap//notes"), "data").get("notes");
     assertThat(notes).contains("kubectl label namespace <ns> icr-injector.io/inject=audit",
-        "helm test icr-injector -n icr-injector", "no PodDisruptionBudget", "icr-injector-ca");
+        "helm test icr-injector -n icr-injector", "no PodDisruptionBudget", "Secrets icr-injector-ca (the CA's private key)",
+        "image icr-injector:0.1.0");
   }
 
   @Test
