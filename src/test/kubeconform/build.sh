@@ -13,7 +13,8 @@ version="$(awk '{for (i = 1; i < NF; i++) if ($i == "github.com/yannh/kubeconfor
   "${here}/go.mod")"
 kube="$(awk '{for (i = 1; i < NF; i++) if ($i == "k8s.io/kubernetes" && $(i + 1) ~ /^v/) {print $(i + 1); exit}}' \
   "${repo}/src/test/controlplane/kube/go.mod")"
-out="${root}/kubeconform/${version}-k8s${kube}"
+# The schemas depend on schemas.py too: a change to it makes a new directory.
+out="${root}/kubeconform/${version}-k8s${kube}-$(sha256sum "${here}/schemas.py" | cut -c1-8)"
 if [[ -f "${out}/.complete" ]]; then
   echo "${out}"
   exit 0
@@ -34,7 +35,7 @@ rm -rf "${out}" && mkdir -p "${out}"
   go build -trimpath -o "${out}/kubeconform" github.com/yannh/kubeconform/cmd/kubeconform)
 # Outside any module, so no go.mod or go.sum is touched (the module is in the cache once the control plane is built).
 empty="$(mktemp -d)"
-src="$(cd "${empty}" && GOPROXY="${proxy}" GOTOOLCHAIN=local go mod download -json "k8s.io/kubernetes@${kube}" \
+src="$(cd "${empty}" && GOPROXY="${proxy}" GOFLAGS= GOTOOLCHAIN=local go mod download -json "k8s.io/kubernetes@${kube}" \
   | awk -F'"' '$2 == "Dir" {print $4}')"
 rmdir "${empty}"
 python3 "${here}/schemas.py" "${out}/schemas" "${src}/api/openapi-spec/swagger.json" \

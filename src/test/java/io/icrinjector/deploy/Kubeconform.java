@@ -49,11 +49,22 @@ final class Kubeconform {
     String configured = System.getProperty("icr.controlplane.dir", System.getenv("ICR_CONTROLPLANE_DIR"));
     Path root = configured != null && !configured.isBlank() ? Paths.get(configured)
         : Paths.get(System.getProperty("user.home"), ".cache", "icr-injector", "controlplane");
-    Path dir = root.resolve("kubeconform").resolve(version + "-k8s" + kube);
+    Path dir = root.resolve("kubeconform").resolve(version + "-k8s" + kube + "-" + schemasHash());
     if (!Files.exists(dir.resolve(".complete"))) {
       throw new AssertionError("no kubeconform at " + dir + ": run `make controlplane` (src/test/kubeconform/build.sh)");
     }
     return dir;
+  }
+
+  /** The first 8 hex digits of schemas.py's SHA-256, as build.sh names the directory. */
+  private static String schemasHash() {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(Files.readAllBytes(Path.of("src/test/kubeconform/schemas.py")));
+      return java.util.HexFormat.of().formatHex(digest).substring(0, 8);
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static String goModVersion(Path goMod, String module) {
