@@ -82,6 +82,23 @@ cluster: ## Start a single-node cluster (kubelet, containerd, a local us.icr.io)
 cluster-down: ## Stop the single-node cluster and remove its state.
 	$(NODE) down
 
+.PHONY: node-import
+node-import: ## Import the image archive of `make image` into the node's containerd (IMAGE_ARCHIVE=...).
+	$(NODE) import $(IMAGE_ARCHIVE)
+
+NODE_PUSH ?= us.icr.io/acme/hello:local
+.PHONY: node-push
+node-push: ## Push the node's test image (busybox) to its local us.icr.io as NODE_PUSH (default us.icr.io/acme/hello:local).
+	$(NODE) push $(NODE_PUSH)
+
+.PHONY: node-kubectl
+node-kubectl: ## kubectl against the node: make node-kubectl ARGS="get pods -A".
+	$(NODE) kubectl $(ARGS)
+
+.PHONY: node-helm
+node-helm: ## helm against the node: make node-helm ARGS="list -A".
+	$(NODE) helm $(ARGS)
+
 .PHONY: demo-cluster
 demo-cluster: controlplane ## The main job on the real node: its own image installed from deploy/, a pull through the copied secret.
 	$(MVN) -q package -DskipTests exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.icrinjector.node.NodeDemo
@@ -89,8 +106,10 @@ demo-cluster: controlplane ## The main job on the real node: its own image insta
 ##@ Test
 
 .PHONY: controlplane
-controlplane: ## Build etcd, kube-apiserver and kubectl from Go modules once (cached in $ICR_CONTROLPLANE_DIR).
+controlplane: ## Build etcd, kube-apiserver, kubectl (and the node's binaries, helm, rules-check) from Go modules once (cached in $ICR_CONTROLPLANE_DIR).
 	@bash src/test/controlplane/build.sh
+	@bash src/test/promql/build.sh >/dev/null
+	@bash src/test/kubeconform/build.sh >/dev/null
 
 .PHONY: test
 test: controlplane ## Run every test: unit and component, the end-to-end suite on a real API server, then the node suite.

@@ -14,8 +14,9 @@
 # target/, RUN in exec form, USER, WORKDIR, ENV, EXPOSE, ENTRYPOINT), so the Dockerfile and this script build the
 # same image. A RUN (the AppCDS archive's training run) runs in a chroot of the layers before it, so building the
 # image needs root (and unshare, from util-linux).
-# Load it into containerd with `ctr -n k8s.io images import OUT.tar`, or push it with
-# `skopeo copy oci-archive:OUT.tar docker://<registry>/icr-injector:<tag>`.
+# Push it with `skopeo copy oci-archive:OUT.tar docker://<registry>/icr-injector:<tag>`; on the project's
+# single-node cluster import it with `src/test/node/cluster.sh import OUT.tar` (`make node-import`: that node's
+# containerd has a socket of its own, so a plain `ctr -n k8s.io images import` cannot reach it).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -285,7 +286,7 @@ PY
   mkdir -p "$(dirname "${out}")"
   step "writing ${out} (${name})"
   python3 "${here}/oci.py" "${args[@]}" >/dev/null
-  step "done: ${out} ($(du -h "${out}" | cut -f1)); load it with: ctr -n k8s.io images import ${out}"
+  step "done: ${out} ($(du -h "${out}" | cut -f1)); on the local node: src/test/node/cluster.sh import ${out} (make node-import); to a registry: skopeo copy oci-archive:${out} docker://<registry>/icr-injector:<tag>"
 }
 
 case "${1:-image}" in

@@ -6,6 +6,7 @@
 #   src/test/node/cluster.sh push IMAGE   push the test image (busybox) as IMAGE to the local us.icr.io
 #   src/test/node/cluster.sh import TAR   import an OCI archive into the node's containerd (namespace k8s.io)
 #   src/test/node/cluster.sh kubectl ...  kubectl against the node (runs inside its network namespace)
+#   src/test/node/cluster.sh helm ...     helm against the node (the helm of src/test/controlplane/build.sh)
 #
 # cert-manager (controller and cainjector, v1.11 from Go modules, with its CRDs) runs as processes beside the
 # control plane, so `kubectl apply -k deploy/` works as in a cluster that has it.
@@ -447,5 +448,7 @@ case "${1:-}" in
   push) push "$2" ;;
   import) import "$2" ;;
   kubectl) shift; exec "${dir}/bin/kubectl" "$@" ;;
-  *) echo "usage: cluster.sh up | down | push IMAGE | import ARCHIVE | kubectl ARGS..." >&2; exit 2 ;;
+  helm) shift; h="$(bins)/helm"; [[ -x "${h}" ]] || fail "no helm at ${h}: run make controlplane"
+    exec nsenter --net="/run/netns/${netns}" -- "${h}" --kubeconfig "${dir}/admin.kubeconfig" "$@" ;;
+  *) echo "usage: cluster.sh up | down | push IMAGE | import ARCHIVE | kubectl ARGS... | helm ARGS..." >&2; exit 2 ;;
 esac

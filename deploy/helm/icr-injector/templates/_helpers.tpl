@@ -6,6 +6,36 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* The webhook's image: repository@digest when a digest is given, else repository:tag (tag defaults to appVersion). */}}
+{{- define "icr.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret the pods mount: the chart's icr-injector-tls, or the one certificates.existingSecret names. */}}
+{{- define "icr.tlsSecret" -}}
+{{- if eq .Values.certificates.mode "existingSecret" -}}
+{{- .Values.certificates.existingSecret.name -}}
+{{- else -}}
+icr-injector-tls
+{{- end -}}
+{{- end -}}
+
+{{/* The webhooks' caBundle when cert-manager does not inject it (empty with certManager). */}}
+{{- define "icr.caBundle" -}}
+{{- if eq .Values.certificates.mode "provided" -}}
+{{- .Values.certificates.provided.caCrt | b64enc -}}
+{{- else if eq .Values.certificates.mode "existingSecret" -}}
+{{- .Values.certificates.existingSecret.caBundle | b64enc -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "icr.selector" -}}
@@ -50,4 +80,20 @@ source host, every pull-secret rule's host without its wildcard labels; lower ca
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- if eq .Values.certificates.mode "existingSecret" -}}
+{{- with .Values.certificates.existingSecret -}}
+{{- if not (and .name .caBundle) -}}
+{{- fail "certificates.mode=existingSecret needs certificates.existingSecret.name (a kubernetes.io/tls Secret in the release namespace) and certificates.existingSecret.caBundle (PEM of its CA)" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The sources of rules.rewrites as a CEL list of strings, in the rules' order (the safety net's deprecatedHosts). */}}
+{{- define "icr.deprecatedHosts" -}}
+{{- $hosts := list -}}
+{{- range .Values.rules.rewrites -}}
+{{- $hosts = append $hosts (printf "'%s'" (regexReplaceAll ":443$" (first (splitList "=" .) | lower) "")) -}}
+{{- end -}}
+[{{ join ", " ($hosts | uniq) }}]
 {{- end -}}

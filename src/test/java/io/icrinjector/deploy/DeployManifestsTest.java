@@ -244,7 +244,9 @@ class DeployManifestsTest {
   void failClosedOverlayOnlyFlipsTheFailurePolicy() {
     List<HasMetadata> failClosed = Manifests.render("deploy/overlays/fail-closed");
     MutatingWebhookConfiguration config = Manifests.one(failClosed, MutatingWebhookConfiguration.class, "icr-injector");
-    assertThat(config.getWebhooks()).extracting(MutatingWebhook::getFailurePolicy).containsOnly("Fail");
+    // The audit webhook only reports: it stays Ignore (failing closed would block pods for a report).
+    assertThat(config.getWebhooks()).extracting(w -> w.getName() + "=" + w.getFailurePolicy())
+        .containsExactly("mutate.icr-injector.io=Fail", "audit.icr-injector.io=Ignore");
     assertThat(failClosed).hasSameSizeAs(objects);
   }
 

@@ -50,12 +50,16 @@ final class HelmChart {
     }
   }
 
-  /** {@code helm template} with these extra arguments (e.g. {@code --set k=v}); fails the test if helm does. */
+  /**
+   * {@code helm template} with these extra arguments (e.g. {@code --set k=v}); fails the test if helm does, or if
+   * kubeconform finds an object its strict schema refuses.
+   */
   static Map<String, Map<String, Object>> template(String... extra) {
     Run run = helm(templateArgs(extra));
     if (run.exit() != 0) {
       throw new AssertionError("helm template failed: " + run.err());
     }
+    Kubeconform.assertValid(run.out(), "helm template " + String.join(" ", extra));
     return byKey(run.out());
   }
 
@@ -76,6 +80,7 @@ final class HelmChart {
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new AssertionError("kubectl kustomize " + dir + " failed: " + err);
       }
+      Kubeconform.assertValid(out, "kubectl kustomize " + dir);
       return byKey(out);
     } catch (IOException e) {
       throw new AssertionError("cannot run kubectl: " + e.getMessage(), e);
