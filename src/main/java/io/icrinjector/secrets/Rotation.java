@@ -98,6 +98,9 @@ final class Rotation {
     int[] counts = new int[Result.values().length];
     long started = System.nanoTime();
     for (String namespace : cache.all(name).keySet()) {
+      if (Thread.currentThread().isInterrupted()) {
+        return; // closing: the next writer's first pass picks up the rest
+      }
       counts[reconcile(namespace, name).ordinal()]++;
     }
     int updated = counts[Result.UPDATED.ordinal()];

@@ -142,13 +142,14 @@ class RotationTest {
   void aPassIsOneRotatedOutcomeWithItsCounts() {
     server = new KubernetesMockServer(false);
     server.init();
-    server.expect().put().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
+    // Any method: whichever verb CopyWriter.update writes with (a PUT, or a merge patch).
+    server.expect().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
         .andReturn(200, secret("team-a", "Opaque", "8", true, "djI=")).once();
-    server.expect().put().withPath("/api/v1/namespaces/team-b/secrets/" + NAME)
+    server.expect().withPath("/api/v1/namespaces/team-b/secrets/" + NAME)
         .andReturn(200, secret("team-b", "Opaque", "9", true, "djI=")).once();
-    server.expect().put().withPath("/api/v1/namespaces/team-c/secrets/" + NAME)
+    server.expect().withPath("/api/v1/namespaces/team-c/secrets/" + NAME)
         .andReturn(409, new StatusBuilder().withStatus("Failure").withCode(409).withReason("Conflict").build()).once();
-    server.expect().put().withPath("/api/v1/namespaces/team-d/secrets/" + NAME)
+    server.expect().withPath("/api/v1/namespaces/team-d/secrets/" + NAME)
         .andReturn(500, new StatusBuilder().withStatus("Failure").withCode(500).withMessage("etcd down").build())
         .once();
     // One request per update, as the replicator's client makes it (no client retry of the 500).
