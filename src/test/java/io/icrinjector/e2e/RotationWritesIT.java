@@ -63,6 +63,10 @@ class RotationWritesIT {
     admin = cluster.admin();
     admin.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName(SECRET)
         .endMetadata().withType("kubernetes.io/dockerconfigjson").withData(config("v1")).build()).create();
+    // The optional FlowSchema component, as an admin applies it: the whole rotation runs under it.
+    assertThat(cluster.kubectl("apply", "-k", "deploy/components/flowschema"))
+        .contains("flowschema.flowcontrol.apiserver.k8s.io/icr-injector created")
+        .contains("prioritylevelconfiguration.flowcontrol.apiserver.k8s.io/icr-injector created");
     a = Webhook.install(cluster);
     a.register();
     b = Webhook.install(cluster);
@@ -102,6 +106,18 @@ class RotationWritesIT {
     if (cluster != null) {
       cluster.close();
     }
+  }
+
+  @Test
+  @Order(0)
+  void theWebhooksRequestsGoToItsOwnPriorityLevelAndItsLeaseRenewalsToLeaderElection() {
+    String own = uid("FlowSchema", "icr-injector");
+    String lease = uid("FlowSchema", "icr-injector-rotation-lease");
+    // API Priority and Fairness names the FlowSchema that classified each request in a response header.
+    await("the FlowSchema in force").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() ->
+        own.equals(flowSchemaOf("/api/v1/namespaces/default/secrets/" + SECRET)));
+    assertThat(flowSchemaOf("/apis/coordination.k8s.io/v1/namespaces/" + Webhook.NAMESPACE
+        + "/leases/icr-injector-rotation")).isEqualTo(lease);
   }
 
   @Test
@@ -186,6 +202,23 @@ class RotationWritesIT {
       // slack for the watch's delivery.
       assertThat(seconds).as("duration of the rotation").isGreaterThanOrEqualTo((COPIES - BURST / 2.0) / RATE - 1);
     }
+  }
+
+  private String uid(String kind, String name) {
+    return admin.genericKubernetesResources("flowcontrol.apiserver.k8s.io/v1", kind).withName(name).get()
+        .getMetadata().getUid();
+  }
+
+  /** The FlowSchema UID the API server classified a GET of {@code path} by the webhook's ServiceAccount under. */
+  private String flowSchemaOf(String path) {
+    String headers = Processes.run(List.of("curl", "-sS", "-o", "/dev/null", "-D", "-", "--cacert",
+        cluster.caFile().toString(), "-H", "Authorization: Bearer " + a.token(), cluster.url() + path), null);
+    for (String line : headers.split("\r?\n")) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("x-kubernetes-pf-flowschema-uid:")) {
+        return line.substring(line.indexOf(':') + 1).trim();
+      }
+    }
+    return null;
   }
 
   private Map<String, String> rotate(String password) {
