@@ -223,11 +223,6 @@ public class SecretReplicator implements PullSecretCopier {
     return active() && leader.leading();
   }
 
-  /** Writes let through the rate limit since the start; for tests. */
-  long writes() {
-    return limiter.taken();
-  }
-
   /** What memory holds for {@code name} in {@code namespace}; for tests. */
   Secret viewed(String namespace, String name) {
     return cache.get(namespace, name);
