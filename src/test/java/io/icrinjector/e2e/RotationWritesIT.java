@@ -164,8 +164,13 @@ class RotationWritesIT {
     int byTheOldLeader = writes.size();
     assertThat(byTheOldLeader).as("killed before the end").isLessThan(COPIES);
 
-    await("the other replica takes the Lease").atMost(Duration.ofSeconds(40))
-        .until(() -> follower.metric("icr_injector_leader") == 1);
+    try {
+      await("the other replica takes the Lease").atMost(Duration.ofSeconds(40))
+          .until(() -> follower.metric("icr_injector_leader") == 1);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "; the follower's lease lines:\n" + follower.logText().lines()
+          .filter(l -> l.contains("Leader") || l.contains("lease")).collect(Collectors.joining("\n")), e);
+    }
     await("every copy follows the source").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
         .until(() -> inStep(rotated) == COPIES);
     await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).until(() -> writes.size() == COPIES);

@@ -109,7 +109,8 @@ public final class Webhook implements AutoCloseable {
 
   /** Starts the jar and waits until it reports ready. */
   public void start() {
-    log = cluster.work().resolve("webhook-" + (++starts) + ".log");
+    // Two replicas share the cluster's directory: their logs must not share a file.
+    log = cluster.work().resolve("webhook-" + managementPort + "-" + (++starts) + ".log");
     List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx128m",
         "-Dquarkus.http.port=" + Processes.freePort(),
