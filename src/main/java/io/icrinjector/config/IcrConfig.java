@@ -124,6 +124,33 @@ public interface IcrConfig {
      */
     @WithDefault("5s")
     Duration webhookTimeout();
+
+    /**
+     * Steady rate of the replicator's writes (creates and updates of copies, Kubernetes Events), per replica: one
+     * client-side token bucket, as client-go's QPS. A rotation of N copies takes about N / this many seconds. Checked
+     * at start ({@link WriteLimits}).
+     */
+    @WithDefault("20")
+    double writesPerSecond();
+
+    /**
+     * Most writes let through at once above the steady rate (the bucket's size), as client-go's Burst. Half of it is
+     * held for copies that pods wait for, so a rotation never makes an admission wait.
+     */
+    @WithDefault("50")
+    int writeBurst();
+
+    /**
+     * Whether the replicas elect the one that rewrites copies when their source rotates (a Lease named
+     * {@link #leaseName()} in the webhook's namespace). Every replica still answers admissions and makes the copies
+     * they need. Off, or without {@code icr.webhook-namespace}, every replica rewrites (fine for one replica).
+     */
+    @WithDefault("true")
+    boolean leaderElection();
+
+    /** Name of the {@code coordination.k8s.io} Lease the replicas elect the rotation's writer with. */
+    @WithDefault("icr-injector-rotation")
+    String leaseName();
   }
 
   /** Settings of the management port's lock (README, "Operating it"). */

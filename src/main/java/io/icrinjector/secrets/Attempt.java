@@ -1,5 +1,9 @@
 package io.icrinjector.secrets;
 
+import io.icrinjector.secrets.SecretCopyEvent.Outcome;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
 /**
  * The outcome of one try at making a namespace hold a secret.
  *
@@ -29,5 +33,21 @@ record Attempt(Kind kind, String warning, String detail) {
   /** Whether the job ends with this try. */
   boolean finished() {
     return kind != Kind.RETRY;
+  }
+
+  /**
+   * Logs and fires what this try of a copy job means, when it means something: a failure ({@code FAILED}, with
+   * {@code next}, what the job does now) or a job given up because its namespace went ({@code ABANDONED}).
+   */
+  void report(String namespace, String name, int attempt, String next, Consumer<SecretCopyEvent> events) {
+    Logger log = Logger.getLogger(CopyJobs.class);
+    if (!finished()) {
+      log.infof("copy of secret %s into namespace %s failed (attempt %d): %s; %s", name, namespace, attempt, detail,
+          next);
+      events.accept(new SecretCopyEvent(namespace, name, Outcome.FAILED, detail));
+    } else if (kind == Kind.GONE) {
+      log.infof("copy of secret %s into namespace %s abandoned: %s", name, namespace, detail);
+      events.accept(new SecretCopyEvent(namespace, name, Outcome.ABANDONED, detail));
+    }
   }
 }

@@ -1,17 +1,12 @@
 package io.icrinjector.secrets;
 
-import io.icrinjector.secrets.SecretCopyEvent.Outcome;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
-import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
-import org.jboss.logging.Logger;
 
 /**
  * Runs the copy jobs: one per (namespace, name), shared by every admission that needs it, so that a burst of pods in
@@ -28,26 +23,17 @@ import org.jboss.logging.Logger;
  */
 final class CopyJobs {
 
-  private static final Logger LOG = Logger.getLogger(CopyJobs.class);
-
   private final Scheduler scheduler;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final BiFunction<String, String, Attempt> attempt;
   private final Consumer<SecretCopyEvent> events;
   private final ConcurrentHashMap<String, Job> jobs = new ConcurrentHashMap<>();
-  /**
-   * Copies refused a job because {@code maxPending} were pending, oldest first (guarded by itself): each becomes a
-   * job when one ends, so that no namespace is left without its secret because it came during a flood. Only the
-   * replicator's opted-in path defers, so this holds at most (opted-in namespaces x pull-secret names) entries.
-   */
-  private final LinkedHashMap<String, String[]> deferred = new LinkedHashMap<>();
+  private final DeferredCopies deferred = new DeferredCopies();
   private final int maxPending;
-  private final int maxConcurrent;
   private final DoubleSupplier random;
-  /** Attempts in flight, and the jobs waiting for one of those slots (guarded by {@code turns}). */
-  private final Deque<Job> turns = new ArrayDeque<>();
-  private int attemptsInFlight;
+  private final Turns<Job> turns;
+  private final Object recovery = new Object();
   /** When {@link #recovered} last ran the waiting jobs; it does so at most once per initial back-off. */
   private long lastRecovery = Long.MIN_VALUE;
   private volatile boolean closed;
@@ -70,7 +56,7 @@ final class CopyJobs {
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
     this.maxPending = maxPending;
-    this.maxConcurrent = maxConcurrent;
+    this.turns = new Turns<>(maxConcurrent);
     this.random = random;
     this.attempt = attempt;
     this.events = events;
@@ -96,34 +82,21 @@ final class CopyJobs {
    * @return whether it is newly deferred (false when it was deferred already)
    */
   boolean defer(String namespace, String name) {
-    boolean fresh;
-    synchronized (deferred) {
-      fresh = !closed && deferred.putIfAbsent(namespace + "/" + name, new String[] {namespace, name}) == null;
-    }
+    boolean fresh = !closed && deferred.add(namespace, name);
     startDeferred(); // a job may have ended since join refused this one
     return fresh;
   }
 
   /** Copies waiting for a free job. */
   int deferredCount() {
-    synchronized (deferred) {
-      return deferred.size();
-    }
+    return deferred.size();
   }
 
   /** Turns the oldest deferred copies into jobs while fewer than {@code maxPending} are pending. */
   private void startDeferred() {
-    while (!closed) {
-      Job job;
-      synchronized (deferred) {
-        if (deferred.isEmpty() || jobs.size() >= maxPending) {
-          return;
-        }
-        var oldest = deferred.entrySet().iterator();
-        String[] next = oldest.next().getValue();
-        oldest.remove();
-        job = jobs.computeIfAbsent(next[0] + "/" + next[1], k -> new Job(next[0], next[1]));
-      }
+    Job job;
+    while (!closed && (job = deferred.startOldest(() -> jobs.size() < maxPending,
+        next -> jobs.computeIfAbsent(next[0] + "/" + next[1], k -> new Job(next[0], next[1])))) != null) {
       job.begin();
     }
   }
@@ -143,7 +116,7 @@ final class CopyJobs {
    * its back-off starting over, instead of waiting out up to {@code max}. Jobs running now are left alone.
    */
   void recovered() {
-    synchronized (turns) {
+    synchronized (recovery) {
       long now = scheduler.nanoTime();
       // Many successes in a row (or a relist delivering every namespace) rerun the waiting jobs once, not each time.
       if (lastRecovery != Long.MIN_VALUE && now - lastRecovery < initialBackoff.toNanos()) {
@@ -182,9 +155,7 @@ final class CopyJobs {
     closed = true;
     jobs.values().forEach(Job::cancel);
     jobs.clear();
-    synchronized (deferred) {
-      deferred.clear();
-    }
+    deferred.clear();
   }
 
   /** One copy loop. Its first attempt is what admissions wait for, within their budget. */
@@ -201,7 +172,7 @@ final class CopyJobs {
     private boolean rerun;
     private boolean finished;
     private int attempts;
-    private Duration delay = initialBackoff;
+    private final Backoff backoff = new Backoff(initialBackoff, maxBackoff, random);
     private Future<?> scheduled;
 
     private Job(String namespace, String name) {
@@ -235,14 +206,9 @@ final class CopyJobs {
           scheduled = null;
         }
       }
-      synchronized (turns) {
-        if (attemptsInFlight >= maxConcurrent) {
-          turns.addLast(this); // its turn comes when an attempt in flight ends
-          return;
-        }
-        attemptsInFlight++;
+      if (turns.enter(this)) { // else its turn comes when an attempt in flight ends
+        start();
       }
-      start();
     }
 
     synchronized boolean waitingForRetry() {
@@ -250,7 +216,7 @@ final class CopyJobs {
     }
 
     synchronized void resetBackoff() {
-      delay = initialBackoff;
+      backoff.reset();
     }
 
     private void start() {
@@ -279,13 +245,7 @@ final class CopyJobs {
 
     /** Gives this attempt's slot to the next job waiting for one. */
     private void endTurn() {
-      Job next;
-      synchronized (turns) {
-        next = turns.pollFirst();
-        if (next == null) {
-          attemptsInFlight--;
-        }
-      }
+      Job next = turns.leave();
       if (next != null) {
         next.start();
       }
@@ -305,10 +265,7 @@ final class CopyJobs {
           rerun = false;
           again = true;
         } else {
-          // Equal jitter: half the nominal delay for sure, the other half at random.
-          long half = delay.toNanos() / 2;
-          wait = Duration.ofNanos(delay.toNanos() - half + (long) (half * random.getAsDouble()));
-          delay = delay.multipliedBy(2).compareTo(maxBackoff) <= 0 ? delay.multipliedBy(2) : maxBackoff;
+          wait = backoff.next();
           try {
             scheduled = scheduler.schedule(this::runNow, wait);
           } catch (RuntimeException e) {
@@ -316,14 +273,8 @@ final class CopyJobs {
           }
         }
       }
-      if (!a.finished()) {
-        LOG.infof("copy of secret %s into namespace %s failed (attempt %d): %s; %s", name, namespace, n,
-            a.detail(), again ? "retrying now" : wait == null ? "giving up" : "next try in " + CopyWarnings.format(wait));
-        events.accept(new SecretCopyEvent(namespace, name, Outcome.FAILED, a.detail()));
-      } else if (a.kind() == Attempt.Kind.GONE) {
-        LOG.infof("copy of secret %s into namespace %s abandoned: %s", name, namespace, a.detail());
-        events.accept(new SecretCopyEvent(namespace, name, Outcome.ABANDONED, a.detail()));
-      }
+      a.report(namespace, name, n, again ? "retrying now" : wait == null ? "giving up"
+          : "next try in " + CopyWarnings.format(wait), events);
       boolean ended;
       synchronized (this) {
         ended = finished && jobs.remove(namespace + "/" + name, this);

@@ -21,16 +21,35 @@ import java.util.Set;
  * @param requestTimeout the longest wait for one API request of a copy
  * @param maxPending the most copy jobs pending at once
  * @param maxConcurrent the most copy attempts in flight at once
+ * @param writesPerSecond the steady rate of writes ({@link WriteLimiter})
+ * @param writeBurst the most writes at once above the rate
+ * @param leaseNamespace where the Lease that elects the rotation's writer lives; null: no election, this replica
+ *     always writes rotations
+ * @param leaseName the name of that Lease
  */
 public record CopySettings(boolean enabled, String sourceNamespace, List<String> secretNames,
     Set<String> protectedNamespaces, Duration budget, Duration initialBackoff, Duration maxBackoff,
-    Duration requestTimeout, int maxPending, int maxConcurrent) {
+    Duration requestTimeout, int maxPending, int maxConcurrent, double writesPerSecond, int writeBurst,
+    String leaseNamespace, String leaseName) {
 
-  /** Settings with the default request timeout (2s), job bound (500) and attempts in flight (4). */
+  /** The default steady write rate and burst ({@code icr.secret-copy.writes-per-second}, {@code write-burst}). */
+  public static final double WRITES_PER_SECOND = 20;
+  public static final int WRITE_BURST = 50;
+
+  /**
+   * Settings with the default request timeout (2s), job bound (500), attempts in flight (4) and write limit (20/s,
+   * burst 50), and no leader election.
+   */
   public CopySettings(boolean enabled, String sourceNamespace, List<String> secretNames,
       Set<String> protectedNamespaces, Duration budget, Duration initialBackoff, Duration maxBackoff) {
     this(enabled, sourceNamespace, secretNames, protectedNamespaces, budget, initialBackoff, maxBackoff,
-        Duration.ofSeconds(2), 500, 4);
+        Duration.ofSeconds(2), 500, 4, WRITES_PER_SECOND, WRITE_BURST, null, null);
+  }
+
+  /** These settings with another write limit and rotation Lease (null namespace: no election); for tests. */
+  public CopySettings withWrites(double perSecond, int burst, String leaseNamespace, String leaseName) {
+    return new CopySettings(enabled, sourceNamespace, secretNames, protectedNamespaces, budget, initialBackoff,
+        maxBackoff, requestTimeout, maxPending, maxConcurrent, perSecond, burst, leaseNamespace, leaseName);
   }
 
   /** Namespaces that belong to the cluster itself; a pull secret is never written there. */
@@ -45,6 +64,7 @@ public record CopySettings(boolean enabled, String sourceNamespace, List<String>
     protectedNamespaces = Set.copyOf(all);
     maxPending = Math.max(1, maxPending);
     maxConcurrent = Math.max(1, maxConcurrent);
+    writeBurst = Math.max(1, writeBurst);
   }
 
   /** The settings of the running application (their timings are checked at start-up: config.CopyTimingsCheck). */
@@ -52,8 +72,11 @@ public record CopySettings(boolean enabled, String sourceNamespace, List<String>
     Set<String> protectedNamespaces = new LinkedHashSet<>();
     config.webhookNamespace().filter(ns -> !ns.isBlank()).ifPresent(protectedNamespaces::add);
     IcrConfig.SecretCopy copy = config.secretCopy();
+    // Without its own namespace (a local run) the webhook has nowhere to put the Lease: it writes rotations alone.
+    String leaseNamespace = copy.leaderElection() ? config.webhookNamespace().filter(ns -> !ns.isBlank()).orElse(null)
+        : null;
     return new CopySettings(copy.enabled(), config.sourceNamespace(), rules.secretNames(), protectedNamespaces,
         copy.budget(), copy.initialBackoff(), copy.maxBackoff(), copy.requestTimeout(), copy.maxPending(),
-        copy.maxConcurrent());
+        copy.maxConcurrent(), copy.writesPerSecond(), copy.writeBurst(), leaseNamespace, copy.leaseName());
   }
 }

@@ -9,7 +9,9 @@ import java.net.HttpURLConnection;
 /**
  * Writes copies through the API: creates one (reading back what is there on AlreadyExists) and updates one, both
  * shaped by the one function {@link #shape}. Blocking; callers run it on a worker thread. API failures other than
- * AlreadyExists are thrown as they come, for the caller to classify ({@link KubeErrors}).
+ * AlreadyExists are thrown as they come, for the caller to classify ({@link KubeErrors}). Every write first takes a
+ * token from the {@link WriteLimiter}: a create as {@code ADMISSION} (a pod needs it), an update as
+ * {@code BACKGROUND} (a rotation).
  */
 final class CopyWriter {
 
@@ -18,10 +20,17 @@ final class CopyWriter {
 
   private final KubernetesClient client;
   private final String sourceNamespace;
+  private final WriteLimiter limiter;
 
+  /** A writer with no rate limit; for tests that count no writes. */
   CopyWriter(KubernetesClient client, String sourceNamespace) {
+    this(client, sourceNamespace, WriteLimiter.unlimited());
+  }
+
+  CopyWriter(KubernetesClient client, String sourceNamespace, WriteLimiter limiter) {
     this.client = client;
     this.sourceNamespace = sourceNamespace;
+    this.limiter = limiter;
   }
 
   /**
@@ -50,6 +59,7 @@ final class CopyWriter {
    * or a user got there first) reads what is there instead.
    */
   Created create(String namespace, Secret source) {
+    limiter.acquire(WriteLimiter.Priority.ADMISSION);
     try {
       return new Created(client.secrets().inNamespace(namespace).resource(shape(namespace, source, null)).create(),
           true);
@@ -63,6 +73,7 @@ final class CopyWriter {
 
   /** Brings {@code copy} (ours) in line with {@code source}; a conflict means someone changed it meanwhile. */
   Secret update(Secret copy, Secret source) {
+    limiter.acquire(WriteLimiter.Priority.BACKGROUND);
     return client.secrets().inNamespace(copy.getMetadata().getNamespace())
         .resource(shape(copy.getMetadata().getNamespace(), source, copy)).update();
   }

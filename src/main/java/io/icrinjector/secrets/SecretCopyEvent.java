@@ -17,8 +17,13 @@ public record SecretCopyEvent(String namespace, String secret, Outcome outcome, 
   public enum Outcome {
     /** A copy was created. */
     CREATED,
-    /** A copy we own was updated to follow its source. */
+    /** A copy we own was updated to follow its source (no Event of its own: the pass's {@code ROTATED} counts it). */
     UPDATED,
+    /**
+     * A pass over every copy of a secret ended with copies out of step: {@code namespace} is the source's, the detail
+     * counts the copies updated, failed and skipped. Fired once per pass, by the replica that writes rotations.
+     */
+    ROTATED,
     /** The copy was already there (made by another replica or an earlier attempt). */
     EXISTS,
     /** An attempt, or the update of a copy to follow its source, failed; it is retried. */

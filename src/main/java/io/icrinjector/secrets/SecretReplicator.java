@@ -4,7 +4,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.RewriteRules;
-import io.icrinjector.secrets.SecretCopyEvent.Outcome;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PreDestroy;
@@ -12,14 +13,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -27,10 +24,12 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * The {@link PullSecretCopier} of the application: answers {@code ensure} and {@code missing} from the
- * {@link SecretCache}, hands missing copies to the {@link CopyJobs} (whose attempts are {@link CopyAttempts}, written
- * by the {@link CopyWriter}) and waits for a first attempt within the admission's budget, and lets {@link Rotation}
- * keep copies in step with their source. The only part of icr-injector that calls the Kubernetes API.
+ * The {@link PullSecretCopier} of the application: answers {@code ensure} ({@link AdmissionCopies}) and
+ * {@code missing} from the {@link SecretCache}, hands missing copies to the {@link CopyJobs} (whose attempts are
+ * {@link CopyAttempts}, written by the {@link CopyWriter}) and waits for a first attempt within the admission's
+ * budget, and lets {@link Rotation} keep copies in step with their source while this replica holds the rotation
+ * Lease ({@link RotationLeader}). Every write goes through one {@link WriteLimiter}. The only part of icr-injector
+ * that calls the Kubernetes API.
  *
  * <p>Once a namespace holds its secret, {@link #ensure} answers from memory with an already-completed Uni: no API
  * call, no thread hop. Only copies that are {@link Ownership#isOurs ours} are ever written.
@@ -50,15 +49,25 @@ public class SecretReplicator implements PullSecretCopier {
   private final CopyJobs jobs;
   private final Rotation rotation;
   private final OptedInNamespaces optedIn;
+  private final WriteLimiter limiter;
+  private final RotationLeader leader;
+  private final AdmissionCopies admissions;
   private final AtomicBoolean started = new AtomicBoolean();
   /** The pool the CDI constructor made, shut down on close; null when the caller owns the threads. */
   private ScheduledExecutorService ownPool;
 
-  /** CDI constructor: copies run on a pool of their own (see {@link #copyPool}). */
+  /**
+   * CDI constructor: copies run on a pool of their own (see {@link #copyPool}); registers
+   * {@code icr_injector_copies_pending} and {@code icr_injector_leader}.
+   */
   @Inject
   public SecretReplicator(KubernetesClient client, IcrConfig config, RewriteRules rules,
-      Event<SecretCopyEvent> events) {
+      Event<SecretCopyEvent> events, MeterRegistry registry) {
     this(client, CopySettings.from(config, rules), events::fire, copyPool(config.secretCopy().maxConcurrent()));
+    Gauge.builder("icr_injector_copies_pending", this, SecretReplicator::copiesPending)
+        .description("Copies known to differ from their source and not yet written").register(registry);
+    Gauge.builder("icr_injector_leader", this, r -> r.leading() ? 1 : 0)
+        .description("1 while this replica writes rotations (holds the rotation Lease), else 0").register(registry);
   }
 
   private SecretReplicator(KubernetesClient client, CopySettings settings, Consumer<SecretCopyEvent> events,
@@ -108,11 +117,21 @@ public class SecretReplicator implements PullSecretCopier {
     this.scheduler = scheduler;
     this.cache = cache;
     this.optedIn = optedIn;
-    this.writer = new CopyWriter(CopyClient.of(client, settings.requestTimeout()), settings.sourceNamespace());
+    this.limiter = new WriteLimiter(settings.writesPerSecond(), settings.writeBurst());
+    KubernetesClient copies = CopyClient.of(client, settings.requestTimeout());
+    this.writer = new CopyWriter(copies, settings.sourceNamespace(), limiter);
     this.attempts = new CopyAttempts(settings, cache, writer, optedIn, events);
     this.jobs = new CopyJobs(scheduler, settings.initialBackoff(), settings.maxBackoff(), settings.maxPending(),
         settings.maxConcurrent(), () -> ThreadLocalRandom.current().nextDouble(), attempts::attempt, events);
-    this.rotation = new Rotation(cache, writer, settings, events);
+    // A new leader reconciles every copy: whatever the previous one left undone when it died is caught up here.
+    this.leader = new RotationLeader(copies, settings.leaseNamespace(), settings.leaseName(),
+        () -> settings.secretNames().forEach(this::rotateAll));
+    this.rotation = new Rotation(cache, writer, settings, events, leader::leading);
+    this.admissions = new AdmissionCopies(settings, events, scheduler, cache, attempts, jobs, optedIn);
+  }
+
+  private void rotateAll(String name) {
+    rotation.all(name);
   }
 
   /**
@@ -160,11 +179,13 @@ public class SecretReplicator implements PullSecretCopier {
         rotation.one(secret.getMetadata().getNamespace(), secret.getMetadata().getName());
       }
     });
+    leader.start();
   }
 
   /** Stops the watches, the retries and the rotation. */
   @PreDestroy
   public void close() {
+    leader.close();
     optedIn.close();
     cache.close();
     jobs.close();
@@ -187,6 +208,21 @@ public class SecretReplicator implements PullSecretCopier {
     return jobs.inFlight();
   }
 
+  /** The one rate limit of this replica's writes, shared with the Events ({@link CopyObservers}). */
+  WriteLimiter writeLimiter() {
+    return limiter;
+  }
+
+  /** Copies known to differ from their source and not yet written ({@code icr_injector_copies_pending}). */
+  public int copiesPending() {
+    return rotation.pending();
+  }
+
+  /** Whether this replica writes rotations now ({@code icr_injector_leader}): it holds the Lease, or none is used. */
+  public boolean leading() {
+    return active() && leader.leading();
+  }
+
   /** What memory holds for {@code name} in {@code namespace}; for tests. */
   Secret viewed(String namespace, String name) {
     return cache.get(namespace, name);
@@ -197,110 +233,7 @@ public class SecretReplicator implements PullSecretCopier {
     if (!settings.enabled() || settings.protectedNamespaces().contains(namespace)) {
       return NONE;
     }
-    long deadline = scheduler.nanoTime() + settings.budget().toNanos();
-    if (optedIn.contains(namespace)) {
-      return ensureOptedIn(namespace, secrets, dryRun, deadline);
-    }
-    // Only the API server's namespaceSelector sends a review for an unlabelled namespace: anyone else who reaches
-    // the Service can forge one. Such a review gets its patch and a warning; nothing is copied, queued or recorded.
-    // A namespace labelled a moment ago may not have reached the watch yet: wait for it, within the budget.
-    // Before the watch has listed, whether the namespace is opted in is unknown: say so, rather than blame its label.
-    if (!optedIn.synced()) {
-      return notOptedIn(namespace, secrets, false);
-    }
-    CompletableFuture<Void> appears = dryRun ? null : optedIn.appearance(namespace);
-    long leftMillis = TimeUnit.NANOSECONDS.toMillis(settings.budget().toNanos());
-    if (appears == null || leftMillis < 1) {
-      return notOptedIn(namespace, secrets, true);
-    }
-    return Uni.createFrom().completionStage(appears.thenApply(v -> Boolean.TRUE))
-        .ifNoItem().after(Duration.ofMillis(leftMillis)).recoverWithItem(Boolean.FALSE)
-        .onFailure().recoverWithItem(Boolean.FALSE)
-        .chain(seen -> {
-          if (seen && optedIn.contains(namespace)) {
-            return ensureOptedIn(namespace, secrets, false, deadline);
-          }
-          optedIn.giveUp(namespace, appears);
-          return notOptedIn(namespace, secrets, true);
-        });
-  }
-
-  /** @param known whether the watch has listed, so the namespace is known not to be opted in */
-  private Uni<List<String>> notOptedIn(String namespace, List<String> secrets, boolean known) {
-    List<String> warnings = new ArrayList<>(secrets.size());
-    for (String name : secrets) {
-      if (cache.get(namespace, name) == null) {
-        events.accept(new SecretCopyEvent(namespace, name, Outcome.NOT_OPTED_IN,
-            known ? "namespace not opted in" : "namespace opt-in not known yet"));
-        warnings.add(known ? CopyWarnings.notOptedIn(name) : CopyWarnings.optInUnknown(name));
-      }
-    }
-    return warnings.isEmpty() ? NONE : Uni.createFrom().item(List.copyOf(warnings));
-  }
-
-  private Uni<List<String>> ensureOptedIn(String namespace, List<String> secrets, boolean dryRun, long deadline) {
-    List<String> warnings = new ArrayList<>(0);
-    List<Uni<String>> pending = new ArrayList<>(0);
-    for (String name : secrets) {
-      Secret existing = cache.get(namespace, name);
-      if (existing != null) {
-        String w = attempts.foreignWarning(name, existing);
-        if (w != null) {
-          warnings.add(w);
-        }
-      } else if (dryRun) {
-        events.accept(new SecretCopyEvent(namespace, name, Outcome.DRY_RUN,
-            "would copy from " + settings.sourceNamespace() + "/" + name));
-      } else {
-        CopyJobs.Job job = jobs.join(namespace, name);
-        if (job == null) {
-          // Deferred, not dropped: it becomes a job when one ends. Logged once per copy, not once per pod.
-          if (jobs.defer(namespace, name)) {
-            LOG.warnf("copy of secret %s into namespace %s deferred: %d copy jobs pending already "
-                + "(icr.secret-copy.max-pending); it starts when one ends", name, namespace, jobs.maxPending());
-            events.accept(new SecretCopyEvent(namespace, name, Outcome.NOT_QUEUED, "deferred: too many copies pending"));
-          }
-          warnings.add(CopyWarnings.notQueued(name, jobs.maxPending()));
-        } else {
-          awaitCopy(job, warnings, pending, deadline);
-        }
-      }
-    }
-    if (pending.isEmpty()) {
-      return warnings.isEmpty() ? NONE : Uni.createFrom().item(List.copyOf(warnings));
-    }
-    return Uni.join().all(pending).andFailFast().map(results -> {
-      List<String> all = new ArrayList<>(warnings);
-      results.stream().filter(w -> !w.isEmpty()).forEach(all::add);
-      return List.copyOf(all);
-    });
-  }
-
-  /** Adds what an admission learns of {@code job}: a warning now, or a wait for its first attempt. */
-  private void awaitCopy(CopyJobs.Job job, List<String> warnings, List<Uni<String>> pending, long deadline) {
-    Attempt last = job.last;
-    if (job.first.isDone() && last != null) {
-      // A copy that failed before is being retried in the background; say so without waiting again.
-      if (last.warning() != null) {
-        warnings.add(last.warning());
-      }
-      return;
-    }
-    // The budget runs from the job's start: a pod that joins a slow first attempt does not wait it out again.
-    long now = scheduler.nanoTime();
-    long left = Math.min(settings.budget().toNanos() - (now - job.startedNanos), deadline - now);
-    // Whole milliseconds: Mutiny truncates the timeout to them, and Vert.x refuses a timer under 1 ms ("Cannot
-    // schedule a timer with delay < 1 ms", thrown as the answer subscribes). Under 1 ms left is no time left.
-    long leftMillis = TimeUnit.NANOSECONDS.toMillis(left);
-    String slow = CopyWarnings.stillRunning(job.name, settings.budget());
-    if (left <= 0 || leftMillis < 1) {
-      warnings.add(slow);
-      return;
-    }
-    // A stage of its own: on timeout Mutiny cancels its upstream, which must not be the job's shared future.
-    CompletableFuture<String> answer = job.first.thenApply(a -> a.warning() == null ? "" : a.warning());
-    pending.add(Uni.createFrom().completionStage(answer).ifNoItem().after(Duration.ofMillis(leftMillis))
-        .recoverWithItem(slow));
+    return admissions.ensure(namespace, secrets, dryRun);
   }
 
   @Override

@@ -95,6 +95,22 @@ class CopyTimingsTest {
       public int maxConcurrent() {
         return 4;
       }
+
+      public double writesPerSecond() {
+        return 20;
+      }
+
+      public int writeBurst() {
+        return 50;
+      }
+
+      public boolean leaderElection() {
+        return true;
+      }
+
+      public String leaseName() {
+        return "icr-injector-rotation";
+      }
     };
     return new IcrConfig() {
       public Mode mode() {

@@ -241,6 +241,31 @@ class DeployManifestsTest {
   }
 
   @Test
+  void theRotationLeaseIsTheOnlyLeaseTheWebhookMayWriteAndOnlyInItsNamespace() throws Exception {
+    io.fabric8.kubernetes.api.model.rbac.Role lease = Manifests.one(objects,
+        io.fabric8.kubernetes.api.model.rbac.Role.class, "icr-injector-rotation-lease");
+    assertThat(lease.getMetadata().getNamespace()).isEqualTo(NS);
+    String leaseName = io.icrinjector.config.IcrConfig.SecretCopy.class.getMethod("leaseName")
+        .getAnnotation(io.smallrye.config.WithDefault.class).value();
+    assertThat(lease.getRules()).allSatisfy(r -> {
+      assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
+      assertThat(r.getResources()).containsExactly("leases");
+      if (r.getResourceNames() == null || r.getResourceNames().isEmpty()) {
+        assertThat(r.getVerbs()).as("leases without resourceNames").containsExactly("create");
+      } else {
+        assertThat(r.getResourceNames()).containsExactly(leaseName);
+        // fabric8's LeaseLock reads, then renews and takes over with a patch (an update before 7.x).
+        assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "update", "patch");
+      }
+    });
+    io.fabric8.kubernetes.api.model.rbac.RoleBinding binding = Manifests.one(objects,
+        io.fabric8.kubernetes.api.model.rbac.RoleBinding.class, "icr-injector-rotation-lease");
+    assertThat(binding.getRoleRef().getName()).isEqualTo("icr-injector-rotation-lease");
+    assertThat(binding.getSubjects()).singleElement()
+        .satisfies(s -> assertThat(s.getName() + "@" + s.getNamespace()).isEqualTo("icr-injector@" + NS));
+  }
+
+  @Test
   void failClosedOverlayOnlyFlipsTheFailurePolicy() {
     List<HasMetadata> failClosed = Manifests.render("deploy/overlays/fail-closed");
     MutatingWebhookConfiguration config = Manifests.one(failClosed, MutatingWebhookConfiguration.class, "icr-injector");

@@ -43,8 +43,10 @@ class HelmChartTest {
   @Test
   void theOptionalObjectsRenderLikeTheComponents() {
     Map<String, Map<String, Object>> chart = asDeploy("--set", "safetyNet.enabled=true",
-        "--set", "monitoring.serviceMonitor.enabled=true", "--set", "monitoring.prometheusRule.enabled=true");
-    assertThat(chart).containsKeys("ValidatingAdmissionPolicy//icr-injector-safety-net",
+        "--set", "monitoring.serviceMonitor.enabled=true", "--set", "monitoring.prometheusRule.enabled=true",
+        "--set", "flowSchema.enabled=true");
+    assertThat(chart).containsKeys("FlowSchema//icr-injector", "FlowSchema//icr-injector-rotation-lease",
+        "PriorityLevelConfiguration//icr-injector", "ValidatingAdmissionPolicy//icr-injector-safety-net",
         "ValidatingAdmissionPolicyBinding//icr-injector-safety-net", "ServiceMonitor/icr-injector/icr-injector",
         "PrometheusRule/icr-injector/icr-injector");
     assertSameInstall(chart, HelmChart.kustomize("src/test/resources/kustomize/all-components"));

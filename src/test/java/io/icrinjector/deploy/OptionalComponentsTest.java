@@ -116,4 +116,41 @@ class OptionalComponentsTest {
         .getAdditionalProperties().get("spec")).get("endpoints");
     assertThat(endpoints).allSatisfy(e -> assertThat(e).containsEntry("honorLabels", true));
   }
+
+  @Test
+  void flowSchemaSendsTheWebhooksServiceAccountToItsOwnLevelAndItsLeaseAhead() {
+    List<HasMetadata> apf = Manifests.render("deploy/components/flowschema");
+    io.fabric8.kubernetes.api.model.ServiceAccount account = Manifests.one(Manifests.render("deploy"),
+        io.fabric8.kubernetes.api.model.ServiceAccount.class, "icr-injector");
+    io.fabric8.kubernetes.api.model.rbac.Role leaseRole = Manifests.one(Manifests.render("deploy"),
+        io.fabric8.kubernetes.api.model.rbac.Role.class, "icr-injector-rotation-lease");
+    io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema all = Manifests.one(apf,
+        io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema.class, "icr-injector");
+    io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema lease = Manifests.one(apf,
+        io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema.class, "icr-injector-rotation-lease");
+    io.fabric8.kubernetes.api.model.flowcontrol.v1.PriorityLevelConfiguration level = Manifests.one(apf,
+        io.fabric8.kubernetes.api.model.flowcontrol.v1.PriorityLevelConfiguration.class, "icr-injector");
+
+    for (var schema : List.of(all, lease)) {
+      assertThat(schema.getSpec().getRules()).singleElement().satisfies(r -> assertThat(r.getSubjects())
+          .singleElement().satisfies(s -> {
+            assertThat(s.getKind()).isEqualTo("ServiceAccount");
+            assertThat(s.getServiceAccount().getName() + "@" + s.getServiceAccount().getNamespace())
+                .isEqualTo(account.getMetadata().getName() + "@" + account.getMetadata().getNamespace());
+          }));
+    }
+    assertThat(all.getSpec().getPriorityLevelConfiguration().getName()).isEqualTo(level.getMetadata().getName());
+    // Ahead of the schemas every other ServiceAccount falls into (service-accounts 9000, global-default 9900).
+    assertThat(all.getSpec().getMatchingPrecedence()).isLessThan(9000);
+    assertThat(level.getSpec().getType()).isEqualTo("Limited");
+    assertThat(level.getSpec().getLimited().getLimitResponse().getType()).isEqualTo("Queue");
+    // The Lease is matched before the rest, in the namespace its Role grants, and goes to leader-election.
+    assertThat(lease.getSpec().getMatchingPrecedence()).isLessThan(all.getSpec().getMatchingPrecedence());
+    assertThat(lease.getSpec().getPriorityLevelConfiguration().getName()).isEqualTo("leader-election");
+    assertThat(lease.getSpec().getRules().get(0).getResourceRules()).singleElement().satisfies(r -> {
+      assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
+      assertThat(r.getResources()).containsExactly("leases");
+      assertThat(r.getNamespaces()).containsExactly(leaseRole.getMetadata().getNamespace());
+    });
+  }
 }

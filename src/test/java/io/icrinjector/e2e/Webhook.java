@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookC
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.icrinjector.deploy.Manifests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,7 +77,8 @@ public final class Webhook implements AutoCloseable {
 
   private void applyIdentity() {
     for (HasMetadata o : manifests) {
-      if (o instanceof Namespace || o instanceof ServiceAccount || o instanceof ClusterRole || o instanceof ClusterRoleBinding) {
+      if (o instanceof Namespace || o instanceof ServiceAccount || o instanceof ClusterRole || o instanceof ClusterRoleBinding
+          || o instanceof Role || o instanceof RoleBinding) {
         cluster.admin().resource(o).serverSideApply();
       }
     }
@@ -106,7 +109,8 @@ public final class Webhook implements AutoCloseable {
 
   /** Starts the jar and waits until it reports ready. */
   public void start() {
-    log = cluster.work().resolve("webhook-" + (++starts) + ".log");
+    // Two replicas share the cluster's directory: their logs must not share a file.
+    log = cluster.work().resolve("webhook-" + managementPort + "-" + (++starts) + ".log");
     List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx128m",
         "-Dquarkus.http.port=" + Processes.freePort(),
@@ -142,6 +146,46 @@ public final class Webhook implements AutoCloseable {
   /** Stops the process (the configuration stays registered). */
   public void stop() {
     Processes.stop(process);
+  }
+
+  /** Kills the process at once (SIGKILL), as a node failure or the OOM killer would: nothing is released. */
+  public void kill() {
+    if (process != null && process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Whether the process runs. */
+  public boolean alive() {
+    return process != null && process.isAlive();
+  }
+
+  /**
+   * The value of the Prometheus sample {@code series} (a metric name with its labels, as /q/metrics prints it, e.g.
+   * {@code icr_injector_leader}), or NaN when the webhook does not print it.
+   */
+  public double metric(String series) {
+    try {
+      String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(managementUrl() + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      for (String line : text.split("\n")) {
+        if (line.startsWith(series + " ")) {
+          return Double.parseDouble(line.substring(series.length() + 1).trim());
+        }
+      }
+      return Double.NaN;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The management interface's base URL (health, metrics, report). */

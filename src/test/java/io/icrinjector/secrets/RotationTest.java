@@ -50,11 +50,15 @@ class RotationTest {
   }
 
   private Rotation rotation(KubernetesClient client, Secret... known) {
+    return rotation(client, () -> true, known);
+  }
+
+  private Rotation rotation(KubernetesClient client, java.util.function.BooleanSupplier leads, Secret... known) {
     SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
     for (Secret s : known) {
       cache.learned(s);
     }
-    return new Rotation(cache, new CopyWriter(client, SETTINGS.sourceNamespace()), SETTINGS, events::add);
+    return new Rotation(cache, new CopyWriter(client, SETTINGS.sourceNamespace()), SETTINGS, events::add, leads);
   }
 
   @Test
@@ -132,5 +136,82 @@ class RotationTest {
     }
     assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
     assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void aPassIsOneRotatedOutcomeWithItsCounts() {
+    server = new KubernetesMockServer(false);
+    server.init();
+    // Any method: whichever verb CopyWriter.update writes with (a PUT, or a merge patch).
+    server.expect().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
+        .andReturn(200, secret("team-a", "Opaque", "8", true, "djI=")).once();
+    server.expect().withPath("/api/v1/namespaces/team-b/secrets/" + NAME)
+        .andReturn(200, secret("team-b", "Opaque", "9", true, "djI=")).once();
+    server.expect().withPath("/api/v1/namespaces/team-c/secrets/" + NAME)
+        .andReturn(409, new StatusBuilder().withStatus("Failure").withCode(409).withReason("Conflict").build()).once();
+    server.expect().withPath("/api/v1/namespaces/team-d/secrets/" + NAME)
+        .andReturn(500, new StatusBuilder().withStatus("Failure").withCode(500).withMessage("etcd down").build())
+        .once();
+    // One request per update, as the replicator's client makes it (no client retry of the 500).
+    KubernetesClient client = CopyClient.of(server.createClient(), Duration.ofSeconds(2));
+    Rotation r = rotation(client, secret("default", "Opaque", "20", false, "djI="),
+        secret("team-a", "Opaque", "7", true, "djE="), secret("team-b", "Opaque", "3", true, "djE="),
+        secret("team-c", "Opaque", "4", true, "djE="), secret("team-d", "Opaque", "5", true, "djE="),
+        secret("team-e", "Opaque", "6", true, "djI="), secret("team-f", "Opaque", "2", false, "djE="));
+    try {
+      assertThat(r.pending()).isZero();
+      r.pass(NAME);
+    } finally {
+      client.close();
+    }
+
+    assertThat(events).filteredOn(e -> e.outcome() == Outcome.ROTATED).singleElement().satisfies(e -> {
+      assertThat(e.namespace()).isEqualTo("default");
+      assertThat(e.secret()).isEqualTo(NAME);
+      assertThat(e.detail()).isEqualTo("updated 2, failed 1, skipped 1 (source version 20)");
+    });
+    assertThat(events).filteredOn(e -> e.outcome() == Outcome.FAILED).singleElement()
+        .satisfies(e -> assertThat(e.namespace()).isEqualTo("team-d"));
+    assertThat(r.pending()).as("team-c (conflict) and team-d (failed) still differ").isEqualTo(2);
+  }
+
+  @Test
+  void aPassThatFindsEveryCopyInStepSaysNothing() {
+    Rotation r = rotation(null, secret("default", "Opaque", "20", false, "djI="),
+        secret("team-a", "Opaque", "7", true, "djI="));
+    r.pass(NAME);
+    assertThat(events).isEmpty();
+  }
+
+  @Test
+  void aReplicaThatDoesNotLeadWritesNothingButCountsWhatIsPending() {
+    server = new KubernetesMockServer(false);
+    server.init();
+    KubernetesClient client = server.createClient();
+    java.util.concurrent.atomic.AtomicBoolean leads = new java.util.concurrent.atomic.AtomicBoolean();
+    Secret source = secret("default", "Opaque", "20", false, "djI=");
+    SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
+    cache.learned(source);
+    for (int i = 0; i < 50; i++) {
+      cache.learned(secret("team-" + i, "Opaque", String.valueOf(100 + i), true, "djE="));
+    }
+    Rotation r = new Rotation(cache, new CopyWriter(client, SETTINGS.sourceNamespace()), SETTINGS, events::add,
+        leads::get);
+    try {
+      r.pass(NAME);
+      assertThat(server.getRequestCount()).isZero();
+      assertThat(events).isEmpty();
+      assertThat(r.pending()).isEqualTo(50);
+
+      // The leader's writes reach this replica through the watch: each copy in step leaves the count.
+      for (int i = 0; i < 20; i++) {
+        cache.learned(secret("team-" + i, "Opaque", String.valueOf(200 + i), true, "djI="));
+        r.reconcile("team-" + i, NAME);
+      }
+      assertThat(r.pending()).isEqualTo(30);
+      assertThat(server.getRequestCount()).isZero();
+    } finally {
+      client.close();
+    }
   }
 }
