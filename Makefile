@@ -130,10 +130,21 @@ clean: ## Remove build output.
 BENCH_JVM_OPTS ?= -Xmx128m -Xmn24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
+# The side-by-side column of the table: JDK 17 (Debian's or Temurin's), running a copy of the jar compiled for 17.
+# BENCH_COMPARE_JDK= (empty) leaves it out.
+BENCH_COMPARE_JDK ?= $(firstword $(wildcard /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/java-17-openjdk-arm64 \
+  /usr/lib/jvm/temurin-17-jdk-amd64 /usr/lib/jvm/temurin-17-jdk-arm64))
 
 .PHONY: bench
-bench: jdk ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 at 1,000 req/s, RSS, start-up), the unhappy paths (API unreachable, namespace without the secret) and the engine with JMH.
+bench: jdk ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 at 1,000 req/s, RSS, start-up), the unhappy paths (API unreachable, namespace without the secret) and the engine with JMH; JDK 17 beside 25.
 	@echo "[bench] building the application jar and the benchmark (Maven profile bench)"
 	$(MVN) -q -Pbench package -DskipTests
+	@if [ -n "$(BENCH_COMPARE_JDK)" ]; then \
+	  echo "[bench] building them for Java 17 too, into target/jdk17 (the JDK 17 column: $(BENCH_COMPARE_JDK))"; \
+	  $(MVN) -q -Pbench package -DskipTests -Dmaven.compiler.release=17 -Dicr.build.directory=$(CURDIR)/target/jdk17; \
+	fi
 	java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp target/bench-classes:target/classes:target/test-classes:$$(cat target/bench-classpath.txt) \
-	  -Dbench.jvm-opts="$(BENCH_JVM_OPTS)" -Dbench.seconds=$(BENCH_SECONDS) $(BENCH_ARGS) io.icrinjector.bench.Bench
+	  -Dbench.jvm-opts="$(BENCH_JVM_OPTS)" -Dbench.seconds=$(BENCH_SECONDS) \
+	  $(if $(BENCH_COMPARE_JDK),-Dbench.compare-jdk=$(BENCH_COMPARE_JDK) -Dbench.compare-jar=target/jdk17/quarkus-app/quarkus-run.jar \
+	    -Dbench.compare-classpath=target/jdk17/bench-classes:target/jdk17/classes:target/jdk17/test-classes:$$(cat target/jdk17/bench-classpath.txt 2>/dev/null)) \
+	  $(BENCH_ARGS) io.icrinjector.bench.Bench

@@ -172,8 +172,19 @@ removed = [p for p in before if p not in after]
 if removed:
     sys.exit(f"build.sh: RUN {spec['argv']} removed {removed[:5]}: build.sh writes no whiteouts")
 os.makedirs(out)
+def parents(p):
+    # The layer's directories above a file keep the mode and owner they have in the image (/tmp stays 1777): the
+    # layer's entry for a directory replaces the one of the layers below.
+    d = os.path.dirname(p)
+    if not d or os.path.isdir(os.path.join(out, d)):
+        return
+    parents(d)
+    os.mkdir(os.path.join(out, d))
+    st = os.lstat(os.path.join(root, d))
+    os.chown(os.path.join(out, d), st.st_uid, st.st_gid)
+    os.chmod(os.path.join(out, d), stat.S_IMODE(st.st_mode))
 for p in sorted(changed):
-    os.makedirs(os.path.join(out, os.path.dirname(p)), exist_ok=True)
+    parents(p)
     shutil.copy2(os.path.join(root, p), os.path.join(out, p), follow_symlinks=False)
     print(f"[image] RUN wrote /{p} ({after[p][1]} bytes)", file=sys.stderr)
 print(f"{out}:{uid}:{gid}")
