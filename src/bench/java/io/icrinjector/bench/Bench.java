@@ -132,11 +132,11 @@ public final class Bench {
       // cds-training command, src/main/docker/Dockerfile.jvm), then the first answer without it and with it (median
       // of bench.starts launches each); the webhook started with the cache is the one the load runs against.
       List<String> archiveOpts = List.of();
-      for (Jdk jdk : COMPARE == null ? List.of(SHIPPED) : List.of(COMPARE, SHIPPED)) {
-        StartFigures f = startFigures(jdk, master, reviews.get(Size.SMALL), probe);
-        results.starts.put(jdk, f);
-        if (jdk == SHIPPED && CDS) {
-          archiveOpts = jdk.cacheOptions();
+      for (Jdk j : COMPARE == null ? List.of(SHIPPED) : List.of(COMPARE, SHIPPED)) {
+        StartFigures f = startFigures(j, master, reviews.get(Size.SMALL), probe);
+        results.starts.put(j, f);
+        if (j == SHIPPED && CDS) {
+          archiveOpts = j.cacheOptions();
           results.startupWithoutArchive = median(f.plain());
           results.startupCpuWithoutArchive = median(f.plainCpu());
         }
@@ -231,7 +231,8 @@ public final class Bench {
       }
       results.loads.put(SHIPPED, new LoadFigures(results.throughput.get(Size.TYPICAL)[0],
           results.throughput.get(Size.TYPICAL)[1], results.latency.get(Size.TYPICAL)[0],
-          results.latency.get(Size.TYPICAL)[1], results.rssKib[0], results.rssKib[1]));
+          results.latency.get(Size.TYPICAL)[1], results.rssKib[0], results.rssKib[1],
+          results.cpuPerRequest.get(Size.TYPICAL)[0], results.cpuPerRequest.get(Size.TYPICAL)[1]));
       if (COMPARE != null) {
         results.loads.put(COMPARE, loadFigures(COMPARE, master, reviews, ceilingArgs, probe, vertx));
       }
@@ -304,8 +305,8 @@ public final class Bench {
     }
 
     List<String> trainingOptions() {
-      return List.of(aot() ? "-XX:AOTCacheOutput=" + cache() : "-XX:ArchiveClassesAtExit=" + cache(), "-Xlog:aot=error",
-          "-Xlog:cds=error");
+      return aot() ? List.of("-XX:AOTCacheOutput=" + cache(), "-Xlog:aot=error", "-XX:-UsePerfData")
+          : List.of("-XX:ArchiveClassesAtExit=" + cache(), "-Xlog:cds=error", "-Xlog:cds+dynamic=error");
     }
 
     List<String> cacheOptions() {
@@ -325,7 +326,7 @@ public final class Bench {
 
   /** The load figures of one JDK's webhook and ceiling, typical pod. */
   record LoadFigures(Throughput webhook, Throughput ceiling, Latency webhookLatency, Latency ceilingLatency,
-      long rssKib, long ceilingRssKib) {}
+      long rssKib, long ceilingRssKib, double cpuMicros, double ceilingCpuMicros) {}
 
   static StartFigures startFigures(Jdk jdk, String master, byte[] review, HttpClient probe) throws Exception {
     String cache = "none";
@@ -387,16 +388,21 @@ public final class Bench {
       LoadClient client = new LoadClient(vertx, NPROC);
       Throughput[] t = new Throughput[2];
       Latency[] l = new Latency[2];
+      double[] cpu = new double[2];
       for (int i = 0; i < 2; i++) {
         Server s = i == 0 ? webhook : ceiling;
         progress("%s: warm-up: %s, typical pod, %.0f s", jdk.label(), s.name, 2 * SECONDS);
         client.throughput(s.port, PATH, typical, CONNECTIONS, 0, 2 * SECONDS);
+        long cpuBefore = cpuTicks(s.process.pid());
         t[i] = client.throughput(s.port, PATH, typical, CONNECTIONS, 0, SECONDS);
+        cpu[i] = (cpuTicks(s.process.pid()) - cpuBefore) * 1e6 / CLOCK_TICKS / t[i].completedInAll();
         l[i] = client.fixedRate(s.port, PATH, typical, RATE, CONNECTIONS, WARMUP, SECONDS);
-        progress("%s: %s typical: %,.0f req/s (%d errors); p99 %.3f ms at %d req/s (%d errors)", jdk.label(), s.name,
-            t[i].requestsPerSecond(), t[i].errors(), ms(l[i], 99), RATE, l[i].errors());
+        progress("%s: %s typical: %,.0f req/s (%d errors), server CPU %.0f us/request; p99 %.3f ms at %d req/s "
+            + "(%d errors)", jdk.label(), s.name, t[i].requestsPerSecond(), t[i].errors(), cpu[i], ms(l[i], 99), RATE,
+            l[i].errors());
       }
-      return new LoadFigures(t[0], t[1], l[0], l[1], rssKib(webhook.process.pid()), rssKib(ceiling.process.pid()));
+      return new LoadFigures(t[0], t[1], l[0], l[1], rssKib(webhook.process.pid()), rssKib(ceiling.process.pid()),
+          cpu[0], cpu[1]);
     } finally {
       webhook.stop();
       ceiling.stop();
@@ -999,6 +1005,8 @@ public final class Bench {
           loads.get(j).webhook().requestsPerSecond(), loads.get(j).ceiling().requestsPerSecond()) : "-",
           loads.containsKey(SHIPPED) ? verdict(loads.get(SHIPPED).webhook().requestsPerSecond()
               / loads.get(SHIPPED).ceiling().requestsPerSecond() >= 0.5, ">= 0.50") : "");
+      row(fmt, jdks, "server CPU/request typical, webhook/ceiling (us)", j -> loads.containsKey(j)
+          ? String.format("%.0f / %.0f", loads.get(j).cpuMicros(), loads.get(j).ceilingCpuMicros()) : "-", "");
       row(fmt, jdks, "p99 typical @" + RATE + "/s, webhook/ceiling (ms)", j -> loads.containsKey(j)
           ? String.format("%.3f / %.3f", ms(loads.get(j).webhookLatency(), 99), ms(loads.get(j).ceilingLatency(), 99))
           : "-", loads.containsKey(SHIPPED) ? verdict(ms(loads.get(SHIPPED).webhookLatency(), 99)
