@@ -9,6 +9,16 @@ CERTS_DIR := certs/out
 ICR_CONTROLPLANE_DIR ?= $(HOME)/.cache/icr-injector/controlplane
 export ICR_CONTROLPLANE_DIR
 
+# JDK 25 builds, tests, benchmarks and packages the project (src/build/jdk.sh: JAVA_HOME when it is a 25, else
+# /usr/lib/jvm/temurin-25-jdk-<arch>, else the `java` on PATH when it is a 25). Maven and every `java` below run from
+# it, and so does every JVM a test or the benchmark starts (they take java.home of the JVM that starts them).
+# Every target that runs Java needs `jdk` first: it stops with what to install when there is no JDK 25.
+JDK_HOME := $(shell bash src/build/jdk.sh 2>/dev/null)
+ifneq ($(JDK_HOME),)
+export JAVA_HOME := $(JDK_HOME)
+export PATH := $(JDK_HOME)/bin:$(PATH)
+endif
+
 ##@ General
 
 .PHONY: help
@@ -19,8 +29,13 @@ help: ## Show this help.
 
 ##@ Build and run
 
+.PHONY: jdk
+jdk: ## Show the JDK 25 every target uses (java -version, mvn -v); fails with what to install when there is none.
+	@bash src/build/jdk.sh --version >/dev/null
+	@$(MVN) -v | sed -n '1p;3p' # sed reads all of it: head would close the pipe early
+
 .PHONY: build
-build: ## Build the application jar (target/quarkus-app).
+build: jdk ## Build the application jar (target/quarkus-app).
 	$(MVN) package -DskipTests
 
 .PHONY: run
@@ -38,11 +53,11 @@ run: build ## Build and start locally: HTTP on :8080 (HTTPS on :8443 too when ce
 DEMO = $(MVN) -q package -DskipTests exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.icrinjector.e2e.Demo
 
 .PHONY: demo
-demo: controlplane ## The main job on a machine without a cluster: local control plane, webhook, a pod before and after.
+demo: jdk controlplane ## The main job on a machine without a cluster: local control plane, webhook, a pod before and after.
 	$(DEMO)
 
 .PHONY: latency
-latency: controlplane ## Time pod creates through the API server: no mutation, a MutatingAdmissionPolicy, the webhook.
+latency: jdk controlplane ## Time pod creates through the API server: no mutation, a MutatingAdmissionPolicy, the webhook.
 	$(DEMO) -Dexec.args="measure 200"
 
 .PHONY: certs
@@ -53,7 +68,7 @@ IMAGE ?= docker.io/library/icr-injector:0.1.0
 IMAGE_ARCHIVE ?= target/image/icr-injector.oci.tar
 
 .PHONY: image
-image: build ## Build the container image as an OCI archive, without a daemon (root: its AppCDS training run runs in a chroot).
+image: build ## Build the container image as an OCI archive, without a daemon (root: its AOT cache training run runs in a chroot).
 	bash src/main/image/build.sh image $(IMAGE_ARCHIVE) $(IMAGE)
 
 ##@ Install
@@ -100,7 +115,7 @@ node-helm: ## helm against the node: make node-helm ARGS="list -A".
 	$(NODE) helm $(ARGS)
 
 .PHONY: demo-cluster
-demo-cluster: controlplane ## The main job on the real node: its own image installed from deploy/, a pull through the copied secret.
+demo-cluster: jdk controlplane ## The main job on the real node: its own image installed from deploy/, a pull through the copied secret.
 	$(MVN) -q package -DskipTests exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.icrinjector.node.NodeDemo
 
 ##@ Test
@@ -112,15 +127,15 @@ controlplane: ## Build etcd, kube-apiserver, kubectl (and the node's binaries, h
 	@bash src/test/kubeconform/build.sh >/dev/null
 
 .PHONY: test
-test: controlplane ## Run every test: unit and component, the end-to-end suite on a real API server, then the node suite.
+test: jdk controlplane ## Run every test: unit and component, the end-to-end suite on a real API server, then the node suite.
 	$(MVN) verify
 
 .PHONY: test-fast
-test-fast: ## Unit and component tests only (no control plane).
+test-fast: jdk ## Unit and component tests only (no control plane).
 	$(MVN) test
 
 .PHONY: e2e
-e2e: controlplane ## Only the end-to-end suite (builds the jar first).
+e2e: jdk controlplane ## Only the end-to-end suite (builds the jar first).
 	$(MVN) verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
 
 .PHONY: clean
@@ -134,10 +149,21 @@ clean: ## Remove build output.
 BENCH_JVM_OPTS ?= -Xmx128m -Xmn24m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
+# The side-by-side column of the table: JDK 17 (Debian's or Temurin's), running a copy of the jar compiled for 17.
+# BENCH_COMPARE_JDK= (empty) leaves it out.
+BENCH_COMPARE_JDK ?= $(firstword $(wildcard /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/java-17-openjdk-arm64 \
+  /usr/lib/jvm/temurin-17-jdk-amd64 /usr/lib/jvm/temurin-17-jdk-arm64))
 
 .PHONY: bench
-bench: ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 at 1,000 req/s, RSS, start-up), the unhappy paths (API unreachable, namespace without the secret) and the engine with JMH.
+bench: jdk ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 at 1,000 req/s, RSS, start-up), the unhappy paths (API unreachable, namespace without the secret) and the engine with JMH; JDK 17 beside 25.
 	@echo "[bench] building the application jar and the benchmark (Maven profile bench)"
 	$(MVN) -q -Pbench package -DskipTests
+	@if [ -n "$(BENCH_COMPARE_JDK)" ]; then \
+	  echo "[bench] building them for Java 17 too, into target/jdk17 (the JDK 17 column: $(BENCH_COMPARE_JDK))"; \
+	  $(MVN) -q -Pbench package -DskipTests -Dmaven.compiler.release=17 -Dicr.build.directory=$(CURDIR)/target/jdk17; \
+	fi
 	java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp target/bench-classes:target/classes:target/test-classes:$$(cat target/bench-classpath.txt) \
-	  -Dbench.jvm-opts="$(BENCH_JVM_OPTS)" -Dbench.seconds=$(BENCH_SECONDS) $(BENCH_ARGS) io.icrinjector.bench.Bench
+	  -Dbench.jvm-opts="$(BENCH_JVM_OPTS)" -Dbench.seconds=$(BENCH_SECONDS) \
+	  $(if $(BENCH_COMPARE_JDK),-Dbench.compare-jdk=$(BENCH_COMPARE_JDK) -Dbench.compare-jar=target/jdk17/quarkus-app/quarkus-run.jar \
+	    -Dbench.compare-classpath=target/jdk17/bench-classes:target/jdk17/classes:target/jdk17/test-classes:$$(cat target/jdk17/bench-classpath.txt 2>/dev/null)) \
+	  $(BENCH_ARGS) io.icrinjector.bench.Bench

@@ -7,12 +7,13 @@
 #   src/main/image/build.sh runtime DIR              only the runtime root filesystem (the Dockerfile's
 #                                                    first stage runs this)
 #
-# Needs: a JDK 17 with jlink (JAVA_HOME, else the `java` on PATH), apt-get (Debian or Ubuntu: the runtime's
-# libraries are Debian packages), python3, and `make build` first (target/quarkus-app).
+# Needs: a JDK 25 with jlink (found as the Makefile finds it, src/build/jdk.sh: JAVA_HOME when it is a 25, else
+# /usr/lib/jvm/temurin-25-jdk-<arch>, else the `java` on PATH), apt-get (Debian or Ubuntu: the runtime's libraries
+# are Debian packages), python3, and `make build` first (target/quarkus-app).
 #
 # The image's configuration and layout come from the final stage of src/main/docker/Dockerfile.jvm (COPY from
 # target/, RUN in exec form, USER, WORKDIR, ENV, EXPOSE, ENTRYPOINT), so the Dockerfile and this script build the
-# same image. A RUN (the AppCDS archive's training run) runs in a chroot of the layers before it, so building the
+# same image. A RUN (the AOT cache's training run) runs in a chroot of the layers before it, so building the
 # image needs root (and unshare, from util-linux).
 # Push it with `skopeo copy oci-archive:OUT.tar docker://<registry>/icr-injector:<tag>`; on the project's
 # single-node cluster import it with `src/test/node/cluster.sh import OUT.tar` (`make node-import`: that node's
@@ -30,14 +31,7 @@ step() { printf '[image %4ds] %s\n' "$((SECONDS - start))" "$*" >&2; }
 modules=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql,java.xml,jdk.crypto.ec,jdk.jfr,jdk.management,jdk.naming.dns,jdk.unsupported,jdk.zipfs
 
 java_home() {
-  if [[ -n "${JAVA_HOME:-}" && -x "${JAVA_HOME}/bin/jlink" ]]; then
-    echo "${JAVA_HOME}"
-  elif command -v jlink >/dev/null; then
-    dirname "$(dirname "$(readlink -f "$(command -v jlink)")")"
-  else
-    echo "build.sh: no jlink (set JAVA_HOME to a JDK 17)" >&2
-    exit 1
-  fi
+  bash "${here}/../../build/jdk.sh" || { echo "build.sh: the image's runtime is jlinked from a JDK 25" >&2; exit 1; }
 }
 
 # runtime DIR: a jlink'ed Java runtime in DIR/opt/java, the Debian packages of the libraries it links against
@@ -47,16 +41,21 @@ runtime() {
   jdk="$(java_home)"
   local version
   version="$("${jdk}/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')"
-  [[ "${version}" == 17 ]] || { echo "build.sh: ${jdk} is Java ${version}; the image runs Java 17" >&2; exit 1; }
+  [[ "${version}" == 25 ]] || { echo "build.sh: ${jdk} is Java ${version}; the image runs Java 25" >&2; exit 1; }
   rm -rf "${root}"
   mkdir -p "${root}/opt"
-  step "jlink: Java runtime from ${jdk} (${modules})"
+  # Temurin 25 ships without jmods: its jlink links from the JDK's own run-time image (JEP 493, a JDK built with
+  # --enable-linkable-runtime), which works as long as the JDK's files are as installed. A JDK with jmods uses them.
+  local from="run-time image (JEP 493)"
+  [[ -d "${jdk}/jmods" ]] && from="jmods"
+  step "jlink: Java ${version} runtime from ${jdk}, ${from} (${modules})"
   "${jdk}/bin/jlink" --add-modules "${modules}" --strip-debug --no-man-pages --no-header-files \
-    --compress=2 --output "${root}/opt/java"
+    --compress=zip-6 --output "${root}/opt/java"
   # A headless JVM never loads these; without them the runtime needs no X11 libraries.
   # (java.desktop is there for java.beans; its native parts for fonts, images and sound are dropped too.)
   rm -f "${root}"/opt/java/lib/{libawt_xawt.so,libsplashscreen.so,libjawt.so,libfontmanager.so,libjsound.so,liblcms.so,libjavajpeg.so,libmlib_image.so}
-  # The class data sharing archive of the JDK's own classes: a faster start, regenerated for this runtime.
+  # The class data sharing archive of the JDK's own classes, regenerated for this runtime: what a JVM of the image
+  # maps when it runs without the app's AOT cache (which replaces it when -XX:AOTCache names it).
   "${root}/opt/java/bin/java" -Xshare:dump -XX:+UseSerialGC >/dev/null 2>&1 || step "CDS archive: not made"
 
   # Which Debian packages hold the libraries the runtime's ELF files need (outside the runtime itself).
@@ -101,7 +100,7 @@ runtime() {
 
 # run_step WORK N LAYER_DIR...: the Dockerfile's RUN number N (WORK/runN.json: argv, env, workdir, user) in a
 # chroot of the layers so far, stacked in order, with every time set to 0 as in the image's layers (oci.py), so
-# that what the step records of the files (the AppCDS archive records the jars' times and sizes) holds in the
+# that what the step records of the files (the AOT cache records the jars' times and sizes) holds in the
 # image. Runs in a mount and PID namespace of its own with /proc mounted and /dev's four character devices made,
 # as a container build would give it. Prints the layer of what it wrote or changed (DIR:UID:GID).
 run_step() {
@@ -174,8 +173,19 @@ removed = [p for p in before if p not in after]
 if removed:
     sys.exit(f"build.sh: RUN {spec['argv']} removed {removed[:5]}: build.sh writes no whiteouts")
 os.makedirs(out)
+def parents(p):
+    # The layer's directories above a file keep the mode and owner they have in the image (/tmp stays 1777): the
+    # layer's entry for a directory replaces the one of the layers below.
+    d = os.path.dirname(p)
+    if not d or os.path.isdir(os.path.join(out, d)):
+        return
+    parents(d)
+    os.mkdir(os.path.join(out, d))
+    st = os.lstat(os.path.join(root, d))
+    os.chown(os.path.join(out, d), st.st_uid, st.st_gid)
+    os.chmod(os.path.join(out, d), stat.S_IMODE(st.st_mode))
 for p in sorted(changed):
-    os.makedirs(os.path.join(out, os.path.dirname(p)), exist_ok=True)
+    parents(p)
     shutil.copy2(os.path.join(root, p), os.path.join(out, p), follow_symlinks=False)
     print(f"[image] RUN wrote /{p} ({after[p][1]} bytes)", file=sys.stderr)
 print(f"{out}:{uid}:{gid}")

@@ -14,11 +14,12 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code java -XX:ArchiveClassesAtExit=app-cds.jsa -jar quarkus-run.jar cds-training}: the training run of the
- * class data sharing archive (README, "Performance"). It starts the webhook as {@code Main} does, but on loopback
- * ports of its own, answers a pod review on {@code /mutate} and {@code /audit} and the health checks the kubelet
- * asks first, over HTTP like the API server and the kubelet, then exits; the JVM writes the classes it loaded on the
- * way into the archive. The image's build runs it (src/main/docker/Dockerfile.jvm), and so does {@code make bench}.
+ * {@code java -XX:AOTCacheOutput=app.aot -jar quarkus-run.jar cds-training}: the training run of the AOT cache
+ * (JDK 25, JEP 483/514/515; the name is from the AppCDS archive it trained before). It starts the webhook as
+ * {@code Main} does, but on loopback ports of its own, answers a pod review on {@code /mutate} and {@code /audit} and
+ * the health checks the kubelet asks first, over HTTP like the API server and the kubelet, then exits; the JVM
+ * writes the classes it loaded and linked on the way, and the profiles of the methods it ran, into the cache. The
+ * image's build runs it (src/main/docker/Dockerfile.jvm), and so does {@code make bench}.
  *
  * <p>Without {@code kubernetes.master} it points the Kubernetes client at a closed loopback port: a training run
  * never reaches a cluster, and the replicator's start-up (client, watches, their first failed list) is trained too.
@@ -49,6 +50,7 @@ public final class CdsTraining implements QuarkusApplication {
 
   @Override
   public int run(String... args) throws Exception {
+    AotCache.log();
     byte[] review;
     try (InputStream in = CdsTraining.class.getResourceAsStream(REVIEW)) {
       review = in.readAllBytes();

@@ -9,7 +9,7 @@ import java.util.logging.Logger;
 
 /**
  * Starts the webhook, or with {@code report [--json]} prints the migration report and exits, or with
- * {@code cds-training} runs the training of the class data sharing archive ({@link CdsTraining}) and exits.
+ * {@code cds-training} runs the training of the image's AOT cache ({@link CdsTraining}) and exits.
  *
  * <p>The report run binds no fixed port (it may run beside a webhook on the same machine), starts no secret
  * copying, and logs to stderr so that stdout holds the report alone.
@@ -43,6 +43,8 @@ public final class Main {
   public static final class Webhook implements QuarkusApplication {
     @Override
     public int run(String... args) {
+      // Here, not before Quarkus.run: the HTTP server already listens, so this costs the first answer nothing.
+      AotCache.log();
       Quarkus.waitForExit();
       return 0;
     }

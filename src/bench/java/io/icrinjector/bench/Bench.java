@@ -36,7 +36,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <p>Settings are system properties (the Makefile maps environment variables onto them): {@code bench.jvm-opts},
  * {@code bench.seconds}, {@code bench.warmup-seconds}, {@code bench.connections}, {@code bench.rate},
  * {@code bench.event-loops}, {@code bench.jmh}, {@code bench.webhook-extra-opts} (e.g. a JFR recording),
- * {@code bench.cds} (false: the webhook without its AppCDS archive, and no launch without it for comparison).
+ * {@code bench.cds} (false: the webhook without its start-up cache, and no launch without it for comparison),
+ * {@code bench.starts} (launches per median of the first answer, 5), {@code bench.compare-jdk} and
+ * {@code bench.compare-jar} (a second JDK, e.g. 17, and a jar compiled for it: its column of the side-by-side table).
+ *
+ * <p>The start-up cache is the JDK's: on JDK 25 the AOT cache (JEP 483/514/515, {@code -XX:AOTCacheOutput} of the
+ * jar's {@code cds-training} run, as the image makes it), on an older JDK the AppCDS archive of the same run.
  */
 public final class Bench {
 
@@ -70,9 +75,17 @@ public final class Bench {
    */
   private static final int WAITING_CONNECTIONS = Integer.getInteger("bench.unhappy.connections", 2_500);
   private static final long BENCH_START = System.nanoTime();
-  /** Whether the webhook runs with an AppCDS archive of its own (made here for this JVM), as the image does. */
+  /** Whether the webhook runs with a start-up cache of its own (made here for this JVM), as the image does. */
   private static final boolean CDS = Boolean.parseBoolean(System.getProperty("bench.cds", "true"));
-  private static final Path ARCHIVE = OUT.resolve("app-cds.jsa");
+  /** Launches per median of the first answer, without and with the cache, per JDK. */
+  private static final int STARTS = Integer.getInteger("bench.starts", 5);
+  /** The JDK of this run (the shipped one) and, when asked for, a second one for the side-by-side table. */
+  static final Jdk SHIPPED = new Jdk(Path.of(System.getProperty("java.home")), JAR,
+      System.getProperty("java.class.path"));
+  static final Jdk COMPARE = System.getProperty("bench.compare-jdk", "").isBlank() ? null
+      : new Jdk(Path.of(System.getProperty("bench.compare-jdk")), System.getProperty("bench.compare-jar", JAR),
+          System.getProperty("bench.compare-classpath", System.getProperty("java.class.path")));
+  private static final Path ARCHIVE = SHIPPED.cache();
 
   private Bench() {}
 
@@ -115,34 +128,18 @@ public final class Bench {
       progress("fake Kubernetes API server on 127.0.0.1:%d", api.port());
       String master = "http://127.0.0.1:" + api.port();
 
-      // The AppCDS archive of the webhook for this JVM, made as the image makes its own (a training run of the jar's
-      // cds-training command, src/main/docker/Dockerfile.jvm), then the first answer without it and with it; the
-      // webhook started with the archive is the one the load runs against.
+      // The start-up cache of the webhook for each JDK, made as the image makes its own (a training run of the jar's
+      // cds-training command, src/main/docker/Dockerfile.jvm), then the first answer without it and with it (median
+      // of bench.starts launches each); the webhook started with the cache is the one the load runs against.
       List<String> archiveOpts = List.of();
-      if (CDS) {
-        Files.deleteIfExists(ARCHIVE);
-        List<String> training = webhookCommand(List.of("-XX:ArchiveClassesAtExit=" + ARCHIVE), freePort(),
-            freePort(), master);
-        training.add("cds-training");
-        progress("AppCDS: training run: %s", String.join(" ", training));
-        long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(training).redirectErrorStream(true)
-            .redirectOutput(OUT.resolve("cds-training.log").toFile()).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.isRegularFile(ARCHIVE)) {
-          p.destroyForcibly();
-          throw new IllegalStateException("the AppCDS training run failed (see target/bench/cds-training.log)");
+      for (Jdk j : COMPARE == null ? List.of(SHIPPED) : List.of(COMPARE, SHIPPED)) {
+        StartFigures f = startFigures(j, master, reviews.get(Size.SMALL), probe);
+        results.starts.put(j, f);
+        if (j == SHIPPED && CDS) {
+          archiveOpts = j.cacheOptions();
+          results.startupWithoutArchive = median(f.plain());
+          results.startupCpuWithoutArchive = median(f.plainCpu());
         }
-        progress("AppCDS: %s, %.1f MiB, made in %.1f s (log target/bench/cds-training.log)", ARCHIVE,
-            Files.size(ARCHIVE) / 1048576.0, (System.nanoTime() - t0) / 1e9);
-        archiveOpts = List.of("-XX:SharedArchiveFile=" + ARCHIVE, "-Xshare:auto");
-        int plainPort = freePort();
-        Server plain = Server.start("webhook-no-cds", webhookCommand(List.of(), plainPort, freePort(), master), plainPort,
-            reviews.get(Size.SMALL), probe);
-        results.startupWithoutArchive = plain.startupSeconds;
-        results.startupCpuWithoutArchive = plain.startupCpuSeconds;
-        progress("webhook without the archive answered its first review %.3f s after launch (%.2f s of CPU)",
-            plain.startupSeconds, plain.startupCpuSeconds);
-        plain.stop();
       }
       int webhookPort = freePort();
       webhookArchiveOpts = archiveOpts; // the unhappy paths' webhooks start with it too
@@ -152,9 +149,9 @@ public final class Bench {
       results.startup[0] = webhook.startupSeconds;
       results.startupCpu = webhook.startupCpuSeconds;
       if (CDS) {
-        // -Xshare:auto runs on without the archive when it does not match: only the process's mappings tell.
+        // The JVM runs on without the cache when it does not match: only the process's mappings tell.
         results.archiveMapped = mapped(webhook.process.pid(), ARCHIVE);
-        progress("AppCDS archive %s: %s", ARCHIVE, results.archiveMapped ? "mapped (used)" : "NOT mapped (not used)");
+        progress("start-up cache %s: %s", ARCHIVE, results.archiveMapped ? "mapped (used)" : "NOT mapped (not used)");
       }
       progress("webhook answered its first review %.3f s after launch (%.2f s of CPU; pid %d, log target/bench/webhook.log)",
           webhook.startupSeconds, webhook.startupCpuSeconds, webhook.process.pid());
@@ -232,6 +229,13 @@ public final class Bench {
         webhook.stop();
         ceiling.stop();
       }
+      results.loads.put(SHIPPED, new LoadFigures(results.throughput.get(Size.TYPICAL)[0],
+          results.throughput.get(Size.TYPICAL)[1], results.latency.get(Size.TYPICAL)[0],
+          results.latency.get(Size.TYPICAL)[1], results.rssKib[0], results.rssKib[1],
+          results.cpuPerRequest.get(Size.TYPICAL)[0], results.cpuPerRequest.get(Size.TYPICAL)[1]));
+      if (COMPARE != null) {
+        results.loads.put(COMPARE, loadFigures(COMPARE, master, reviews, ceilingArgs, probe, vertx));
+      }
       if (UNHAPPY) {
         // Each on a webhook of its own, launched after the happy path's have stopped: the copy path's fake API
         // server lists thousands of namespaces, which would weigh on the happy path's heap and RSS.
@@ -263,6 +267,154 @@ public final class Bench {
     results.print(cpu, jdk);
   }
 
+  /**
+   * A JDK the benchmark runs the webhook (its {@code jar}) and the ceiling (from {@code classpath}) on: an older
+   * JDK needs both compiled for it (the Makefile builds them into target/jdk17).
+   */
+  record Jdk(Path home, String jar, String classpath) {
+    String java() {
+      return home.resolve("bin").resolve("java").toString();
+    }
+
+    /** The feature version, from the JDK's release file. */
+    int feature() {
+      try {
+        for (String line : Files.readAllLines(home.resolve("release"))) {
+          if (line.startsWith("JAVA_VERSION=")) {
+            String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
+            return Integer.parseInt(v.split("[.]")[0]);
+          }
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      throw new IllegalStateException("no JAVA_VERSION in " + home.resolve("release"));
+    }
+
+    String label() {
+      return "JDK " + feature();
+    }
+
+    /** JDK 24 and later have the AOT cache (JEP 483); older ones the AppCDS archive. */
+    boolean aot() {
+      return feature() >= 24;
+    }
+
+    Path cache() {
+      return OUT.resolve(aot() ? "app.aot" : "app-cds-" + feature() + ".jsa");
+    }
+
+    List<String> trainingOptions() {
+      return aot() ? List.of("-XX:AOTCacheOutput=" + cache(), "-Xlog:aot=error", "-XX:-UsePerfData")
+          : List.of("-XX:ArchiveClassesAtExit=" + cache(), "-Xlog:cds=error", "-Xlog:cds+dynamic=error");
+    }
+
+    List<String> cacheOptions() {
+      return aot() ? List.of("-XX:AOTCache=" + cache()) : List.of("-XX:SharedArchiveFile=" + cache(), "-Xshare:auto");
+    }
+
+    /** bench.jvm-opts without the options this JDK does not know (JDK 25's, on an older one). */
+    List<String> jvmOpts() {
+      return JVM_OPTS.stream().filter(o -> aot() || !(o.startsWith("-XX:AOT") || o.contains("CompactObjectHeaders")))
+          .toList();
+    }
+  }
+
+  /** First answers of one JDK: bench.starts launches without the cache and as many with it (wall and CPU seconds). */
+  record StartFigures(String cache, double cacheMiB, double[] plain, double[] plainCpu, double[] cached,
+      double[] cachedCpu, boolean mapped) {}
+
+  /** The load figures of one JDK's webhook and ceiling, typical pod. */
+  record LoadFigures(Throughput webhook, Throughput ceiling, Latency webhookLatency, Latency ceilingLatency,
+      long rssKib, long ceilingRssKib, double cpuMicros, double ceilingCpuMicros) {}
+
+  static StartFigures startFigures(Jdk jdk, String master, byte[] review, HttpClient probe) throws Exception {
+    String cache = "none";
+    double mib = 0;
+    if (CDS) {
+      Files.deleteIfExists(jdk.cache());
+      List<String> training = webhookCommand(jdk, jdk.trainingOptions(), freePort(), freePort(), master);
+      training.add("cds-training");
+      progress("%s: start-up cache: training run: %s", jdk.label(), String.join(" ", training));
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder(training).redirectErrorStream(true)
+          .redirectOutput(OUT.resolve("cds-training-" + jdk.feature() + ".log").toFile()).start();
+      if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.isRegularFile(jdk.cache())) {
+        p.destroyForcibly();
+        throw new IllegalStateException("the training run failed (see target/bench/cds-training-" + jdk.feature()
+            + ".log)");
+      }
+      mib = Files.size(jdk.cache()) / 1048576.0;
+      cache = jdk.aot() ? "AOT cache" : "AppCDS archive";
+      progress("%s: %s %s, %.1f MiB, made in %.1f s", jdk.label(), cache, jdk.cache(), mib,
+          (System.nanoTime() - t0) / 1e9);
+    }
+    double[][] f = new double[4][STARTS];
+    boolean mapped = CDS;
+    for (int i = 0; i < STARTS; i++) {
+      for (int with = 0; with < (CDS ? 2 : 1); with++) {
+        int port = freePort();
+        Server s = Server.start("webhook-start", webhookCommand(jdk, with == 1 ? jdk.cacheOptions() : List.of(), port,
+            freePort(), master), port, review, probe);
+        f[2 * with][i] = s.startupSeconds;
+        f[2 * with + 1][i] = s.startupCpuSeconds;
+        if (with == 1) {
+          mapped &= mapped(s.process.pid(), jdk.cache());
+        }
+        s.stop();
+      }
+    }
+    progress("%s: first answer, median of %d: %.3f s (%.2f s CPU) without the cache, %.3f s (%.2f s CPU) with it%s",
+        jdk.label(), STARTS, median(f[0]), median(f[1]), median(f[2]), median(f[3]),
+        CDS && !mapped ? " (NOT mapped)" : "");
+    return new StartFigures(cache, mib, f[0], f[1], f[2], f[3], mapped);
+  }
+
+  /** The typical pod's throughput and p99 of one JDK's webhook (with its cache) and ceiling, and their RSS. */
+  static LoadFigures loadFigures(Jdk jdk, String master, Map<Size, byte[]> reviews, List<String> ceilingArgs,
+      HttpClient probe, Vertx vertx) throws Exception {
+    byte[] typical = reviews.get(Size.TYPICAL);
+    int port = freePort();
+    Server webhook = Server.start("webhook-" + jdk.feature(), webhookCommand(jdk, CDS ? jdk.cacheOptions() : List.of(),
+        port, freePort(), master), port, reviews.get(Size.SMALL), probe);
+    int ceilingPort = freePort();
+    List<String> ceilingCmd = new ArrayList<>(List.of(jdk.java()));
+    ceilingCmd.addAll(jdk.jvmOpts());
+    ceilingCmd.addAll(List.of("-cp", jdk.classpath(), CeilingServer.class.getName(),
+        String.valueOf(ceilingPort), String.valueOf(EVENT_LOOPS)));
+    ceilingCmd.addAll(ceilingArgs);
+    Server ceiling = Server.start("ceiling-" + jdk.feature(), ceilingCmd, ceilingPort, reviews.get(Size.SMALL), probe);
+    try {
+      LoadClient client = new LoadClient(vertx, NPROC);
+      Throughput[] t = new Throughput[2];
+      Latency[] l = new Latency[2];
+      double[] cpu = new double[2];
+      for (int i = 0; i < 2; i++) {
+        Server s = i == 0 ? webhook : ceiling;
+        progress("%s: warm-up: %s, typical pod, %.0f s", jdk.label(), s.name, 2 * SECONDS);
+        client.throughput(s.port, PATH, typical, CONNECTIONS, 0, 2 * SECONDS);
+        long cpuBefore = cpuTicks(s.process.pid());
+        t[i] = client.throughput(s.port, PATH, typical, CONNECTIONS, 0, SECONDS);
+        cpu[i] = (cpuTicks(s.process.pid()) - cpuBefore) * 1e6 / CLOCK_TICKS / t[i].completedInAll();
+        l[i] = client.fixedRate(s.port, PATH, typical, RATE, CONNECTIONS, WARMUP, SECONDS);
+        progress("%s: %s typical: %,.0f req/s (%d errors), server CPU %.0f us/request; p99 %.3f ms at %d req/s "
+            + "(%d errors)", jdk.label(), s.name, t[i].requestsPerSecond(), t[i].errors(), cpu[i], ms(l[i], 99), RATE,
+            l[i].errors());
+      }
+      return new LoadFigures(t[0], t[1], l[0], l[1], rssKib(webhook.process.pid()), rssKib(ceiling.process.pid()),
+          cpu[0], cpu[1]);
+    } finally {
+      webhook.stop();
+      ceiling.stop();
+    }
+  }
+
+  static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v.length == 0 ? Double.NaN : v[v.length / 2];
+  }
+
   /** The webhook's command line, its Kubernetes client pointed at {@code master}. */
   private static List<String> webhookCommand(int port, String master) throws IOException {
     return webhookCommand(port, freePort(), master);
@@ -276,8 +428,13 @@ public final class Bench {
   }
 
   private static List<String> webhookCommand(List<String> extra, int port, int managementPort, String master) {
-    List<String> cmd = new ArrayList<>(List.of(java()));
-    cmd.addAll(JVM_OPTS);
+    return webhookCommand(SHIPPED, extra, port, managementPort, master);
+  }
+
+  private static List<String> webhookCommand(Jdk jdk, List<String> extra, int port, int managementPort,
+      String master) {
+    List<String> cmd = new ArrayList<>(List.of(jdk.java()));
+    cmd.addAll(jdk.jvmOpts());
     cmd.addAll(WEBHOOK_EXTRA);
     cmd.addAll(extra);
     cmd.addAll(List.of(
@@ -294,7 +451,7 @@ public final class Bench {
         "-Dkubernetes.auth.tryKubeConfig=false",
         "-Dkubernetes.auth.tryServiceAccount=false",
         "-Dicr.webhook-namespace=icr-injector",
-        "-jar", JAR));
+        "-jar", jdk.jar()));
     return cmd;
   }
 
@@ -690,6 +847,8 @@ public final class Bench {
     long apiCalls;
     long apiCallsTotal;
     final List<Unhappy> unhappy = new ArrayList<>();
+    final Map<Jdk, StartFigures> starts = new java.util.LinkedHashMap<>();
+    final Map<Jdk, LoadFigures> loads = new java.util.LinkedHashMap<>();
 
     Results() {
       for (Size s : SIZES) {
@@ -738,14 +897,14 @@ public final class Bench {
           verdict(rssKib[0] <= 150 * 1024, "<= 150 MiB"));
       System.out.printf(fmt, "launch to first answer (s)", String.format("%.3f", startup[0]),
           String.format("%.3f", startup[1]), String.format("%.2f", startup[0] / startup[1]),
-          verdict(startup[0] <= 1.0, "<= 1.0 s"));
-      System.out.printf(fmt, "  AppCDS archive of the webhook", !CDS ? "off" : archiveMapped ? "used" : "NOT USED", "-",
+          verdict(startup[0] <= 0.5, "<= 0.5 s"));
+      System.out.printf(fmt, "  start-up cache of the webhook", !CDS ? "off" : archiveMapped ? "used" : "NOT USED", "-",
           "-", CDS ? "mapped, from /proc/pid/maps" : "-Dbench.cds=false");
       System.out.printf(fmt, "  CPU to first answer (s)", String.format("%.2f", startupCpu), "-", "-", "");
       if (CDS) {
-        System.out.printf(fmt, "  first answer, no archive (s)", String.format("%.3f", startupWithoutArchive), "-",
+        System.out.printf(fmt, "  1st answer, no cache, median (s)", String.format("%.3f", startupWithoutArchive), "-",
             String.format("%.2f", startup[0] / startupWithoutArchive), "with/without");
-        System.out.printf(fmt, "  CPU to 1st answer, no archive (s)", String.format("%.2f", startupCpuWithoutArchive),
+        System.out.printf(fmt, "  CPU to 1st answer, no cache (s)", String.format("%.2f", startupCpuWithoutArchive),
             "-", String.format("%.2f", startupCpu / startupCpuWithoutArchive), "with/without");
       }
       System.out.printf(fmt, "API calls during load", String.valueOf(apiCalls), "-", "-",
@@ -803,6 +962,7 @@ public final class Bench {
           }
         }
       }
+      printJdks();
       if (!jmh.isEmpty()) {
         System.out.println();
         System.out.println("JMH, engine alone (parse review, decide, build patch), average time per review "
@@ -813,6 +973,55 @@ public final class Bench {
       }
       System.out.println();
       System.out.println("Figures from a shared machine are noisy; compare the ratios, and rerun on a quiet machine.");
+    }
+
+    /** The JDKs side by side (bench.compare-jdk): start-up, and the typical pod against a ceiling on the same JDK. */
+    void printJdks() {
+      if (starts.size() < 2) {
+        return;
+      }
+      List<Jdk> jdks = new ArrayList<>(starts.keySet());
+      System.out.println();
+      System.out.printf("JDKs side by side (shipped: %s): each JDK's webhook against a ceiling on the same JDK, with "
+          + "the JVM options above (less what an older JDK does not know), typical pod%n", SHIPPED.label());
+      String fmt = "| %-40s |" + " %-22s |".repeat(jdks.size()) + " %-26s |%n";
+      List<Object> head = new ArrayList<>(List.of("figure"));
+      jdks.forEach(j -> head.add(j.label() + (j == SHIPPED ? " (shipped)" : "")));
+      head.add("target (shipped)");
+      System.out.printf(fmt, head.toArray());
+      List<Object> rule = new ArrayList<>(List.of("-".repeat(40)));
+      jdks.forEach(j -> rule.add("-".repeat(22)));
+      rule.add("-".repeat(26));
+      System.out.printf(fmt, rule.toArray());
+      row(fmt, jdks, "start-up cache", j -> starts.get(j).cache() + (starts.get(j).cacheMiB() > 0
+          ? String.format(" %.0f MiB%s", starts.get(j).cacheMiB(), starts.get(j).mapped() ? "" : " UNUSED") : ""), "");
+      row(fmt, jdks, "1st answer, no cache, median of " + STARTS + " (s)",
+          j -> String.format("%.3f (%.2f CPU)", median(starts.get(j).plain()), median(starts.get(j).plainCpu())), "");
+      row(fmt, jdks, "1st answer, cache, median of " + STARTS + " (s)",
+          j -> String.format("%.3f (%.2f CPU)", median(starts.get(j).cached()), median(starts.get(j).cachedCpu())),
+          verdict(median(starts.get(SHIPPED).cached()) <= 0.5, "<= 0.5 s"));
+      row(fmt, jdks, "throughput typical, webhook/ceiling", j -> loads.containsKey(j) ? String.format("%.2f (%,.0f/%,.0f)",
+          loads.get(j).webhook().requestsPerSecond() / loads.get(j).ceiling().requestsPerSecond(),
+          loads.get(j).webhook().requestsPerSecond(), loads.get(j).ceiling().requestsPerSecond()) : "-",
+          loads.containsKey(SHIPPED) ? verdict(loads.get(SHIPPED).webhook().requestsPerSecond()
+              / loads.get(SHIPPED).ceiling().requestsPerSecond() >= 0.5, ">= 0.50") : "");
+      row(fmt, jdks, "server CPU/request typical, webhook/ceiling (us)", j -> loads.containsKey(j)
+          ? String.format("%.0f / %.0f", loads.get(j).cpuMicros(), loads.get(j).ceilingCpuMicros()) : "-", "");
+      row(fmt, jdks, "p99 typical @" + RATE + "/s, webhook/ceiling (ms)", j -> loads.containsKey(j)
+          ? String.format("%.3f / %.3f", ms(loads.get(j).webhookLatency(), 99), ms(loads.get(j).ceilingLatency(), 99))
+          : "-", loads.containsKey(SHIPPED) ? verdict(ms(loads.get(SHIPPED).webhookLatency(), 99)
+              - ms(loads.get(SHIPPED).ceilingLatency(), 99) <= 1.0, "<= ceiling + 1 ms") : "");
+      row(fmt, jdks, "RSS after load, webhook/ceiling (MiB)", j -> loads.containsKey(j) ? String.format("%.0f / %.0f",
+          loads.get(j).rssKib() / 1024.0, loads.get(j).ceilingRssKib() / 1024.0) : "-",
+          loads.containsKey(SHIPPED) ? verdict(loads.get(SHIPPED).rssKib() <= 150 * 1024, "<= 150 MiB") : "");
+    }
+
+    private static void row(String fmt, List<Jdk> jdks, String figure, java.util.function.Function<Jdk, String> cell,
+        String target) {
+      List<Object> r = new ArrayList<>(List.of(figure));
+      jdks.forEach(j -> r.add(cell.apply(j)));
+      r.add(target);
+      System.out.printf(fmt, r.toArray());
     }
 
     private static String verdict(boolean met, String target) {

@@ -191,12 +191,22 @@ class DeployManifestsTest {
     String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("src/main/docker/Dockerfile.jvm"));
     assertThat(dockerfile).as("the image's default JVM options are the Deployment's")
         .contains("JDK_JAVA_OPTIONS=\"" + options + "\"");
-    // The image's AppCDS archive, loaded with -Xshare:auto (a mismatch slows the start, never stops the pod), is
-    // the one the image's build step makes.
-    java.util.regex.Matcher archive = java.util.regex.Pattern.compile("-XX:SharedArchiveFile=(\\S+)").matcher(options);
-    assertThat(archive.find()).as("an archive in " + options).isTrue();
-    assertThat(options).contains("-Xshare:auto").doesNotContain("-Xshare:on");
-    assertThat(dockerfile).contains("\"-XX:ArchiveClassesAtExit=" + archive.group(1) + "\"");
+    // The image's AOT cache, named by -XX:AOTCache alone (-XX:AOTMode=auto, the default: a cache that does not match
+    // slows the start, never stops the pod), is the one the image's build step writes, and that step trains it with
+    // the same JVM options (the cache holds only what they allow: the collector, the compressed pointers).
+    java.util.regex.Matcher cache = java.util.regex.Pattern.compile("-XX:AOTCache=(\\S+)").matcher(options);
+    assertThat(cache.find()).as("an AOT cache in " + options).isTrue();
+    assertThat(options).doesNotContain("-XX:AOTMode", "-XX:SharedArchiveFile", "-Xshare");
+    java.util.regex.Matcher run = java.util.regex.Pattern.compile("(?m)^RUN (\\[.*\\])$").matcher(dockerfile);
+    assertThat(run.find()).as("the Dockerfile's RUN").isTrue();
+    List<String> training = new java.util.ArrayList<>(List.of(new com.fasterxml.jackson.databind.ObjectMapper()
+        .readValue(run.group(1), String[].class)));
+    assertThat(training).contains("-XX:AOTCacheOutput=" + cache.group(1));
+    assertThat(training.subList(1, training.indexOf("-jar")).stream()
+        .filter(o -> !o.startsWith("-XX:AOTCacheOutput=") && !o.startsWith("-Xlog:") && !o.equals("-XX:-UsePerfData"))
+        .toList())
+        .as("the training run's JVM options").isEqualTo(java.util.Arrays.stream(options.split("\\s+"))
+            .filter(o -> !o.startsWith("-XX:AOTCache=")).toList());
   }
 
   @Test

@@ -21,11 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The image's AppCDS archive is valid for the image: the image is built with {@code src/main/image/build.sh} (as
- * {@code make image} and the node suite build it), its layers are unpacked in order as a container runtime unpacks
- * them (times 0, as oci.py writes them), and the image's own runtime, run in a chroot of that file system as the
- * image's user with the image's environment and entry point, maps the archive with {@code -Xshare:on} (which
- * refuses to start rather than run without it) and serves a review with it.
+ * The image's AOT cache (JDK 25, JEP 483/514/515) is valid for the image: the image is built with
+ * {@code src/main/image/build.sh} (as {@code make image} and the node suite build it), its layers are unpacked in
+ * order as a container runtime unpacks them (times 0, as oci.py writes them), and the image's own runtime, run in a
+ * chroot of that file system as the image's user with the image's environment and entry point, maps the cache with
+ * {@code -XX:AOTMode=on} (which refuses to start rather than run without it), loads the app's classes from it, and
+ * serves a review with it; with the image's own options alone the webhook logs that the cache is in use.
  *
  * <p>Needs root (chroot, unshare) and apt-get download of four Debian packages, like {@code make image}. Not root,
  * it fails saying so; {@code -Dicr.image-it.skip-unless-root=true} skips it knowingly (never set in CI).
@@ -40,6 +41,7 @@ class ImageArchiveIT {
   List<String> entrypoint;
   Map<String, String> env;
   String user;
+  String tmpAsBuilt;
 
   @BeforeAll
   void buildAndUnpack() throws Exception {
@@ -49,7 +51,7 @@ class ImageArchiveIT {
     Result build = run(List.of("bash", "src/main/image/build.sh", "image", archive.toString(),
         "docker.io/library/icr-injector:archive-it"), Map.of(), 900);
     assertThat(build.code).as(build.out).isZero();
-    assertThat(build.out).contains("RUN wrote /deployments/app-cds.jsa");
+    assertThat(build.out).contains("RUN wrote /deployments/app.aot", "Java 25 runtime from");
 
     Path layout = OUT.resolve("layout");
     rootfs = OUT.resolve("rootfs");
@@ -70,6 +72,11 @@ class ImageArchiveIT {
     env = new LinkedHashMap<>();
     config.path("Env").forEach(e -> env.put(e.asText().split("=", 2)[0], e.asText().split("=", 2)[1]));
     user = config.path("User").asText();
+    Path tmp = rootfs.resolve("tmp");
+    tmpAsBuilt = run(List.of("stat", "-c", "%A", tmp.toString()), Map.of(), 10).out.strip();
+    try (var names = Files.list(tmp)) {
+      tmpAsBuilt += " " + names.map(p -> p.getFileName().toString()).sorted().toList();
+    }
     // What a container runtime gives every container: /proc, and the character devices of /dev.
     Files.createDirectories(rootfs.resolve("proc"));
     Files.createDirectories(rootfs.resolve("dev"));
@@ -79,24 +86,41 @@ class ImageArchiveIT {
   }
 
   @Test
-  void theImagesRuntimeValidatesTheArchiveAgainstTheImagesClassPath() throws Exception {
-    assertThat(env.get("JDK_JAVA_OPTIONS")).contains("-XX:SharedArchiveFile=/deployments/app-cds.jsa", "-Xshare:auto");
-    Result r = inImage(List.of("-Xshare:on", "-XX:+PrintSharedArchiveAndExit"), List.of());
+  void theWebhookLoadsItsClassesFromTheCacheAndAnswersAReview() throws Exception {
+    // cds-training starts the webhook, answers a review on /mutate and /audit over loopback, and exits 0. Classes
+    // that come from the cache are logged with "source: shared objects file"; those of the app, Quarkus, Vert.x and
+    // fabric8 are among them (the aot-jar layout puts them on the JDK's class path, where the cache can hold them).
+    // -XX:AOTMode=on: a JVM that cannot map the cache (another runtime, other jars or times, other options) exits.
+    assertThat(env.get("JDK_JAVA_OPTIONS")).contains("-XX:AOTCache=/deployments/app.aot");
+    Result r = inImage(List.of("-XX:AOTMode=on", "-Xlog:aot=info", "-Xlog:class+load=info"), List.of("cds-training"));
     assertThat(r.code).as(r.out).isZero();
-    assertThat(r.out).contains("Dynamic archive name: /deployments/app-cds.jsa").doesNotContain("archive is invalid");
-    // The classes Quarkus's own class loader loads (the app, Quarkus, Vert.x, fabric8) are in it, not only the JDK's.
-    long appClasses = r.out.lines().filter(l -> l.endsWith(" unregistered_loader")).count();
-    assertThat(appClasses).as("classes of Quarkus's class loader in the archive").isGreaterThan(1000);
-    assertThat(r.out).contains("io.icrinjector.handler.AdmissionHandler", "io.icrinjector.engine.MutationEngine");
+    assertThat(r.out).contains("Opened AOT cache /deployments/app.aot", "answered a review on /mutate and /audit")
+        .doesNotContain("[error");
+    List<String> shared = r.out.lines().filter(l -> l.contains("source: shared objects file")).toList();
+    assertThat(shared).anyMatch(l -> l.contains(" io.icrinjector.handler.AdmissionHandler "))
+        .anyMatch(l -> l.contains(" io.icrinjector.engine.MutationEngine "))
+        .anyMatch(l -> l.contains(" io.vertx.core.http.impl."));
+    long fromJars = r.out.lines().filter(l -> l.contains("[class,load]") && l.contains("source: ")
+        && l.contains("/deployments/")).count();
+    assertThat(shared.size()).as("classes from the cache; %d came from the jars", fromJars)
+        .isGreaterThan(5 * (int) fromJars);
   }
 
   @Test
-  void theWebhookStartsWithTheArchiveMappedAndAnswersAReview() throws Exception {
-    // -Xshare:on: a JVM that cannot map the archive exits instead of running on without it. cds-training starts the
-    // webhook, answers a review on /mutate and /audit over loopback, and exits 0.
-    Result r = inImage(List.of("-Xshare:on", "-Xlog:cds=info", "-Xlog:cds+dynamic=info"), List.of("cds-training"));
+  void theTrainingRunLeavesTheImagesTmpAsItWas() {
+    // The image's /tmp as unpacked, before any test ran the image: writable by all (the image runs as 185; a pod
+    // mounts an emptyDir there, a plain container does not), and nothing of the training run's root user in it.
+    assertThat(tmpAsBuilt).startsWith("drwxrwxrwt").doesNotContain("hsperfdata_root", "vertx-cache");
+  }
+
+  @Test
+  void theWebhookSaysTheCacheIsInUse() throws Exception {
+    // Only the image's options (no -XX:AOTMode=on): what a pod runs. The line NodeE2EIT can read from a pod's log.
+    Result r = inImage(List.of(), List.of("cds-training"));
     assertThat(r.code).as(r.out).isZero();
-    assertThat(r.out).contains("Mapped dynamic region", "answered a review on /mutate and /audit");
+    assertThat(r.out).contains("AOT cache /deployments/app.aot: in use; JVM OpenJDK 64-Bit Server VM 25.")
+        .doesNotContain("[error][aot]");
+
   }
 
   /** The image's entry point with {@code jvm} after the java launcher and {@code args} at the end, in the image. */
