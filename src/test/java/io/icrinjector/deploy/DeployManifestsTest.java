@@ -184,7 +184,9 @@ class DeployManifestsTest {
     // The image's entry point is the java launcher itself, which reads JDK_JAVA_OPTIONS (no run-java.sh whose own
     // GC and heap defaults would need overriding).
     String options = env.get("JDK_JAVA_OPTIONS");
-    assertThat(options).contains("-Xmx128m", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+    // The heap follows the container's limit (half of it), so the limit is the one knob: no fixed -Xmx beside it.
+    assertThat(options).contains("-XX:MaxRAMPercentage=50", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError")
+        .doesNotContain("-Xmx");
     assertThat(java.util.regex.Pattern.compile("-XX:\\+Use\\w+GC").matcher(options).results().count())
         .as("collectors named in " + options).isEqualTo(1);
     assertThat(env).doesNotContainKeys("JAVA_TOOL_OPTIONS", "JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS");
