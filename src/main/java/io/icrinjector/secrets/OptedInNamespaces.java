@@ -73,7 +73,7 @@ class OptedInNamespaces {
    */
   void start(Consumer<String> optedOut, Runnable heard) {
     SharedIndexInformer<Namespace> i = informerFor.get();
-    i.itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, OptedInNamespaces::slim));
+    i.itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, OptedInNamespaces::slim)).removeNamespaceIndex();
     i.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Namespace ns) {

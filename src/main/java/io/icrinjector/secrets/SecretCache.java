@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -92,7 +93,8 @@ final class SecretCache {
       SharedIndexInformer<Secret> informer = null;
       try {
         informer = informerFor.apply(name);
-        informer.itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, this::slim));
+        // Nothing looks secrets up by namespace index (only by key), and that index costs a set per namespace.
+        informer.itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, this::slim)).removeNamespaceIndex();
         informer.addEventHandler(new Handler(name, informer));
         // The default handler gives up when the very first list fails (start() then fails for good);
         // retrying always lets the informer's own back-off reconnect once the API server answers.
@@ -259,7 +261,7 @@ final class SecretCache {
      */
     private Secret kept(Secret secret) {
       Secret stored = informer.getStore().getByKey(Cache.metaNamespaceKeyFunc(secret));
-      if (stored instanceof SlimSecret && java.util.Objects.equals(stored.getMetadata().getResourceVersion(),
+      if (stored instanceof SlimSecret && Objects.equals(stored.getMetadata().getResourceVersion(),
           secret.getMetadata().getResourceVersion())) {
         return stored;
       }
