@@ -185,6 +185,24 @@ public interface IcrConfig {
     /** Delay between two refreshes of the gauge (each a paged list of every kind, as {@code /report}); 0 turns it off. */
     @WithDefault("5m")
     Duration refreshInterval();
+
+    /**
+     * Most findings (images on a deprecated host) one report ({@code GET /report}, the {@code report} command) holds;
+     * past it the report says how many it leaves out, so that a huge cluster cannot exhaust the heap with one GET.
+     */
+    @WithDefault("10000")
+    int maxFindings();
+
+    /** Most namespaces one report holds (those opted in or with findings); past it the report says how many it leaves out. */
+    @WithDefault("20000")
+    int maxNamespaces();
+
+    /**
+     * Most series of {@code icr_injector_deprecated_images}; past it the namespaces with the fewest objects are summed
+     * per kind under {@code namespace="(other)"}, so that the gauge's memory and Prometheus's cardinality stay bounded.
+     */
+    @WithDefault("2000")
+    int maxSeries();
   }
 
   /** On or off. */

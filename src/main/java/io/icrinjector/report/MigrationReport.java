@@ -8,9 +8,23 @@ import java.util.List;
  *
  * @param sourceNamespace where pull secrets are copied from
  * @param namespaces namespaces with findings, or opted in, sorted by name
- * @param findings total number of findings
+ * @param findings total number of findings in the cluster, those left out included
+ * @param omittedFindings findings left out of {@code namespaces} ({@code icr.report.max-findings}, or their namespace
+ *     was left out)
+ * @param omittedNamespaces namespaces left out ({@code icr.report.max-namespaces})
  */
-public record MigrationReport(String sourceNamespace, List<NamespaceReport> namespaces, int findings) {
+public record MigrationReport(String sourceNamespace, List<NamespaceReport> namespaces, int findings,
+    int omittedFindings, int omittedNamespaces) {
+
+  /** A complete report. */
+  public MigrationReport(String sourceNamespace, List<NamespaceReport> namespaces, int findings) {
+    this(sourceNamespace, namespaces, findings, 0, 0);
+  }
+
+  /** Whether the report left findings or namespaces out to stay within its bounds. */
+  public boolean truncated() {
+    return omittedFindings > 0 || omittedNamespaces > 0;
+  }
 
   /**
    * One namespace.

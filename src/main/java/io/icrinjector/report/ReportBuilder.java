@@ -1,9 +1,6 @@
 package io.icrinjector.report;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
-import io.fabric8.kubernetes.api.model.ListOptions;
-import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -17,21 +14,29 @@ import io.icrinjector.secrets.Ownership;
 import io.icrinjector.report.MigrationReport.Finding;
 import io.icrinjector.report.MigrationReport.NamespaceReport;
 import io.icrinjector.report.MigrationReport.SecretState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.jboss.logging.Logger;
 
 /**
- * Builds the {@link MigrationReport} from the cluster with read-only list calls (one per kind, cluster-wide).
- * Objects whose template a controller owns are left to that controller's line: ReplicaSets of Deployments and
- * Jobs of CronJobs would repeat their owner's finding (and old ReplicaSets keep old images in their history).
- * Pods are listed whatever owns them: they show what is running now.
+ * Builds the {@link MigrationReport} from the cluster with read-only list calls (cluster-wide, one paged list per
+ * kind: {@link Pages}). Objects whose template a controller owns are left to that controller's line: ReplicaSets of
+ * Deployments and Jobs of CronJobs would repeat their owner's finding (and old ReplicaSets keep old images in their
+ * history). Pods are listed whatever owns them: they show what is running now.
+ *
+ * <p>Nothing here holds a cluster: lists stream page by page; the gauge ({@link #counts}) keeps a count per namespace
+ * and kind; a report keeps at most {@code icr.report.max-findings} findings and {@code icr.report.max-namespaces}
+ * namespaces, says how many it left out, counts {@code icr_injector_report_truncated_total} and logs a warning.
  */
 @ApplicationScoped
 public class ReportBuilder {
@@ -39,97 +44,154 @@ public class ReportBuilder {
   /** Label that opts a namespace in. */
   public static final String INJECT_LABEL = "icr-injector.io/inject";
 
-  private static final long PAGE = 500;
+  private static final Logger LOG = Logger.getLogger(ReportBuilder.class);
+
+  /** What one object of the cluster still names on a deprecated host; called only for an object with findings. */
+  @FunctionalInterface
+  interface ObjectFindings {
+    void accept(String namespace, String kind, List<Finding> findings);
+  }
 
   private final KubernetesClient client;
   private final MutationEngine engine;
   private final RewriteRules rules;
   private final IcrConfig config;
+  private final Counter truncated;
 
   /** CDI constructor. */
-  public ReportBuilder(KubernetesClient client, RewriteRules rules, IcrConfig config) {
+  public ReportBuilder(KubernetesClient client, RewriteRules rules, IcrConfig config, MeterRegistry registry) {
     this.client = client;
     this.engine = new MutationEngine(rules);
     this.rules = rules;
     this.config = config;
+    this.truncated = Counter.builder("icr_injector_report_truncated")
+        .description("Migration reports that left findings or namespaces out (icr.report.max-findings, max-namespaces)")
+        .register(registry);
   }
 
-  /** Lists the cluster and builds the report; API errors propagate with the server's message. */
+  /** Lists the cluster and builds the report, within its bounds; API errors propagate with the server's message. */
   public MigrationReport build() {
-    Map<String, List<Finding>> findings = new TreeMap<>();
-    pages(o -> client.pods().inAnyNamespace().list(o), p -> scan(findings, p, Pod::getSpec));
-    pages(o -> client.apps().deployments().inAnyNamespace().list(o),
-        p -> scan(findings, p, d -> d.getSpec().getTemplate().getSpec()));
-    pages(o -> client.apps().statefulSets().inAnyNamespace().list(o),
-        p -> scan(findings, p, d -> d.getSpec().getTemplate().getSpec()));
-    pages(o -> client.apps().daemonSets().inAnyNamespace().list(o),
-        p -> scan(findings, p, d -> d.getSpec().getTemplate().getSpec()));
-    pages(o -> client.apps().replicaSets().inAnyNamespace().list(o),
-        p -> scan(findings, p.stream().filter(r -> !ownedBy(r, "Deployment")).toList(), r -> r.getSpec().getTemplate().getSpec()));
-    pages(o -> client.batch().v1().jobs().inAnyNamespace().list(o),
-        p -> scan(findings, p.stream().filter(j -> !ownedBy(j, "CronJob")).toList(), j -> j.getSpec().getTemplate().getSpec()));
-    pages(o -> client.batch().v1().cronjobs().inAnyNamespace().list(o),
-        p -> scan(findings, p, c -> c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec()));
-
-    Map<String, Map<String, String>> secretStates = new TreeMap<>();
-    for (String name : rules.secretNames()) {
-      for (Secret s : client.secrets().inAnyNamespace().withField("metadata.name", name).list().getItems()) {
-        String state = Ownership.isOurs(s) ? "managed" : "present";
-        secretStates.computeIfAbsent(s.getMetadata().getNamespace(), k -> new TreeMap<>()).put(name, state);
+    int maxFindings = Math.max(0, config.report().maxFindings());
+    int maxNamespaces = Math.max(0, config.report().maxNamespaces());
+    Map<String, List<Finding>> findings = new HashMap<>();
+    // Namespaces with findings, those left out included, so that their line still says "inject=none"; as bounded.
+    java.util.Set<String> withFindings = new java.util.HashSet<>();
+    int[] seen = {0};
+    int[] kept = {0};
+    scan((namespace, kind, found) -> {
+      seen[0] += found.size();
+      if (withFindings.size() < maxNamespaces) {
+        withFindings.add(namespace);
       }
+      for (Finding f : found) {
+        if (kept[0] < maxFindings) {
+          findings.computeIfAbsent(namespace, k -> new ArrayList<>()).add(f);
+          kept[0]++;
+        }
+      }
+    });
+
+    // The namespaces worth a line: opted in, or with findings; at most maxNamespaces, in the API server's (name) order.
+    Map<String, String> modes = new LinkedHashMap<>();
+    int[] left = {0};
+    Pages.each(o -> client.namespaces().list(o), page -> {
+      for (Namespace ns : page) {
+        String name = ns.getMetadata().getName();
+        String mode = labels(ns).getOrDefault(INJECT_LABEL, "none");
+        if (mode.equals("none") && !withFindings.contains(name)) {
+          continue;
+        }
+        if (modes.size() < maxNamespaces) {
+          modes.put(name, mode.intern());
+        } else {
+          left[0]++;
+        }
+      }
+    });
+
+    Map<String, Map<String, String>> secretStates = new HashMap<>();
+    for (String name : rules.secretNames()) {
+      Pages.each(o -> client.secrets().inAnyNamespace().withField("metadata.name", name).list(o), page -> {
+        for (Secret s : page) {
+          if (modes.containsKey(s.getMetadata().getNamespace())) {
+            secretStates.computeIfAbsent(s.getMetadata().getNamespace(), k -> new TreeMap<>())
+                .put(name, Ownership.isOurs(s) ? "managed" : "present");
+          }
+        }
+      });
     }
 
-    List<NamespaceReport> namespaces = new ArrayList<>();
-    int total = 0;
-    for (Namespace ns : client.namespaces().list().getItems()) {
-      String name = ns.getMetadata().getName();
-      String mode = labels(ns).getOrDefault(INJECT_LABEL, "none");
-      List<Finding> nsFindings = findings.getOrDefault(name, List.of());
-      if (nsFindings.isEmpty() && mode.equals("none")) {
-        continue;
-      }
-      List<SecretState> states = rules.secretNames().stream()
-          .map(s -> new SecretState(s, secretStates.getOrDefault(name, Map.of()).getOrDefault(s, "missing"))).toList();
-      namespaces.add(new NamespaceReport(name, mode, states, nsFindings));
-      total += nsFindings.size();
+    List<NamespaceReport> namespaces = new ArrayList<>(modes.size());
+    int shown = 0;
+    for (Map.Entry<String, String> ns : modes.entrySet()) {
+      List<Finding> nsFindings = findings.getOrDefault(ns.getKey(), List.of());
+      List<SecretState> states = rules.secretNames().stream().map(s -> new SecretState(s,
+          secretStates.getOrDefault(ns.getKey(), Map.of()).getOrDefault(s, "missing"))).toList();
+      namespaces.add(new NamespaceReport(ns.getKey(), ns.getValue(), states, nsFindings));
+      shown += nsFindings.size();
     }
     namespaces.sort((a, b) -> a.name().compareTo(b.name()));
-    return new MigrationReport(config.sourceNamespace(), namespaces, total);
+    MigrationReport report = new MigrationReport(config.sourceNamespace(), namespaces, seen[0], seen[0] - shown,
+        left[0]);
+    if (report.truncated()) {
+      truncated.increment();
+      LOG.warnf("migration report truncated: %d of %d findings and %d namespaces left out (icr.report.max-findings=%d,"
+          + " icr.report.max-namespaces=%d)", report.omittedFindings(), report.findings(), report.omittedNamespaces(),
+          maxFindings, maxNamespaces);
+    }
+    return report;
   }
 
   /**
-   * Lists in pages of {@value #PAGE} so that a big cluster's report never holds every pod at once in the webhook's
-   * small heap; only the findings are kept.
+   * Objects that still name a deprecated host, per namespace and kind, as the report classifies them; a Deployment
+   * with two old images counts once. Holds one page and these counts, whatever the cluster's size.
    */
-  private static <T extends HasMetadata, L extends KubernetesResourceList<T>> void pages(Function<ListOptions, L> list,
-      Consumer<List<T>> page) {
-    String next = null;
-    do {
-      L result = list.apply(new ListOptionsBuilder().withLimit(PAGE).withContinue(next).build());
-      page.accept(result.getItems());
-      next = result.getMetadata() == null ? null : result.getMetadata().getContinue();
-    } while (next != null && !next.isEmpty());
+  public Map<String, Map<String, Long>> counts() {
+    Map<String, Map<String, Long>> counts = new HashMap<>();
+    scan((namespace, kind, found) -> counts.computeIfAbsent(namespace, k -> new TreeMap<>()).merge(kind, 1L, Long::sum));
+    return counts;
   }
 
-  private <T extends HasMetadata> void scan(Map<String, List<Finding>> out, List<T> objects, Function<T, PodSpec> spec) {
+  /** Pages through pods and every workload kind, handing each object with findings to {@code out}. */
+  void scan(ObjectFindings out) {
+    Pages.each(o -> client.pods().inAnyNamespace().list(o), p -> scan(out, p, Pod::getSpec));
+    Pages.each(o -> client.apps().deployments().inAnyNamespace().list(o),
+        p -> scan(out, p, d -> d.getSpec().getTemplate().getSpec()));
+    Pages.each(o -> client.apps().statefulSets().inAnyNamespace().list(o),
+        p -> scan(out, p, d -> d.getSpec().getTemplate().getSpec()));
+    Pages.each(o -> client.apps().daemonSets().inAnyNamespace().list(o),
+        p -> scan(out, p, d -> d.getSpec().getTemplate().getSpec()));
+    Pages.each(o -> client.apps().replicaSets().inAnyNamespace().list(o),
+        p -> scan(out, p.stream().filter(r -> !ownedBy(r, "Deployment")).toList(), r -> r.getSpec().getTemplate().getSpec()));
+    Pages.each(o -> client.batch().v1().jobs().inAnyNamespace().list(o),
+        p -> scan(out, p.stream().filter(j -> !ownedBy(j, "CronJob")).toList(), j -> j.getSpec().getTemplate().getSpec()));
+    Pages.each(o -> client.batch().v1().cronjobs().inAnyNamespace().list(o),
+        p -> scan(out, p, c -> c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec()));
+  }
+
+  private <T extends HasMetadata> void scan(ObjectFindings out, List<T> objects, Function<T, PodSpec> spec) {
     for (T o : objects) {
       PodSpec podSpec = spec.apply(o);
       if (podSpec == null) {
         continue;
       }
-      Map<String, String> images = new java.util.LinkedHashMap<>(); // container name -> image, in spec order
+      Map<String, String> images = new LinkedHashMap<>(); // container name -> image, in spec order
       Stream.of(podSpec.getInitContainers(), podSpec.getContainers()).filter(Objects::nonNull)
           .flatMap(List::stream).forEach(c -> images.put(c.getName(), c.getImage()));
       if (podSpec.getEphemeralContainers() != null) {
         podSpec.getEphemeralContainers().forEach(c -> images.put(c.getName(), c.getImage()));
       }
+      List<Finding> found = new ArrayList<>(0);
       images.forEach((container, image) -> {
         String replacement = image == null ? null : engine.replacementOf(image);
         if (replacement != null) {
-          out.computeIfAbsent(o.getMetadata().getNamespace(), k -> new ArrayList<>()).add(new Finding(o.getKind(),
-              o.getMetadata().getName(), container, image, replacement.equals(image) ? null : replacement));
+          found.add(new Finding(o.getKind(), o.getMetadata().getName(), container, image,
+              replacement.equals(image) ? null : replacement));
         }
       });
+      if (!found.isEmpty()) {
+        out.accept(o.getMetadata().getNamespace(), o.getKind(), found);
+      }
     }
   }
 

@@ -15,6 +15,11 @@ public final class ReportFormat {
     b.append("icr-injector migration report: ").append(report.findings()).append(report.findings() == 1 ? " image" : " images")
         .append(" still on deprecated hosts in ").append(report.namespaces().stream().filter(n -> !n.findings().isEmpty()).count())
         .append(" namespace(s); pull secrets are copied from namespace ").append(report.sourceNamespace()).append('\n');
+    if (report.truncated()) {
+      b.append("TRUNCATED: ").append(report.omittedFindings()).append(" finding(s) and ")
+          .append(report.omittedNamespaces()).append(" namespace(s) left out (icr.report.max-findings, "
+              + "icr.report.max-namespaces)\n");
+    }
     for (NamespaceReport ns : report.namespaces()) {
       b.append('\n').append("NAMESPACE ").append(ns.name())
           .append("  inject=").append(ns.mode())

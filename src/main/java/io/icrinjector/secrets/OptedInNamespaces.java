@@ -1,9 +1,11 @@
 package io.icrinjector.secrets;
 
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +19,8 @@ import org.jboss.logging.Logger;
  * that label, so that it holds only opted-in namespaces. Anything that reaches the webhook's Service can post a
  * review naming any namespace; the pull secret (an API key) goes only where this says, and what a forged review can
  * cause elsewhere (Events, retry jobs) is bounded by it. A NetworkPolicy would do it too, but not in every cluster.
+ * Its store keeps each namespace as its name, resourceVersion and opt-in label only ({@link #slim}), and it lists in
+ * pages: a namespace costs a few hundred bytes, whatever else it carries.
  */
 class OptedInNamespaces {
 
@@ -35,8 +39,8 @@ class OptedInNamespaces {
 
   /** The watch through {@code client}; at most {@code maxWaiters} namespaces are waited for at once. */
   OptedInNamespaces(KubernetesClient client, int maxWaiters) {
-    this(() -> client.namespaces().withLabel(LABEL, ENABLED).runnableInformer(SecretCache.RESYNC_MILLIS),
-        maxWaiters);
+    this(() -> client.namespaces().withLabel(LABEL, ENABLED).withLimit(SecretCache.PAGE)
+        .runnableInformer(SecretCache.RESYNC_MILLIS), maxWaiters);
   }
 
   private OptedInNamespaces(Supplier<SharedIndexInformer<Namespace>> informerFor, int maxWaiters) {
@@ -69,6 +73,7 @@ class OptedInNamespaces {
    */
   void start(Consumer<String> optedOut, Runnable heard) {
     SharedIndexInformer<Namespace> i = informerFor.get();
+    i.itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, OptedInNamespaces::slim)).removeNamespaceIndex();
     i.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Namespace ns) {
@@ -100,6 +105,31 @@ class OptedInNamespaces {
       }
     });
     informer = i;
+  }
+
+  /**
+   * What the store keeps of a namespace: its name, resourceVersion (the informer compares it) and opt-in label. The
+   * handlers read only the name, so the whole namespace that the watch hands them is kept nowhere. Applied to its
+   * own result it gives an equal namespace, as the store needs.
+   */
+  static Namespace slim(Namespace ns) {
+    ObjectMeta from = ns.getMetadata();
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(from.getName());
+    meta.setResourceVersion(from.getResourceVersion());
+    String label = from.getLabels() == null ? null : from.getLabels().get(LABEL);
+    meta.setLabels(label == null ? null : Map.of(LABEL, label.intern()));
+    meta.setAnnotations(null);
+    meta.setFinalizers(null);
+    meta.setManagedFields(null);
+    meta.setOwnerReferences(null);
+    meta.setAdditionalProperties(null);
+    Namespace slim = new Namespace();
+    slim.setMetadata(meta);
+    slim.setSpec(null);
+    slim.setStatus(null);
+    slim.setAdditionalProperties(null);
+    return slim;
   }
 
   /** Whether {@code namespace} is opted in as far as the watch knows; no API call. */

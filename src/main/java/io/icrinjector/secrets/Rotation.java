@@ -195,7 +195,7 @@ final class Rotation {
         return Result.SKIPPED;
       }
       String detail = KubeErrors.code(e) == HttpURLConnection.HTTP_FORBIDDEN
-          ? "update forbidden by RBAC; grant update of secret " + name + " in icr-injector's ClusterRole ("
+          ? "update forbidden by RBAC; grant patch of secret " + name + " in icr-injector's ClusterRole ("
               + KubeErrors.message(e) + ")"
           : "update: " + KubeErrors.describe(e);
       LOG.warnf("copy of secret %s in namespace %s does not follow its source version %s: %s; retried at the next "

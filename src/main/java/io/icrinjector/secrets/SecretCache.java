@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,9 @@ import org.jboss.logging.Logger;
  * The watch-backed picture of the pull secrets: one fabric8 informer per secret name, across all namespaces and
  * restricted by the field selector {@code metadata.name=<name>} (so that RBAC can grant list/watch by
  * {@code resourceNames}), feeding a {@link SecretView}; answers "what is in namespace X" without an API call.
+ * Memory holds every secret only as a {@link SlimSecret} (the informers' stores, the view, what API calls return),
+ * and the informers list in pages of {@value #PAGE}, so a cluster's size costs about a kilobyte per copy, never its
+ * data or its managedFields.
  */
 final class SecretCache {
 
@@ -37,6 +41,8 @@ final class SecretCache {
   static final long RESYNC_MILLIS = TimeUnit.MINUTES.toMillis(10);
   /** How long to wait before trying again to set up an informer whose creation or start failed. */
   static final Duration SETUP_RETRY = Duration.ofSeconds(30);
+  /** Objects per page of an informer's list: a relist never holds every secret of the cluster at once. */
+  static final long PAGE = 500;
   /** When to say that the informers have not synced yet. */
   static final Duration SYNC_WARNING = Duration.ofSeconds(10);
 
@@ -62,7 +68,7 @@ final class SecretCache {
     this.settings = settings;
     this.scheduler = scheduler;
     this.informerFor = informerFor != null ? informerFor : name -> client.secrets().inAnyNamespace()
-        .withField("metadata.name", name).runnableInformer(RESYNC_MILLIS);
+        .withField("metadata.name", name).withLimit(PAGE).runnableInformer(RESYNC_MILLIS);
   }
 
   /** Starts the informers in the background; never blocks and never fails (see {@link SecretReplicator#start}). */
@@ -87,7 +93,9 @@ final class SecretCache {
       SharedIndexInformer<Secret> informer = null;
       try {
         informer = informerFor.apply(name);
-        informer.addEventHandler(new Handler(name));
+        // Nothing looks secrets up by namespace index (only by key), and that index costs a set per namespace.
+        informer.itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, this::slim)).removeNamespaceIndex();
+        informer.addEventHandler(new Handler(name, informer));
         // The default handler gives up when the very first list fails (start() then fails for good);
         // retrying always lets the informer's own back-off reconnect once the API server answers.
         informer.exceptionHandler((wasStarted, t) -> {
@@ -154,7 +162,7 @@ final class SecretCache {
     if (informer == null) {
       return null;
     }
-    s = informer.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
+    s = slim(informer.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
     if (s != null) {
       view.learned(s);
     }
@@ -167,7 +175,7 @@ final class SecretCache {
     if (informer != null && informer.hasSynced()) {
       return get(settings.sourceNamespace(), name);
     }
-    Secret source = reads.secrets().inNamespace(settings.sourceNamespace()).withName(name).get();
+    Secret source = slim(reads.secrets().inNamespace(settings.sourceNamespace()).withName(name).get());
     if (source != null) {
       view.learned(source);
     }
@@ -179,22 +187,29 @@ final class SecretCache {
     Map<String, Secret> all = new HashMap<>();
     SharedIndexInformer<Secret> informer = informers.get(name);
     List<Secret> stored = informer == null ? List.of() : informer.getStore().list();
-    stored.forEach(s -> all.put(s.getMetadata().getNamespace(), s));
+    stored.forEach(s -> all.put(s.getMetadata().getNamespace(), slim(s)));
     view.all(name).forEach(s -> all.put(s.getMetadata().getNamespace(), s));
     return all;
   }
 
   /** An API call of ours returned {@code secret} (see {@link SecretView#learned}). */
   void learned(Secret secret) {
-    view.learned(secret);
+    view.learned(slim(secret));
+  }
+
+  /** {@code secret} as memory keeps it (see {@link SlimSecret}); null for null. */
+  Secret slim(Secret secret) {
+    return SlimSecret.of(secret, settings.sourceNamespace());
   }
 
   /** Feeds the view from one informer and passes changes on to the listener. */
   private final class Handler implements ResourceEventHandler<Secret> {
     private final String name;
+    private final SharedIndexInformer<Secret> informer;
 
-    Handler(String name) {
+    Handler(String name, SharedIndexInformer<Secret> informer) {
       this.name = name;
+      this.informer = informer;
     }
 
     @Override
@@ -227,16 +242,30 @@ final class SecretCache {
       if (!name.equals(secret.getMetadata().getName())) {
         return;
       }
-      view.observed(secret);
+      Secret kept = kept(secret);
+      view.observed(kept);
       Listener l = listener;
       if (l == null) {
         return;
       }
       if (!settings.sourceNamespace().equals(secret.getMetadata().getNamespace())) {
-        l.copyChanged(secret);
-      } else if (old == null || !SecretView.sameContent(old, secret)) {
+        l.copyChanged(kept);
+      } else if (old == null || !SecretView.sameContent(old, kept)) {
         l.sourceChanged(name);
       }
+    }
+
+    /**
+     * What the view keeps of {@code secret}, which the watch hands over whole: the store's slim object when it is
+     * the same version (so view and store share one), else a slim one of its own.
+     */
+    private Secret kept(Secret secret) {
+      Secret stored = informer.getStore().getByKey(Cache.metaNamespaceKeyFunc(secret));
+      if (stored instanceof SlimSecret && Objects.equals(stored.getMetadata().getResourceVersion(),
+          secret.getMetadata().getResourceVersion())) {
+        return stored;
+      }
+      return slim(secret);
     }
   }
 }

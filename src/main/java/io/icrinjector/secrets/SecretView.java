@@ -141,9 +141,12 @@ final class SecretView {
     }
   }
 
-  /** Whether two secrets hold the same type and data, the only parts a copy takes from its source. */
+  /**
+   * Whether two secrets hold the same type and data, the only parts a copy takes from its source; compared by
+   * digest, since memory keeps a copy's digest and not its data ({@link SlimSecret}).
+   */
   static boolean sameContent(Secret a, Secret b) {
-    return type(a).equals(type(b)) && data(a).equals(data(b));
+    return type(a).equals(type(b)) && SlimSecret.digest(a).equals(SlimSecret.digest(b));
   }
 
   /** A secret's type; the API server's default when unset. */

@@ -195,7 +195,7 @@ class DeploymentEnvironmentIT {
     Processes.await("JVM options echoed by the launcher", Duration.ofSeconds(30), process, log,
         () -> Processes.tail(log).contains("Picked up JDK_JAVA_OPTIONS"));
     String line = Processes.tail(log).lines().filter(l -> l.contains("Picked up JDK_JAVA_OPTIONS")).findFirst().orElseThrow();
-    assertThat(line).contains("-XX:+UseSerialGC", "-Xmx128m", "-XX:+ExitOnOutOfMemoryError");
+    assertThat(line).contains("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError");
   }
 
   /** A path under a mount of the container, as the path of the local directory that stands for it. */

@@ -49,6 +49,15 @@ class RotationTest {
     return b.build();
   }
 
+  /** A mock API server that stores what it is sent (list, watch, create, patch), started. */
+  static KubernetesMockServer crudServer() {
+    KubernetesMockServer s = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(),
+        new io.fabric8.mockwebserver.MockWebServer(), new java.util.HashMap<>(),
+        new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), false);
+    s.init();
+    return s;
+  }
+
   private Rotation rotation(KubernetesClient client, Secret... known) {
     return rotation(client, () -> true, known);
   }
@@ -80,7 +89,7 @@ class RotationTest {
   void aForbiddenUpdateIsLoud() {
     server = new KubernetesMockServer(false);
     server.init();
-    server.expect().put().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
+    server.expect().patch().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
         .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
             .withMessage("secrets \"all-icr-io\" is forbidden: User \"system:serviceaccount:icr-injector:icr-injector\""
                 + " cannot update resource \"secrets\" in the namespace \"team-a\"").build())
@@ -115,7 +124,7 @@ class RotationTest {
             .contains("team-a", "RBAC", "ClusterRole"));
     assertThat(events).singleElement().satisfies(e -> {
       assertThat(e.outcome()).isEqualTo(Outcome.FAILED);
-      assertThat(e.detail()).contains("forbidden by RBAC", "grant update of secret all-icr-io");
+      assertThat(e.detail()).contains("forbidden by RBAC", "grant patch of secret all-icr-io");
     });
   }
 
@@ -124,7 +133,7 @@ class RotationTest {
     server = new KubernetesMockServer(false);
     server.init();
     Secret updated = secret("team-a", "Opaque", "8", true, "djI=");
-    server.expect().put().withPath("/api/v1/namespaces/team-a/secrets/" + NAME).andReturn(200, updated).once();
+    server.expect().patch().withPath("/api/v1/namespaces/team-a/secrets/" + NAME).andReturn(200, updated).once();
     KubernetesClient client = server.createClient();
     Rotation r = rotation(client, secret("default", "Opaque", "20", false, "djI="),
         secret("team-a", "Opaque", "7", true, "djE="), secret("team-b", "Opaque", "3", false, "djE="));
@@ -134,7 +143,7 @@ class RotationTest {
     } finally {
       client.close();
     }
-    assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
+    assertThat(events).as(events.toString()).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
@@ -210,6 +219,71 @@ class RotationTest {
       }
       assertThat(r.pending()).isEqualTo(30);
       assertThat(server.getRequestCount()).isZero();
+
+  /**
+   * Memory keeps a copy as a digest without its data (issue 20): a source whose data changed is still told apart
+   * from it, and one whose data did not is not (no write at all).
+   */
+  @Test
+  void aChangedSourceIsSeenAgainstADigestOnlyCopyAndAnUnchangedOneIsNot() throws InterruptedException {
+    server = new KubernetesMockServer(false);
+    server.init();
+    server.expect().patch().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
+        .andReturn(200, secret("team-a", "Opaque", "8", true, "djI=")).once();
+    KubernetesClient client = server.createClient();
+    SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
+    cache.learned(secret("default", "Opaque", "20", false, "djE="));
+    cache.learned(secret("team-a", "Opaque", "7", true, "djE="));
+    cache.learned(secret("team-b", "Opaque", "3", true, "djE="));
+    assertThat(cache.get("team-a", NAME).getData()).as("a copy's data is not kept").isNull();
+    Rotation r = new Rotation(cache, new CopyWriter(client, SETTINGS.sourceNamespace()), SETTINGS, events::add);
+    try {
+      r.reconcile("team-a", NAME); // same data as the source: nothing to do
+      assertThat(server.getRequestCount()).isZero();
+
+      cache.learned(secret("default", "Opaque", "21", false, "djI=")); // the source rotates
+      r.reconcile("team-a", NAME);
+    } finally {
+      client.close();
+    }
+    assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(server.getLastRequest().getBody().readUtf8()).contains("\"resourceVersion\":\"7\"", "djI=");
+  }
+
+  /**
+   * The update is a merge patch on what memory keeps of the copy, which holds none of a user's labels: they stay,
+   * and so does the rest of the copy; the source's data replaces the copy's, keys it no longer has included.
+   */
+  @Test
+  void anUpdateKeepsAUsersLabelAndAnnotationAndDropsKeysTheSourceLost() {
+    server = crudServer();
+    KubernetesClient client = server.createClient();
+    try {
+      Secret stale = new SecretBuilder(secret("team-a", "Opaque", null, true, "djE="))
+          .editMetadata().addToLabels("team", "a").addToAnnotations("note", "keep me")
+          .addToAnnotations(Ownership.SOURCE_VERSION_ANNOTATION, "20").endMetadata()
+          .addToData("old-key", "b2xk").build();
+      Secret created = client.secrets().inNamespace("team-a").resource(stale).create();
+      SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
+      cache.learned(secret("default", "Opaque", "21", false, "bmV3"));
+      cache.learned(created);
+      CopyWriter writer = new CopyWriter(client, SETTINGS.sourceNamespace());
+      assertThat(writer.patch(cache.get("team-a", NAME), cache.get("default", NAME)))
+          .as("the key the source lost is removed").contains("\"old-key\":null");
+      Rotation r = new Rotation(cache, writer, SETTINGS, events::add);
+
+      r.reconcile("team-a", NAME);
+
+      Secret now = client.secrets().inNamespace("team-a").withName(NAME).get();
+      // The mock keeps the explicit null where an API server removes the key (RFC 7386); only what is set is checked.
+      assertThat(now.getData()).containsEntry("k", "bmV3").doesNotContainEntry("old-key", "b2xk");
+      assertThat(now.getMetadata().getLabels()).containsEntry("team", "a")
+          .containsEntry(Ownership.MANAGED_BY, Ownership.MANAGER);
+      assertThat(now.getMetadata().getAnnotations()).containsEntry("note", "keep me")
+          .containsEntry(Ownership.SOURCE_VERSION_ANNOTATION, "21")
+          .containsEntry(Ownership.SOURCE_ANNOTATION, "default/" + NAME);
+      assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
     } finally {
       client.close();
     }
