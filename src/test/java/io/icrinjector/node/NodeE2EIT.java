@@ -76,6 +76,12 @@ class NodeE2EIT {
       assertThat(string(p, "spec", "containers", 0, "image")).isEqualTo("icr-injector:node-e2e");
       assertThat(path(p, "status", "containerStatuses", 0, "restartCount")).isEqualTo(0);
       assertThat(path(p, "status", "containerStatuses", 0, "ready")).isEqualTo(true);
+      // The image's AOT cache is mapped in a real pod under deploy/'s JVM options (JDK_JAVA_OPTIONS, the container's
+      // memory limit), not only in the build's chroot: the app says so once after start, and the JVM reports no
+      // AOT error (a cache that does not match would be ignored and say "NOT in use").
+      String log = node.kubectl("logs", string(p, "metadata", "name"), "-n", NS);
+      assertThat(log).as("log of " + string(p, "metadata", "name"))
+          .contains("AOT cache /deployments/app.aot: in use").doesNotContain("NOT in use", "[error][aot]");
     });
     // cert-manager: both Issuers and Certificates Ready, the CA injected into both webhooks, and each replica
     // serving the certificate cert-manager issued.
