@@ -122,3 +122,14 @@ bench: ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p99 a
 	$(MVN) -q -Pbench package -DskipTests
 	java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp target/bench-classes:target/classes:target/test-classes:$$(cat target/bench-classpath.txt) \
 	  -Dbench.jvm-opts="$(BENCH_JVM_OPTS)" -Dbench.seconds=$(BENCH_SECONDS) $(BENCH_ARGS) io.icrinjector.bench.Bench
+
+# make scale: issue 20's sizes on a real API server (one fresh control plane per size); the bounded version,
+# ScaleIT (500 and 2,000 namespaces), runs in make test.
+SCALE_SIZES ?= 1000,5000,10000,20000
+SCALE_PODS ?= 10
+SCALE_CONCURRENCY ?= 16
+
+.PHONY: scale
+scale: controlplane ## Scale suite: SCALE_SIZES opted-in namespaces (SCALE_PODS pods each) on a real API server; one table of heap, RSS, copy, rotation and restart.
+	$(MVN) -q package -DskipTests exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.icrinjector.scale.ScaleSuite \
+	  -Dscale.sizes=$(SCALE_SIZES) -Dscale.pods=$(SCALE_PODS) -Dscale.concurrency=$(SCALE_CONCURRENCY)
