@@ -79,7 +79,11 @@ final class ApiServerMetrics {
   }
 
   Counts snapshot() {
-    String text = admin.raw("/metrics");
+    return parse(admin.raw("/metrics"));
+  }
+
+  /** The request counts of a Prometheus text exposition. */
+  static Counts parse(String text) {
     Map<Kind, Long> counts = new HashMap<>();
     Matcher m = LINE.matcher(text);
     while (m.find()) {
