@@ -63,6 +63,7 @@ final class ScaleCluster implements AutoCloseable {
   private int namespaces;
   private int podsPerNamespace;
   private int rotations;
+  private int firstLog = 1;
 
   private ScaleCluster(ControlPlane cluster, int concurrency) {
     this.cluster = cluster;
@@ -92,6 +93,11 @@ final class ScaleCluster implements AutoCloseable {
       s.progress("webhook JVM options (deploy/): %s", String.join(" ", jvm));
       s.webhook = Webhook.install(cp, jvm, List.of());
       s.webhook.register();
+      // Webhook.install starts the process before the configuration exists (its startup check then warns that it
+      // cannot find it): start it again registered, as in a cluster, and read only the logs from here on.
+      s.webhook.stop();
+      s.webhook.start();
+      s.firstLog = 2;
       return s;
     } catch (RuntimeException e) {
       s.close();
@@ -332,7 +338,8 @@ final class ScaleCluster implements AutoCloseable {
   /** WARN, ERROR and OutOfMemoryError lines of every webhook process this cluster started. */
   List<String> webhookProblems() {
     try (Stream<Path> logs = Files.list(cluster.work())) {
-      return logs.filter(p -> p.getFileName().toString().matches("webhook-\\d+\\.log")).sorted()
+      return logs.filter(p -> p.getFileName().toString().matches("webhook-\\d+\\.log"))
+          .filter(p -> Integer.parseInt(p.getFileName().toString().replaceAll("\\D", "")) >= firstLog).sorted()
           .flatMap(p -> {
             try {
               return Files.readAllLines(p, StandardCharsets.UTF_8).stream().map(l -> p.getFileName() + ": " + l);
