@@ -131,5 +131,8 @@ SCALE_CONCURRENCY ?= 16
 
 .PHONY: scale
 scale: controlplane ## Scale suite: SCALE_SIZES opted-in namespaces (SCALE_PODS pods each) on a real API server; one table of heap, RSS, copy, rotation and restart.
-	$(MVN) -q package -DskipTests exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.icrinjector.scale.ScaleSuite \
-	  -Dscale.sizes=$(SCALE_SIZES) -Dscale.pods=$(SCALE_PODS) -Dscale.concurrency=$(SCALE_CONCURRENCY)
+	$(MVN) -q -Pbench package -DskipTests
+	java -Xmx2g -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+	  -Dkubernetes.auth.tryKubeConfig=false -Dkubernetes.auth.tryServiceAccount=false \
+	  -cp target/test-classes:target/classes:$$(cat target/bench-classpath.txt) \
+	  -Dscale.sizes=$(SCALE_SIZES) -Dscale.pods=$(SCALE_PODS) -Dscale.concurrency=$(SCALE_CONCURRENCY) io.icrinjector.scale.ScaleSuite
