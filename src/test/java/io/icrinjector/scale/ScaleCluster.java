@@ -63,7 +63,7 @@ final class ScaleCluster implements AutoCloseable {
   private int namespaces;
   private int podsPerNamespace;
   private int rotations;
-  private int firstLog = 1;
+  private List<Path> unregisteredLogs = List.of();
 
   private ScaleCluster(ControlPlane cluster, int concurrency) {
     this.cluster = cluster;
@@ -96,8 +96,8 @@ final class ScaleCluster implements AutoCloseable {
       // Webhook.install starts the process before the configuration exists (its startup check then warns that it
       // cannot find it): start it again registered, as in a cluster, and read only the logs from here on.
       s.webhook.stop();
+      s.unregisteredLogs = s.webhookLogs();
       s.webhook.start();
-      s.firstLog = 2;
       return s;
     } catch (RuntimeException e) {
       s.close();
@@ -335,19 +335,25 @@ final class ScaleCluster implements AutoCloseable {
     return webhook.process() != null && webhook.process().isAlive();
   }
 
-  /** WARN, ERROR and OutOfMemoryError lines of every webhook process this cluster started. */
+  /** WARN, ERROR and OutOfMemoryError lines of every webhook process this cluster started once registered. */
   List<String> webhookProblems() {
-    try (Stream<Path> logs = Files.list(cluster.work())) {
-      return logs.filter(p -> p.getFileName().toString().matches("webhook-\\d+\\.log"))
-          .filter(p -> Integer.parseInt(p.getFileName().toString().replaceAll("\\D", "")) >= firstLog).sorted()
-          .flatMap(p -> {
-            try {
-              return Files.readAllLines(p, StandardCharsets.UTF_8).stream().map(l -> p.getFileName() + ": " + l);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          })
-          .filter(l -> WARN_OR_ERROR.matcher(l).find()).toList();
+    List<Path> logs = webhookLogs().stream().filter(p -> !unregisteredLogs.contains(p)).toList();
+    if (logs.isEmpty()) {
+      throw new IllegalStateException("no webhook log in " + cluster.work() + " (has e2e.Webhook renamed them?)");
+    }
+    return logs.stream().flatMap(p -> {
+      try {
+        return Files.readAllLines(p, StandardCharsets.UTF_8).stream().map(l -> p.getFileName() + ": " + l);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }).filter(l -> WARN_OR_ERROR.matcher(l).find()).toList();
+  }
+
+  /** The webhook's log files (e2e.Webhook writes one per start into the control plane's directory). */
+  private List<Path> webhookLogs() {
+    try (Stream<Path> files = Files.list(cluster.work())) {
+      return files.filter(p -> p.getFileName().toString().matches("webhook-.*\\.log")).sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
