@@ -168,3 +168,17 @@ bench: jdk ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p
 	  $(if $(BENCH_COMPARE_JDK),-Dbench.compare-jdk=$(BENCH_COMPARE_JDK) -Dbench.compare-jar=target/jdk17/quarkus-app/quarkus-run.jar \
 	    -Dbench.compare-classpath=target/jdk17/bench-classes:target/jdk17/classes:target/jdk17/test-classes:$$(cat target/jdk17/bench-classpath.txt 2>/dev/null)) \
 	  $(BENCH_ARGS) io.icrinjector.bench.Bench
+
+# make scale: issue 20's sizes on a real API server (one fresh control plane per size); the bounded version,
+# ScaleIT (500 and 2,000 namespaces), runs in make test.
+SCALE_SIZES ?= 1000,5000,10000,20000
+SCALE_PODS ?= 10
+SCALE_CONCURRENCY ?= 16
+
+.PHONY: scale
+scale: jdk controlplane ## Scale suite: SCALE_SIZES opted-in namespaces (SCALE_PODS pods each) on a real API server; one table of heap, RSS, copy, rotation and restart.
+	$(MVN) -q -Pbench package -DskipTests
+	java -Xmx2g -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+	  -Dkubernetes.auth.tryKubeConfig=false -Dkubernetes.auth.tryServiceAccount=false \
+	  -cp target/test-classes:target/classes:$$(cat target/bench-classpath.txt) \
+	  -Dscale.sizes=$(SCALE_SIZES) -Dscale.pods=$(SCALE_PODS) -Dscale.concurrency=$(SCALE_CONCURRENCY) io.icrinjector.scale.ScaleSuite

@@ -40,12 +40,14 @@ public final class Webhook implements AutoCloseable {
   private final int managementPort = Processes.freePort();
   private final String token;
   private final List<String> properties;
+  private final List<String> jvmOptions;
   private Process process;
   private Path log;
   private int starts;
 
-  private Webhook(ControlPlane cluster, List<String> properties) throws IOException {
+  private Webhook(ControlPlane cluster, List<String> jvmOptions, List<String> properties) throws IOException {
     this.cluster = cluster;
+    this.jvmOptions = List.copyOf(jvmOptions);
     this.properties = new ArrayList<>(properties);
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run `mvn package` (make test does) before the end-to-end suite");
@@ -66,8 +68,16 @@ public final class Webhook implements AutoCloseable {
 
   /** {@link #install(ControlPlane)} with more system properties ({@code -Dkey=value}) for the process. */
   public static Webhook install(ControlPlane cluster, List<String> properties) {
+    return install(cluster, List.of("-Xmx128m"), properties);
+  }
+
+  /**
+   * {@link #install(ControlPlane, List)} with these JVM options instead of the suite's {@code -Xmx128m} (the scale
+   * suite runs the jar under deploy/'s {@code JDK_JAVA_OPTIONS}).
+   */
+  public static Webhook install(ControlPlane cluster, List<String> jvmOptions, List<String> properties) {
     try {
-      Webhook w = new Webhook(cluster, properties);
+      Webhook w = new Webhook(cluster, jvmOptions, properties);
       w.start();
       return w;
     } catch (IOException e) {
@@ -111,8 +121,9 @@ public final class Webhook implements AutoCloseable {
   public void start() {
     // Two replicas share the cluster's directory: their logs must not share a file.
     log = cluster.work().resolve("webhook-" + managementPort + "-" + (++starts) + ".log");
-    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx128m",
+    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of(
         "-Dquarkus.http.port=" + Processes.freePort(),
         "-Dquarkus.http.ssl-port=" + httpsPort,
         "-Dquarkus.http.insecure-requests=disabled",
@@ -191,6 +202,11 @@ public final class Webhook implements AutoCloseable {
   /** The management interface's base URL (health, metrics, report). */
   public String managementUrl() {
     return "http://127.0.0.1:" + managementPort;
+  }
+
+  /** The running process (its pid for jcmd and /proc), or null before the first start. */
+  public Process process() {
+    return process;
   }
 
   /** The ServiceAccount token the webhook runs with. */
