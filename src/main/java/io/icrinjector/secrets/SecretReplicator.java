@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.RewriteRules;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -55,6 +56,13 @@ public class SecretReplicator implements PullSecretCopier {
   private final AtomicBoolean started = new AtomicBoolean();
   /** The pool the CDI constructor made, shut down on close; null when the caller owns the threads. */
   private ScheduledExecutorService ownPool;
+  /**
+   * The gauges the CDI constructor registered, removed on close: they read this instance (weakly), and a registry
+   * that outlives it (Quarkus's global one across the test suite's restarts) would otherwise keep the dead
+   * instance's gauges and hand them to the next replicator instead of registering its own.
+   */
+  private MeterRegistry registry;
+  private List<Meter> gauges = List.of();
 
   /**
    * CDI constructor: copies run on a pool of their own (see {@link #copyPool}); registers
@@ -64,10 +72,12 @@ public class SecretReplicator implements PullSecretCopier {
   public SecretReplicator(KubernetesClient client, IcrConfig config, RewriteRules rules,
       Event<SecretCopyEvent> events, MeterRegistry registry) {
     this(client, CopySettings.from(config, rules), events::fire, copyPool(config.secretCopy().maxConcurrent()));
-    Gauge.builder("icr_injector_copies_pending", this, SecretReplicator::copiesPending)
-        .description("Copies known to differ from their source and not yet written").register(registry);
-    Gauge.builder("icr_injector_leader", this, r -> r.leading() ? 1 : 0)
-        .description("1 while this replica writes rotations (holds the rotation Lease), else 0").register(registry);
+    this.registry = registry;
+    this.gauges = List.of(
+        Gauge.builder("icr_injector_copies_pending", this, SecretReplicator::copiesPending)
+            .description("Copies known to differ from their source and not yet written").register(registry),
+        Gauge.builder("icr_injector_leader", this, r -> r.leading() ? 1 : 0)
+            .description("1 while this replica writes rotations (holds the rotation Lease), else 0").register(registry));
   }
 
   private SecretReplicator(KubernetesClient client, CopySettings settings, Consumer<SecretCopyEvent> events,
@@ -193,6 +203,7 @@ public class SecretReplicator implements PullSecretCopier {
     if (ownPool != null) {
       ownPool.shutdownNow();
     }
+    gauges.forEach(registry::remove);
   }
 
   /**
