@@ -147,6 +147,75 @@ class RotationTest {
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
+  /**
+   * Memory keeps a copy as a digest without its data (issue 20): a source whose data changed is still told apart
+   * from it, and one whose data did not is not (no write at all).
+   */
+  @Test
+  void aChangedSourceIsSeenAgainstADigestOnlyCopyAndAnUnchangedOneIsNot() throws InterruptedException {
+    server = new KubernetesMockServer(false);
+    server.init();
+    server.expect().patch().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
+        .andReturn(200, secret("team-a", "Opaque", "8", true, "djI=")).once();
+    KubernetesClient client = server.createClient();
+    SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
+    cache.learned(secret("default", "Opaque", "20", false, "djE="));
+    cache.learned(secret("team-a", "Opaque", "7", true, "djE="));
+    cache.learned(secret("team-b", "Opaque", "3", true, "djE="));
+    assertThat(cache.get("team-a", NAME).getData()).as("a copy's data is not kept").isNull();
+    Rotation r = new Rotation(cache, new CopyWriter(client, SETTINGS.sourceNamespace()), SETTINGS, events::add);
+    try {
+      r.reconcile("team-a", NAME); // same data as the source: nothing to do
+      assertThat(server.getRequestCount()).isZero();
+
+      cache.learned(secret("default", "Opaque", "21", false, "djI=")); // the source rotates
+      r.reconcile("team-a", NAME);
+    } finally {
+      client.close();
+    }
+    assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThat(server.getLastRequest().getBody().readUtf8()).contains("\"resourceVersion\":\"7\"", "djI=");
+  }
+
+  /**
+   * The update is a merge patch on what memory keeps of the copy, which holds none of a user's labels: they stay,
+   * and so does the rest of the copy; the source's data replaces the copy's, keys it no longer has included.
+   */
+  @Test
+  void anUpdateKeepsAUsersLabelAndAnnotationAndDropsKeysTheSourceLost() {
+    server = crudServer();
+    KubernetesClient client = server.createClient();
+    try {
+      Secret stale = new SecretBuilder(secret("team-a", "Opaque", null, true, "djE="))
+          .editMetadata().addToLabels("team", "a").addToAnnotations("note", "keep me")
+          .addToAnnotations(Ownership.SOURCE_VERSION_ANNOTATION, "20").endMetadata()
+          .addToData("old-key", "b2xk").build();
+      Secret created = client.secrets().inNamespace("team-a").resource(stale).create();
+      SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
+      cache.learned(secret("default", "Opaque", "21", false, "bmV3"));
+      cache.learned(created);
+      CopyWriter writer = new CopyWriter(client, SETTINGS.sourceNamespace());
+      assertThat(writer.patch(cache.get("team-a", NAME), cache.get("default", NAME)))
+          .as("the key the source lost is removed").contains("\"old-key\":null");
+      Rotation r = new Rotation(cache, writer, SETTINGS, events::add);
+
+      r.reconcile("team-a", NAME);
+
+      Secret now = client.secrets().inNamespace("team-a").withName(NAME).get();
+      // The mock keeps the explicit null where an API server removes the key (RFC 7386); only what is set is checked.
+      assertThat(now.getData()).containsEntry("k", "bmV3").doesNotContainEntry("old-key", "b2xk");
+      assertThat(now.getMetadata().getLabels()).containsEntry("team", "a")
+          .containsEntry(Ownership.MANAGED_BY, Ownership.MANAGER);
+      assertThat(now.getMetadata().getAnnotations()).containsEntry("note", "keep me")
+          .containsEntry(Ownership.SOURCE_VERSION_ANNOTATION, "21")
+          .containsEntry(Ownership.SOURCE_ANNOTATION, "default/" + NAME);
+      assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
+    } finally {
+      client.close();
+    }
+  }
+
   @Test
   void aPassIsOneRotatedOutcomeWithItsCounts() {
     server = new KubernetesMockServer(false);
@@ -219,71 +288,6 @@ class RotationTest {
       }
       assertThat(r.pending()).isEqualTo(30);
       assertThat(server.getRequestCount()).isZero();
-
-  /**
-   * Memory keeps a copy as a digest without its data (issue 20): a source whose data changed is still told apart
-   * from it, and one whose data did not is not (no write at all).
-   */
-  @Test
-  void aChangedSourceIsSeenAgainstADigestOnlyCopyAndAnUnchangedOneIsNot() throws InterruptedException {
-    server = new KubernetesMockServer(false);
-    server.init();
-    server.expect().patch().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
-        .andReturn(200, secret("team-a", "Opaque", "8", true, "djI=")).once();
-    KubernetesClient client = server.createClient();
-    SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
-    cache.learned(secret("default", "Opaque", "20", false, "djE="));
-    cache.learned(secret("team-a", "Opaque", "7", true, "djE="));
-    cache.learned(secret("team-b", "Opaque", "3", true, "djE="));
-    assertThat(cache.get("team-a", NAME).getData()).as("a copy's data is not kept").isNull();
-    Rotation r = new Rotation(cache, new CopyWriter(client, SETTINGS.sourceNamespace()), SETTINGS, events::add);
-    try {
-      r.reconcile("team-a", NAME); // same data as the source: nothing to do
-      assertThat(server.getRequestCount()).isZero();
-
-      cache.learned(secret("default", "Opaque", "21", false, "djI=")); // the source rotates
-      r.reconcile("team-a", NAME);
-    } finally {
-      client.close();
-    }
-    assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
-    assertThat(server.getRequestCount()).isEqualTo(1);
-    assertThat(server.getLastRequest().getBody().readUtf8()).contains("\"resourceVersion\":\"7\"", "djI=");
-  }
-
-  /**
-   * The update is a merge patch on what memory keeps of the copy, which holds none of a user's labels: they stay,
-   * and so does the rest of the copy; the source's data replaces the copy's, keys it no longer has included.
-   */
-  @Test
-  void anUpdateKeepsAUsersLabelAndAnnotationAndDropsKeysTheSourceLost() {
-    server = crudServer();
-    KubernetesClient client = server.createClient();
-    try {
-      Secret stale = new SecretBuilder(secret("team-a", "Opaque", null, true, "djE="))
-          .editMetadata().addToLabels("team", "a").addToAnnotations("note", "keep me")
-          .addToAnnotations(Ownership.SOURCE_VERSION_ANNOTATION, "20").endMetadata()
-          .addToData("old-key", "b2xk").build();
-      Secret created = client.secrets().inNamespace("team-a").resource(stale).create();
-      SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
-      cache.learned(secret("default", "Opaque", "21", false, "bmV3"));
-      cache.learned(created);
-      CopyWriter writer = new CopyWriter(client, SETTINGS.sourceNamespace());
-      assertThat(writer.patch(cache.get("team-a", NAME), cache.get("default", NAME)))
-          .as("the key the source lost is removed").contains("\"old-key\":null");
-      Rotation r = new Rotation(cache, writer, SETTINGS, events::add);
-
-      r.reconcile("team-a", NAME);
-
-      Secret now = client.secrets().inNamespace("team-a").withName(NAME).get();
-      // The mock keeps the explicit null where an API server removes the key (RFC 7386); only what is set is checked.
-      assertThat(now.getData()).containsEntry("k", "bmV3").doesNotContainEntry("old-key", "b2xk");
-      assertThat(now.getMetadata().getLabels()).containsEntry("team", "a")
-          .containsEntry(Ownership.MANAGED_BY, Ownership.MANAGER);
-      assertThat(now.getMetadata().getAnnotations()).containsEntry("note", "keep me")
-          .containsEntry(Ownership.SOURCE_VERSION_ANNOTATION, "21")
-          .containsEntry(Ownership.SOURCE_ANNOTATION, "default/" + NAME);
-      assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
     } finally {
       client.close();
     }
