@@ -291,6 +291,7 @@ final class ScaleCluster implements AutoCloseable {
       double seconds = awaitCopies("rotation " + rotations, timeout);
       ApiServerMetrics.Counts d = metrics.snapshot().minus(before);
       long writes = d.copyWrites() - 1; // the harness's own update of the source
+      peak.accumulateAndGet(writes / seconds, Math::max); // a rotation shorter than one sample is its own peak
       progress("rotation %d: %d copy and Event writes in %.1f s (peak %.0f/s), 409: %d, 429: %d; requests %s", rotations,
           writes, seconds, peak.get(), d.code("409"), d.code("429"), d);
       return new Rotation(seconds, writes, peak.get(), d.code("409"), d.code("429"), d);
