@@ -76,12 +76,18 @@ public class ReportBuilder {
     Map<String, List<Finding>> findings = new HashMap<>();
     // Namespaces with findings, those left out included, so that their line still says "inject=none"; as bounded.
     java.util.Set<String> withFindings = new java.util.HashSet<>();
+    // Namespaces with findings past maxNamespaces: left out, but counted (their names only, as the gauge keeps them).
+    java.util.Set<String> overflow = new java.util.HashSet<>();
     int[] seen = {0};
     int[] kept = {0};
     scan((namespace, kind, found) -> {
       seen[0] += found.size();
       if (withFindings.size() < maxNamespaces) {
         withFindings.add(namespace);
+      }
+      if (!withFindings.contains(namespace)) {
+        overflow.add(namespace); // never shown: its findings take no slot of maxFindings
+        return;
       }
       for (Finding f : found) {
         if (kept[0] < maxFindings) {
@@ -98,6 +104,9 @@ public class ReportBuilder {
       for (Namespace ns : page) {
         String name = ns.getMetadata().getName();
         String mode = labels(ns).getOrDefault(INJECT_LABEL, "none");
+        if (overflow.contains(name)) {
+          continue; // counted below: its findings were not kept, so a line for it would understate them
+        }
         if (mode.equals("none") && !withFindings.contains(name)) {
           continue;
         }
@@ -132,7 +141,7 @@ public class ReportBuilder {
     }
     namespaces.sort((a, b) -> a.name().compareTo(b.name()));
     MigrationReport report = new MigrationReport(config.sourceNamespace(), namespaces, seen[0], seen[0] - shown,
-        left[0]);
+        left[0] + overflow.size());
     if (report.truncated()) {
       truncated.increment();
       LOG.warnf("migration report truncated: %d of %d findings and %d namespaces left out (icr.report.max-findings=%d,"

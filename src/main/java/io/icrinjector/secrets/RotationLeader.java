@@ -98,7 +98,8 @@ final class RotationLeader {
     campaign();
   }
 
-  private void campaign() {
+  /** Synchronized with {@link #close}: a term started after close read {@code term} would never be cancelled. */
+  private synchronized void campaign() {
     if (closed) {
       return;
     }
@@ -117,14 +118,19 @@ final class RotationLeader {
       term = f;
       f.whenComplete((v, t) -> {
         stopped();
-        if (!closed) {
-          // One term ended (the Lease was lost or could not be renewed): stand again.
-          timer.schedule(this::campaign, RETRY_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-        }
+        // One term ended (the Lease was lost or could not be renewed): stand again.
+        campaignLater();
       });
     } catch (RuntimeException e) {
       LOG.warnf("cannot campaign for lease %s/%s (%s); trying again in %ds", namespace, name, KubeErrors.describe(e),
           RETRY_PERIOD.toSeconds());
+      campaignLater();
+    }
+  }
+
+  /** The next campaign after {@link #RETRY_PERIOD}; none once closed (the timer is shut down then). */
+  private synchronized void campaignLater() {
+    if (!closed) {
       timer.schedule(this::campaign, RETRY_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
@@ -156,12 +162,13 @@ final class RotationLeader {
   void close() {
     ExecutorService thread;
     ScheduledExecutorService t;
+    CompletableFuture<?> f;
     synchronized (this) {
       closed = true;
       thread = electorThread;
       t = timer;
+      f = term;
     }
-    CompletableFuture<?> f = term;
     if (f != null) {
       f.cancel(true); // releaseOnCancel: the elector writes an empty holder, on its own thread
     }

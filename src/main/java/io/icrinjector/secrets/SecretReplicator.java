@@ -203,7 +203,9 @@ public class SecretReplicator implements PullSecretCopier {
     if (ownPool != null) {
       ownPool.shutdownNow();
     }
-    gauges.forEach(registry::remove);
+    if (registry != null) {
+      gauges.forEach(registry::remove);
+    }
   }
 
   /**

@@ -114,6 +114,14 @@ class HelmChartTest {
     assertFails(List.of("--set", "image.digest=latest"), "/image/digest", "does not match");
   }
 
+  /** The heap is a share of the memory limit (-XX:MaxRAMPercentage): a release without one is refused. */
+  @Test
+  void aMemoryLimitIsRequiredBecauseTheHeapFollowsIt() {
+    assertFails(List.of("--set", "resources.limits.memory=null"), "/resources/limits", "memory");
+    assertThat(podTemplate(HelmChart.template("--set", "resources.limits.memory=512Mi")).toString())
+        .contains("limits={memory=512Mi}");
+  }
+
   @Test
   void commonLabelsAreOnEveryObjectAndThePods() {
     Map<String, Map<String, Object>> chart = HelmChart.template("--set", "commonLabels.team=platform",

@@ -92,6 +92,41 @@ class BoundedReportTest {
     }
   }
 
+  /** Namespaces that are not opted in but have findings, past max-namespaces: counted as left out, never lost. */
+  @Test
+  void namespacesWithFindingsPastTheBoundAreCountedAsLeftOut() {
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init();
+    KubernetesClient client = server.createClient();
+    try {
+      for (int n = 0; n < 4; n++) {
+        String ns = "plain-" + n;
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+            .create();
+        for (int p = 0; p < 3; p++) {
+          client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("web-" + p).endMetadata()
+              .withNewSpec().addNewContainer().withName("web").withImage("registry.ng.bluemix.net/acme/web:1")
+              .endContainer().endSpec().build()).create();
+        }
+      }
+
+      MigrationReport report = new ReportBuilder(client, DefaultRules.of(), config(100, 2), new SimpleMeterRegistry())
+          .build();
+
+      assertThat(report.findings()).isEqualTo(12);
+      assertThat(report.namespaces()).hasSize(2).allSatisfy(n -> {
+        assertThat(n.mode()).isEqualTo("none");
+        assertThat(n.findings()).as("a namespace shown has all its findings").hasSize(3);
+      });
+      assertThat(report.omittedNamespaces()).isEqualTo(2);
+      assertThat(report.omittedFindings()).isEqualTo(6);
+    } finally {
+      client.close();
+      server.destroy();
+    }
+  }
+
   @Test
   void theGaugeFoldsTheSmallestNamespacesPastItsSeriesBound() {
     Map<String, Map<String, Long>> counts = new TreeMap<>();
