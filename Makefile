@@ -161,7 +161,7 @@ bench: jdk ## Benchmark POST /mutate against a bare Vert.x ceiling (req/s, p50/p
 	$(MVN) -q -Pbench package -DskipTests
 	@if [ -n "$(BENCH_COMPARE_JDK)" ]; then \
 	  echo "[bench] building them for Java 17 too, into target/jdk17 (the JDK 17 column: $(BENCH_COMPARE_JDK))"; \
-	  $(MVN) -q -Pbench package -DskipTests -Dmaven.compiler.release=17 -Dicr.build.directory=$(CURDIR)/target/jdk17; \
+	  $(MVN) -q -Pbench,jdk17-copy package -DskipTests -Dmaven.compiler.release=17; \
 	fi
 	java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp target/bench-classes:target/classes:target/test-classes:$$(cat target/bench-classpath.txt) \
 	  -Dbench.jvm-opts="$(BENCH_JVM_OPTS)" -Dbench.seconds=$(BENCH_SECONDS) \
