@@ -79,7 +79,8 @@ class DeploymentEnvironmentIT {
     }
     // Identity and RBAC as deploy/ gives them, and a token of the ServiceAccount (what the kubelet mounts).
     for (HasMetadata o : objects) {
-      if (List.of("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding").contains(o.getKind())) {
+      if (List.of("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+          .contains(o.getKind())) {
         cluster.admin().resource(o).serverSideApply();
       }
     }
@@ -192,10 +193,19 @@ class DeploymentEnvironmentIT {
 
   @Test
   void theJvmRunsWithTheDeploymentsOptions() {
+    // The launcher's first line: read from the whole log, whatever the app has logged since.
     Processes.await("JVM options echoed by the launcher", Duration.ofSeconds(30), process, log,
-        () -> Processes.tail(log).contains("Picked up JDK_JAVA_OPTIONS"));
-    String line = Processes.tail(log).lines().filter(l -> l.contains("Picked up JDK_JAVA_OPTIONS")).findFirst().orElseThrow();
+        () -> whole(log).contains("Picked up JDK_JAVA_OPTIONS"));
+    String line = whole(log).lines().filter(l -> l.contains("Picked up JDK_JAVA_OPTIONS")).findFirst().orElseThrow();
     assertThat(line).contains("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError");
+  }
+
+  static String whole(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** A path under a mount of the container, as the path of the local directory that stands for it. */
