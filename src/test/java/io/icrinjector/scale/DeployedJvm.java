@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The JVM options the webhook runs with in a cluster, read from deploy/'s rendered Deployment: its
- * {@code JDK_JAVA_OPTIONS}, less the AppCDS archive of the image (not on this machine: it changes start time, not
+ * {@code JDK_JAVA_OPTIONS}, less the AOT cache of the image (-XX:AOTCache) (not on this machine: it changes start time, not
  * the live heap), plus {@code -XX:MaxRAM} set to the container's memory limit, so that a heap sized as a percentage
  * of RAM gets what the pod would get, here where no cgroup limits the process.
  */
@@ -26,7 +26,7 @@ final class DeployedJvm {
         .map(EnvVar::getValue).findFirst()
         .orElseThrow(() -> new IllegalStateException("deploy/'s Deployment sets no JDK_JAVA_OPTIONS"));
     List<String> out = new ArrayList<>(Arrays.stream(options.trim().split("\\s+"))
-        .filter(o -> !o.isEmpty() && !o.startsWith("-XX:SharedArchiveFile") && !o.startsWith("-Xshare")).toList());
+        .filter(o -> !o.isEmpty() && !o.startsWith("-XX:AOTCache=")).toList());
     Quantity limit = container.getResources().getLimits().get("memory");
     if (limit == null) {
       throw new IllegalStateException("deploy/'s Deployment has no memory limit");
