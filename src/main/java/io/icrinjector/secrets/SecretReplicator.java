@@ -39,14 +39,9 @@ import org.jboss.logging.Logger;
 public class SecretReplicator implements PullSecretCopier {
 
   private static final Logger LOG = Logger.getLogger(SecretReplicator.class);
-  private static final Uni<List<String>> NONE = Uni.createFrom().item(List.of());
 
   private final CopySettings settings;
-  private final Consumer<SecretCopyEvent> events;
-  private final Scheduler scheduler;
   private final SecretCache cache;
-  private final CopyWriter writer;
-  private final CopyAttempts attempts;
   private final CopyJobs jobs;
   private final Rotation rotation;
   private final OptedInNamespaces optedIn;
@@ -123,14 +118,12 @@ public class SecretReplicator implements PullSecretCopier {
   SecretReplicator(KubernetesClient client, CopySettings settings, Consumer<SecretCopyEvent> events,
       Scheduler scheduler, SecretCache cache, OptedInNamespaces optedIn) {
     this.settings = settings;
-    this.events = events;
-    this.scheduler = scheduler;
     this.cache = cache;
     this.optedIn = optedIn;
     this.limiter = new WriteLimiter(settings.writesPerSecond(), settings.writeBurst());
     KubernetesClient copies = CopyClient.of(client, settings.requestTimeout());
-    this.writer = new CopyWriter(copies, settings.sourceNamespace(), limiter);
-    this.attempts = new CopyAttempts(settings, cache, writer, optedIn, events);
+    CopyWriter writer = new CopyWriter(copies, settings.sourceNamespace(), limiter);
+    CopyAttempts attempts = new CopyAttempts(settings, cache, writer, optedIn, events);
     this.jobs = new CopyJobs(scheduler, settings.initialBackoff(), settings.maxBackoff(), settings.maxPending(),
         settings.maxConcurrent(), () -> ThreadLocalRandom.current().nextDouble(), attempts::attempt, events);
     // A new leader reconciles every copy: whatever the previous one left undone when it died is caught up here.
@@ -244,7 +237,7 @@ public class SecretReplicator implements PullSecretCopier {
   @Override
   public Uni<List<String>> ensure(String namespace, List<String> secrets, boolean dryRun) {
     if (!settings.enabled() || settings.protectedNamespaces().contains(namespace)) {
-      return NONE;
+      return AdmissionCopies.NONE;
     }
     return admissions.ensure(namespace, secrets, dryRun);
   }
