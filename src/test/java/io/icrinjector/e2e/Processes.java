@@ -20,7 +20,7 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
 
 /** Small process and polling helpers for the end-to-end harness. */
-final class Processes {
+public final class Processes {
 
   private Processes() {}
 
@@ -44,7 +44,7 @@ final class Processes {
   }
 
   /** Runs a command to completion; returns its output, or throws with the output when it fails. */
-  static String run(List<String> command, Path dir) {
+  public static String run(List<String> command, Path dir) {
     try {
       Process p = ChildEnv.process(command).directory(dir == null ? null : dir.toFile()).redirectErrorStream(true)
           .start();

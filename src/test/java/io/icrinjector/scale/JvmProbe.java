@@ -1,14 +1,11 @@
 package io.icrinjector.scale;
 
-import io.icrinjector.testing.ChildEnv;
+import io.icrinjector.e2e.Processes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,19 +57,8 @@ final class JvmProbe {
   }
 
   private static String jcmd(long pid, String command) {
-    Path jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd");
-    try {
-      Process p = ChildEnv.process(List.of(jcmd.toString(), Long.toString(pid), command)).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("jcmd " + pid + " " + command + " failed: " + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return Processes.run(List.of(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+        Long.toString(pid), command), null);
   }
+
 }
