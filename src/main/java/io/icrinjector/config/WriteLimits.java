@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The rules the write rate limit ({@code icr.secret-copy.writes-per-second}, {@code icr.secret-copy.write-burst})
- * must keep, checked once at start-up ({@link WriteLimitsCheck}): a violation stops it with a message naming the
+ * must keep, checked once at start-up ({@link SecretCopyCheck}): a violation stops it with a message naming the
  * property, rather than a webhook that never writes or writes without bound.
  */
 public final class WriteLimits {

@@ -67,7 +67,7 @@ public record CopySettings(boolean enabled, String sourceNamespace, List<String>
     writeBurst = Math.max(1, writeBurst);
   }
 
-  /** The settings of the running application (their timings are checked at start-up: config.CopyTimingsCheck). */
+  /** The settings of the running application (their timings are checked at start-up: config.SecretCopyCheck). */
   public static CopySettings from(IcrConfig config, RewriteRules rules) {
     Set<String> protectedNamespaces = new LinkedHashSet<>();
     config.webhookNamespace().filter(ns -> !ns.isBlank()).ifPresent(protectedNamespaces::add);

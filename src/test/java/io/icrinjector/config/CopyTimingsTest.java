@@ -56,9 +56,9 @@ class CopyTimingsTest {
 
   @Test
   void theStartUpCheckRefusesAnInitialBackoffOfZero() {
-    assertThatThrownBy(() -> new CopyTimingsCheck(config(Duration.ofSeconds(2), Duration.ZERO)))
+    assertThatThrownBy(() -> new SecretCopyCheck(config(Duration.ofSeconds(2), Duration.ZERO)))
         .hasMessageContaining("icr.secret-copy.initial-backoff=PT0S must be positive");
-    new CopyTimingsCheck(config(Duration.ofSeconds(2), Duration.ofSeconds(1))); // sound: no exception
+    new SecretCopyCheck(config(Duration.ofSeconds(2), Duration.ofSeconds(1))); // sound: no exception
   }
 
   /** A configuration with the given budget and first back-off, the defaults otherwise. */
