@@ -1,6 +1,6 @@
 package io.icrinjector.bench;
 
-import io.icrinjector.secrets.Ownership;
+import io.icrinjector.kube.Labels;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -303,10 +303,10 @@ final class FakeApiServer implements AutoCloseable {
         .put("uid", "5ec7e7a0-0000-4000-8000-00000000000" + resourceVersion).put("resourceVersion", resourceVersion);
     if (copy) {
       // A copy as the replicator writes it, in step with the source (same data, source version 1): nothing to do.
-      metadata.put("labels", new JsonObject().put(Ownership.MANAGED_BY, Ownership.MANAGER));
+      metadata.put("labels", new JsonObject().put(Labels.MANAGED_BY, Labels.MANAGER));
       metadata.put("annotations", new JsonObject()
-          .put(Ownership.SOURCE_ANNOTATION, "default/" + SECRET)
-          .put(Ownership.SOURCE_VERSION_ANNOTATION, "1"));
+          .put(Labels.SOURCE_ANNOTATION, "default/" + SECRET)
+          .put(Labels.SOURCE_VERSION_ANNOTATION, "1"));
     }
     String dockerConfig = java.util.Base64.getEncoder().encodeToString(
         "{\"auths\":{\"us.icr.io\":{\"username\":\"iamapikey\",\"password\":\"bench\"}}}".getBytes());

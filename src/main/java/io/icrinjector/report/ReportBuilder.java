@@ -1,16 +1,17 @@
 package io.icrinjector.report;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.MutationEngine;
 import io.icrinjector.engine.RewriteRules;
-import io.icrinjector.secrets.Ownership;
+import io.icrinjector.kube.Labels;
+import io.icrinjector.kube.Pages;
 import io.icrinjector.report.MigrationReport.Finding;
 import io.icrinjector.report.MigrationReport.NamespaceReport;
 import io.icrinjector.report.MigrationReport.SecretState;
@@ -124,7 +125,7 @@ public class ReportBuilder {
         for (Secret s : page) {
           if (modes.containsKey(s.getMetadata().getNamespace())) {
             secretStates.computeIfAbsent(s.getMetadata().getNamespace(), k -> new TreeMap<>())
-                .put(name, Ownership.isOurs(s) ? "managed" : "present");
+                .put(name, Labels.isOurs(s) ? "managed" : "present");
           }
         }
       });

@@ -1,8 +1,8 @@
 package io.icrinjector.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icrinjector.kube.KubeErrors;
 import io.quarkus.runtime.QuarkusApplication;
-import io.icrinjector.secrets.KubeErrors;
 import jakarta.inject.Inject;
 import java.util.List;
 

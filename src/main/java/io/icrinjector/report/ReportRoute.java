@@ -2,8 +2,8 @@ package io.icrinjector.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icrinjector.kube.KubeErrors;
 import io.quarkus.vertx.http.ManagementInterface;
-import io.icrinjector.secrets.KubeErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;

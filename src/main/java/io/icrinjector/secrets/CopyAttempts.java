@@ -1,6 +1,8 @@
 package io.icrinjector.secrets;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.icrinjector.kube.KubeErrors;
+import io.icrinjector.kube.Labels;
 import io.icrinjector.secrets.SecretCopyEvent.Outcome;
 import java.net.HttpURLConnection;
 import java.util.function.Consumer;
@@ -68,7 +70,7 @@ final class CopyAttempts {
 
   /** The copy job found {@code existing} in place: ours (done) or someone else's (left alone). */
   private Attempt found(String namespace, String name, Secret existing) {
-    if (Ownership.isOurs(existing)) {
+    if (Labels.isOurs(existing)) {
       LOG.debugf("secret %s in namespace %s is already there", name, namespace);
       events.accept(new SecretCopyEvent(namespace, name, Outcome.EXISTS, "already present"));
       return Attempt.DONE;
@@ -102,7 +104,7 @@ final class CopyAttempts {
 
   /** The warning for a same-named secret that is not ours, or null when it is ours or equals the source. */
   String foreignWarning(String name, Secret existing) {
-    if (Ownership.isOurs(existing)) {
+    if (Labels.isOurs(existing)) {
       return null;
     }
     Secret source = cache.get(settings.sourceNamespace(), name);

@@ -1,5 +1,6 @@
 package io.icrinjector.secrets;
 
+import io.icrinjector.kube.KubeErrors;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;

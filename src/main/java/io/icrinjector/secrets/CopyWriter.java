@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.icrinjector.kube.KubeErrors;
+import io.icrinjector.kube.Labels;
 import java.net.HttpURLConnection;
 import java.util.Map;
 
@@ -46,9 +48,9 @@ final class CopyWriter {
     String name = source.getMetadata().getName();
     return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
         .editMetadata()
-          .addToLabels(Ownership.MANAGED_BY, Ownership.MANAGER)
-          .addToAnnotations(Ownership.SOURCE_ANNOTATION, sourceNamespace + "/" + name)
-          .addToAnnotations(Ownership.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion())
+          .addToLabels(Labels.MANAGED_BY, Labels.MANAGER)
+          .addToAnnotations(Labels.SOURCE_ANNOTATION, sourceNamespace + "/" + name)
+          .addToAnnotations(Labels.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion())
         .endMetadata()
         .withType(SecretView.type(source))
         .withData(SecretView.data(source))
@@ -97,10 +99,10 @@ final class CopyWriter {
     ObjectNode patch = JsonNodeFactory.instance.objectNode();
     ObjectNode metadata = patch.putObject("metadata");
     metadata.put("resourceVersion", copy.getMetadata().getResourceVersion());
-    metadata.putObject("labels").put(Ownership.MANAGED_BY, Ownership.MANAGER);
+    metadata.putObject("labels").put(Labels.MANAGED_BY, Labels.MANAGER);
     metadata.putObject("annotations")
-        .put(Ownership.SOURCE_ANNOTATION, sourceNamespace + "/" + source.getMetadata().getName())
-        .put(Ownership.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion());
+        .put(Labels.SOURCE_ANNOTATION, sourceNamespace + "/" + source.getMetadata().getName())
+        .put(Labels.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion());
     ObjectNode data = patch.putObject("data");
     Map<String, String> wanted = SecretView.data(source);
     SlimSecret.dataKeys(copy).stream().filter(k -> !wanted.containsKey(k)).forEach(data::putNull);

@@ -1,6 +1,8 @@
 package io.icrinjector.secrets;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.icrinjector.kube.KubeErrors;
+import io.icrinjector.kube.Labels;
 import io.icrinjector.secrets.SecretCopyEvent.Outcome;
 import java.net.HttpURLConnection;
 import java.util.Map;
@@ -156,7 +158,7 @@ final class Rotation {
     Secret source = cache.get(settings.sourceNamespace(), name);
     Secret copy = cache.get(namespace, name);
     String key = namespace + "/" + name;
-    if (source == null || copy == null || !Ownership.isOurs(copy)
+    if (source == null || copy == null || !Labels.isOurs(copy)
         || settings.protectedNamespaces().contains(namespace) || SecretView.sameContent(copy, source)) {
       stale.remove(key);
       return Result.UNCHANGED;

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.RewriteRules;
+import io.icrinjector.kube.Labels;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,7 +34,7 @@ import org.jboss.logging.Logger;
  * that calls the Kubernetes API.
  *
  * <p>Once a namespace holds its secret, {@link #ensure} answers from memory with an already-completed Uni: no API
- * call, no thread hop. Only copies that are {@link Ownership#isOurs ours} are ever written.
+ * call, no thread hop. Only copies that are {@link Labels#isOurs ours} are ever written.
  */
 @ApplicationScoped
 public class SecretReplicator implements PullSecretCopier {

@@ -2,6 +2,7 @@ package io.icrinjector.secrets;
 
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.icrinjector.kube.Labels;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -55,7 +56,7 @@ final class SlimSecret extends Secret {
     meta.setNamespace(from.getNamespace());
     meta.setUid(from.getUid());
     meta.setResourceVersion(from.getResourceVersion());
-    meta.setLabels(Ownership.isOurs(s) ? Map.of(Ownership.MANAGED_BY, Ownership.MANAGER) : null);
+    meta.setLabels(Labels.isOurs(s) ? Map.of(Labels.MANAGED_BY, Labels.MANAGER) : null);
     meta.setAnnotations(ours(from.getAnnotations()));
     meta.setFinalizers(null);
     meta.setManagedFields(null);

@@ -1,5 +1,14 @@
 package io.icrinjector.secrets;
 
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.icrinjector.kube.Labels;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -7,14 +16,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import jakarta.inject.Inject;
-import java.time.Duration;
-import org.junit.jupiter.api.Test;
 
 /**
  * Through the HTTP door: a pod created in a namespace without {@code all-icr-io} is patched, and the secret is
@@ -56,7 +57,7 @@ class AdmissionCopiesSecretTest {
     Secret copy = client.secrets().inNamespace("door-team").withName("all-icr-io").get();
     assertThat(copy).as("copy made before the answer").isNotNull();
     assertThat(copy.getData()).isEqualTo(source.getData());
-    assertThat(copy.getMetadata().getLabels()).containsEntry(Ownership.MANAGED_BY, Ownership.MANAGER);
+    assertThat(copy.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
     assertThat(copies("created") - createdBefore).isEqualTo(1);
     // and the namespace gets an Event saying so, written after the answer
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.v1().events().inNamespace("door-team")

@@ -1,12 +1,11 @@
 package io.icrinjector.secrets;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.icrinjector.kube.Labels;
 import io.icrinjector.secrets.SecretCopyEvent.Outcome;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +18,8 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+
 
 /**
  * One reconcile of a copy against its source, called as the watch's events and resyncs call it. The cache is fed
@@ -44,7 +45,7 @@ class RotationTest {
     SecretBuilder b = new SecretBuilder().withNewMetadata().withName(NAME).withNamespace(ns).withUid(ns + "-uid")
         .withResourceVersion(version).endMetadata().withType(type).withData(Map.of("k", value));
     if (ours) {
-      b.editMetadata().addToLabels(Ownership.MANAGED_BY, Ownership.MANAGER).endMetadata();
+      b.editMetadata().addToLabels(Labels.MANAGED_BY, Labels.MANAGER).endMetadata();
     }
     return b.build();
   }
@@ -189,7 +190,7 @@ class RotationTest {
     try {
       Secret stale = new SecretBuilder(secret("team-a", "Opaque", null, true, "djE="))
           .editMetadata().addToLabels("team", "a").addToAnnotations("note", "keep me")
-          .addToAnnotations(Ownership.SOURCE_VERSION_ANNOTATION, "20").endMetadata()
+          .addToAnnotations(Labels.SOURCE_VERSION_ANNOTATION, "20").endMetadata()
           .addToData("old-key", "b2xk").build();
       Secret created = client.secrets().inNamespace("team-a").resource(stale).create();
       SecretCache cache = new SecretCache(client, SETTINGS, new FakeScheduler());
@@ -206,10 +207,10 @@ class RotationTest {
       // The mock keeps the explicit null where an API server removes the key (RFC 7386); only what is set is checked.
       assertThat(now.getData()).containsEntry("k", "bmV3").doesNotContainEntry("old-key", "b2xk");
       assertThat(now.getMetadata().getLabels()).containsEntry("team", "a")
-          .containsEntry(Ownership.MANAGED_BY, Ownership.MANAGER);
+          .containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
       assertThat(now.getMetadata().getAnnotations()).containsEntry("note", "keep me")
-          .containsEntry(Ownership.SOURCE_VERSION_ANNOTATION, "21")
-          .containsEntry(Ownership.SOURCE_ANNOTATION, "default/" + NAME);
+          .containsEntry(Labels.SOURCE_VERSION_ANNOTATION, "21")
+          .containsEntry(Labels.SOURCE_ANNOTATION, "default/" + NAME);
       assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.UPDATED);
     } finally {
       client.close();

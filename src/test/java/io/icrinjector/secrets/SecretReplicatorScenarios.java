@@ -1,8 +1,5 @@
 package io.icrinjector.secrets;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -13,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
+import io.icrinjector.kube.Labels;
 import io.icrinjector.secrets.SecretCopyEvent.Outcome;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.io.IOException;
@@ -37,6 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 
 /**
  * What the secret replicator promises, written against any API server: the fabric8 mock server runs it as a fast
@@ -82,10 +83,10 @@ abstract class SecretReplicatorScenarios {
     assertThat(copy.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
     assertThat(copy.getData()).isEqualTo(source.getData());
     assertThat(copy.getMetadata().getLabels())
-        .isEqualTo(Map.of(Ownership.MANAGED_BY, Ownership.MANAGER));
+        .isEqualTo(Map.of(Labels.MANAGED_BY, Labels.MANAGER));
     assertThat(copy.getMetadata().getAnnotations()).isEqualTo(Map.of(
-        Ownership.SOURCE_ANNOTATION, w.sourceNs + "/" + w.name,
-        Ownership.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion()));
+        Labels.SOURCE_ANNOTATION, w.sourceNs + "/" + w.name,
+        Labels.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion()));
     assertThat(copy.getMetadata().getOwnerReferences()).isNullOrEmpty();
     assertThat(c.outcomes()).containsExactly(Outcome.CREATED);
   }
@@ -190,9 +191,9 @@ abstract class SecretReplicatorScenarios {
         Secret copy = w.get(ns);
         assertThat(copy.getData()).as("data of the copy in %s", ns).isEqualTo(rotated.getData());
         assertThat(copy.getMetadata().getAnnotations()).containsEntry(
-            Ownership.SOURCE_VERSION_ANNOTATION, rotated.getMetadata().getResourceVersion());
+            Labels.SOURCE_VERSION_ANNOTATION, rotated.getMetadata().getResourceVersion());
         assertThat(copy.getMetadata().getLabels())
-            .containsEntry(Ownership.MANAGED_BY, Ownership.MANAGER);
+            .containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
       });
     }
     assertThat(w.get(w.ns(3))).isEqualTo(foreign);
@@ -204,7 +205,7 @@ abstract class SecretReplicatorScenarios {
   void staleCopiesConvergeWhenTheReplicatorStarts() {
     World w = new World();
     Secret source = w.createSource(Map.of("k", b64("new")));
-    w.create(w.ns(1), w.name, Map.of(Ownership.MANAGED_BY, Ownership.MANAGER),
+    w.create(w.ns(1), w.name, Map.of(Labels.MANAGED_BY, Labels.MANAGER),
         Map.of("k", b64("old")));
     Secret foreign = w.create(w.ns(2), w.name, Map.of(), Map.of("k", b64("old")));
 

@@ -1,8 +1,5 @@
 package io.icrinjector.secrets;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -10,11 +7,15 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.icrinjector.kube.Labels;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 
 /** What memory keeps of a secret and of a namespace (issue 20), and that the informers' stores keep only that. */
 class SlimSecretTest {
@@ -23,9 +24,9 @@ class SlimSecretTest {
 
   static Secret whole(String namespace, Map<String, String> data) {
     return new SecretBuilder().withNewMetadata().withName(NAME).withNamespace(namespace).withUid(namespace + "-uid")
-        .withResourceVersion("42").addToLabels(Ownership.MANAGED_BY, Ownership.MANAGER).addToLabels("team", "a")
-        .addToAnnotations(Ownership.SOURCE_ANNOTATION, "default/" + NAME)
-        .addToAnnotations(Ownership.SOURCE_VERSION_ANNOTATION, "7")
+        .withResourceVersion("42").addToLabels(Labels.MANAGED_BY, Labels.MANAGER).addToLabels("team", "a")
+        .addToAnnotations(Labels.SOURCE_ANNOTATION, "default/" + NAME)
+        .addToAnnotations(Labels.SOURCE_VERSION_ANNOTATION, "7")
         .addToAnnotations("kubectl.kubernetes.io/last-applied-configuration", "{\"a\":\"" + "x".repeat(2000) + "\"}")
         .addToManagedFields(new ManagedFieldsEntryBuilder().withManager("icr-injector").withOperation("Update").build())
         .addToFinalizers("example.com/hold").endMetadata()
@@ -41,10 +42,10 @@ class SlimSecretTest {
     assertThat(slim.getMetadata().getUid()).isEqualTo("team-a-uid");
     assertThat(slim.getMetadata().getResourceVersion()).isEqualTo("42");
     assertThat(slim.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
-    assertThat(slim.getMetadata().getLabels()).isEqualTo(Map.of(Ownership.MANAGED_BY, Ownership.MANAGER));
-    assertThat(Ownership.isOurs(slim)).isTrue();
-    assertThat(slim.getMetadata().getAnnotations()).isEqualTo(Map.of(Ownership.SOURCE_ANNOTATION, "default/" + NAME,
-        Ownership.SOURCE_VERSION_ANNOTATION, "7"));
+    assertThat(slim.getMetadata().getLabels()).isEqualTo(Map.of(Labels.MANAGED_BY, Labels.MANAGER));
+    assertThat(Labels.isOurs(slim)).isTrue();
+    assertThat(slim.getMetadata().getAnnotations()).isEqualTo(Map.of(Labels.SOURCE_ANNOTATION, "default/" + NAME,
+        Labels.SOURCE_VERSION_ANNOTATION, "7"));
     assertThat(slim.getMetadata().getManagedFields()).isNullOrEmpty();
     assertThat(slim.getMetadata().getFinalizers()).isNullOrEmpty();
     assertThat(slim.getData()).isNull();

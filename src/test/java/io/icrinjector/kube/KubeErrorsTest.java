@@ -1,4 +1,4 @@
-package io.icrinjector.secrets;
+package io.icrinjector.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.icrinjector.secrets;
+package io.icrinjector.kube;
 
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusCause;
@@ -19,12 +19,12 @@ public final class KubeErrors {
    * The cause the API server's NamespaceLifecycle admission adds to its 403 when a namespace is being deleted
    * ({@code v1.NamespaceTerminatingCause}); a structured field, unlike the message's wording.
    */
-  static final String NAMESPACE_TERMINATING = "NamespaceTerminating";
+  public static final String NAMESPACE_TERMINATING = "NamespaceTerminating";
 
   private KubeErrors() {}
 
   /** The first {@link KubernetesClientException} in the cause chain, or null. */
-  static KubernetesClientException find(Throwable t) {
+  public static KubernetesClientException find(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (c instanceof KubernetesClientException k) {
         return k;
@@ -34,13 +34,13 @@ public final class KubeErrors {
   }
 
   /** The HTTP status code the API server answered, or 0 when it did not answer (unreachable, timeout, bug). */
-  static int code(Throwable t) {
+  public static int code(Throwable t) {
     KubernetesClientException k = find(t);
     return k == null ? 0 : Math.max(k.getCode(), 0);
   }
 
   /** The API server's own message when there is one, else the exception's. */
-  static String message(Throwable t) {
+  public static String message(Throwable t) {
     KubernetesClientException k = find(t);
     if (k != null && k.getStatus() != null && k.getStatus().getMessage() != null) {
       return k.getStatus().getMessage();
@@ -49,7 +49,7 @@ public final class KubeErrors {
   }
 
   /** Whether the API server refused the write because the namespace is being deleted. */
-  static boolean namespaceTerminating(Throwable t) {
+  public static boolean namespaceTerminating(Throwable t) {
     KubernetesClientException k = find(t);
     Status status = k == null ? null : k.getStatus();
     if (status == null || status.getDetails() == null || status.getDetails().getCauses() == null) {

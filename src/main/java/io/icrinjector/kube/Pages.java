@@ -1,4 +1,4 @@
-package io.icrinjector.report;
+package io.icrinjector.kube;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
@@ -12,10 +12,10 @@ import java.util.function.Function;
  * A cluster-wide list read in pages ({@code limit}/{@code continue}), each handed over and dropped before the next is
  * asked for: the heap holds one page, never the cluster. What the caller keeps of a page is its own bound.
  */
-final class Pages {
+public final class Pages {
 
   /** Objects per page: a page of pods is a few MiB at most. */
-  static final long SIZE = 500;
+  public static final long SIZE = 500;
 
   private Pages() {}
 
@@ -24,7 +24,7 @@ final class Pages {
    *
    * @return how many pages were read
    */
-  static <T extends HasMetadata, L extends KubernetesResourceList<T>> int each(Function<ListOptions, L> list, long size,
+  public static <T extends HasMetadata, L extends KubernetesResourceList<T>> int each(Function<ListOptions, L> list, long size,
       Consumer<List<T>> page) {
     String next = null;
     int pages = 0;
@@ -38,7 +38,7 @@ final class Pages {
   }
 
   /** {@link #each} with pages of {@link #SIZE}. */
-  static <T extends HasMetadata, L extends KubernetesResourceList<T>> int each(Function<ListOptions, L> list, Consumer<List<T>> page) {
+  public static <T extends HasMetadata, L extends KubernetesResourceList<T>> int each(Function<ListOptions, L> list, Consumer<List<T>> page) {
     return each(list, SIZE, page);
   }
 }

@@ -1,4 +1,4 @@
-package io.icrinjector.secrets;
+package io.icrinjector.kube;
 
 import io.fabric8.kubernetes.client.Config;
 import io.quarkus.kubernetes.client.KubernetesConfigCustomizer;

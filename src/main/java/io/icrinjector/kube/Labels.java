@@ -1,4 +1,4 @@
-package io.icrinjector.secrets;
+package io.icrinjector.kube;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.Map;
@@ -8,7 +8,7 @@ import java.util.Map;
  * selects on ({@code kubectl delete secret -A -l app.kubernetes.io/managed-by=icr-injector}), and the annotations
  * that name its source. Only secrets for which {@link #isOurs} holds are ever written.
  */
-public final class Ownership {
+public final class Labels {
 
   /** Label that marks a copy as ours. */
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
@@ -19,7 +19,7 @@ public final class Ownership {
   /** Annotation holding the resourceVersion of the source the copy was made from. */
   public static final String SOURCE_VERSION_ANNOTATION = "icr-injector.io/source-resource-version";
 
-  private Ownership() {}
+  private Labels() {}
 
   /** Whether {@code object} carries our label, and so may be written by icr-injector. */
   public static boolean isOurs(HasMetadata object) {
