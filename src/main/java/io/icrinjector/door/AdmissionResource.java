@@ -2,6 +2,7 @@ package io.icrinjector.door;
 
 import io.icrinjector.handler.AdmissionAnswer;
 import io.icrinjector.handler.AdmissionHandler;
+import io.icrinjector.handler.Endpoint;
 import io.netty.buffer.ByteBuf;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Uni;

@@ -2,6 +2,7 @@ package io.icrinjector.door;
 
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.handler.AdmissionMetrics;
+import io.icrinjector.handler.Endpoint;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.configuration.MemorySize;

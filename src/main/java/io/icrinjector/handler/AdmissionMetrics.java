@@ -1,7 +1,7 @@
 package io.icrinjector.handler;
 
-import io.icrinjector.door.Endpoint;
 import io.icrinjector.engine.ImageChange;
+import io.icrinjector.handler.Endpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

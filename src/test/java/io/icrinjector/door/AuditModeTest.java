@@ -1,14 +1,15 @@
 package io.icrinjector.door;
 
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.icrinjector.handler.Endpoint;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.json.JsonObject;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
 
 /** {@code icr.mode=audit} turns {@code /mutate} into {@code /audit}: findings, no patch, no copy. */
 @QuarkusTest

@@ -3,8 +3,8 @@ package io.icrinjector.handler;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.icrinjector.door.Endpoint;
 import io.icrinjector.door.Reviews;
+import io.icrinjector.handler.Endpoint;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.restassured.http.ContentType;

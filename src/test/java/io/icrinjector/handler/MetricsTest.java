@@ -3,9 +3,9 @@ package io.icrinjector.handler;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.icrinjector.door.Management;
-import io.icrinjector.door.Endpoint;
 import io.icrinjector.door.Reviews;
+import io.icrinjector.handler.Endpoint;
+import io.icrinjector.management.Management;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.util.List;

@@ -90,7 +90,7 @@ class ReportTest {
 
   @Test
   void managementInterfaceServesJsonAndTable() {
-    int port = io.icrinjector.door.Management.port();
+    int port = io.icrinjector.management.Management.port();
     JsonPath json = given().port(port).get("/report").then().statusCode(200).contentType("application/json").extract().jsonPath();
     assertThat(json.getInt("findings")).isEqualTo(4);
     assertThat(json.getList("namespaces.name")).isEqualTo(List.of("legacy", "shop", "trial"));

@@ -79,7 +79,7 @@ class AdmissionCopiesSecretTest {
 
   /** {@code icr_injector_secret_copies_total{result=...}} as Prometheus scrapes it. */
   static double copies(String result) {
-    return io.icrinjector.door.Management.value(io.icrinjector.door.Management.scrape(),
+    return io.icrinjector.management.Management.value(io.icrinjector.management.Management.scrape(),
         "icr_injector_secret_copies_total{result=\"" + result + "\"}");
   }
 

@@ -1,8 +1,8 @@
 package io.icrinjector.secrets;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.icrinjector.door.Management;
 import io.icrinjector.kube.UserAgent;
+import io.icrinjector.management.Management;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;

@@ -1,9 +1,11 @@
-package io.icrinjector.door;
+package io.icrinjector.management;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.icrinjector.door.Reviews;
+import io.icrinjector.handler.Endpoint;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;

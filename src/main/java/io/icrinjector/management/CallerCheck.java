@@ -1,4 +1,4 @@
-package io.icrinjector.door;
+package io.icrinjector.management;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;

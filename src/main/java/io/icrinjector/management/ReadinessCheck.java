@@ -1,4 +1,4 @@
-package io.icrinjector.door;
+package io.icrinjector.management;
 
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.secrets.SecretReplicator;

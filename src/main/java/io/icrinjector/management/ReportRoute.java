@@ -1,8 +1,11 @@
-package io.icrinjector.report;
+package io.icrinjector.management;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icrinjector.kube.KubeErrors;
+import io.icrinjector.report.MigrationReport;
+import io.icrinjector.report.ReportBuilder;
+import io.icrinjector.report.ReportFormat;
 import io.quarkus.vertx.http.ManagementInterface;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -1,4 +1,4 @@
-package io.icrinjector.door;
+package io.icrinjector.handler;
 
 /**
  * The HTTP endpoints icr-injector answers, named once: the REST resource, the guard routes ahead of it, the
@@ -12,9 +12,9 @@ public enum Endpoint {
   AUDIT(Endpoint.AUDIT_PATH, true);
 
   /** {@link #MUTATE}'s path, a constant for {@code @Path}. */
-  static final String MUTATE_PATH = "/mutate";
+  public static final String MUTATE_PATH = "/mutate";
   /** {@link #AUDIT}'s path, a constant for {@code @Path}. */
-  static final String AUDIT_PATH = "/audit";
+  public static final String AUDIT_PATH = "/audit";
 
   private final String path;
   private final boolean audit;

@@ -1,4 +1,4 @@
-package io.icrinjector.door;
+package io.icrinjector.management;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
