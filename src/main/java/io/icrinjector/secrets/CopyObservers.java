@@ -2,9 +2,10 @@ package io.icrinjector.secrets;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.icrinjector.config.IcrConfig;
+import io.icrinjector.kube.Clients;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.icrinjector.config.IcrConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -67,7 +68,7 @@ public class CopyObservers {
   @Inject
   public CopyObservers(MeterRegistry registry, KubernetesClient client, IcrConfig config,
       SecretReplicator replicator) {
-    this(registry, recorder(CopyClient.of(client, config.secretCopy().requestTimeout()), replicator::writeLimiter));
+    this(registry, recorder(Clients.of(client, config.secretCopy().requestTimeout()), replicator::writeLimiter));
   }
 
   private static Recorder recorder(KubernetesClient client, Supplier<WriteLimiter> limiter) {

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.icrinjector.kube.Clients;
 import io.icrinjector.kube.KubeErrors;
 import java.time.Duration;
 import java.util.UUID;
@@ -52,7 +53,7 @@ final class RotationLeader {
   private ExecutorService electorThread;
 
   /**
-   * @param client the client the Lease is read and written with (one request per call, short timeout: CopyClient)
+   * @param client the client the Lease is read and written with (one request per call, short timeout: Clients)
    * @param namespace the Lease's namespace; null: no election, this replica always leads
    * @param name the Lease's name
    * @param onStart runs when this replica becomes the leader (on the elector's thread: quick)

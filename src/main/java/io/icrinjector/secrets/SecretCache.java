@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.icrinjector.kube.Clients;
 import io.icrinjector.kube.KubeErrors;
 import java.net.HttpURLConnection;
 import java.time.Duration;
@@ -47,7 +48,7 @@ final class SecretCache {
   /** When to say that the informers have not synced yet. */
   static final Duration SYNC_WARNING = Duration.ofSeconds(10);
 
-  /** For the one read of a source before its watch has listed: one request, no client retry (CopyClient). */
+  /** For the one read of a source before its watch has listed: one request, no client retry (Clients). */
   private final KubernetesClient reads;
   private final CopySettings settings;
   private final Scheduler scheduler;
@@ -65,7 +66,7 @@ final class SecretCache {
   /** A cache whose informers come from {@code informerFor} (tests make one fail); null for the client's own. */
   SecretCache(KubernetesClient client, CopySettings settings, Scheduler scheduler,
       Function<String, SharedIndexInformer<Secret>> informerFor) {
-    this.reads = CopyClient.of(client, settings.requestTimeout());
+    this.reads = Clients.of(client, settings.requestTimeout());
     this.settings = settings;
     this.scheduler = scheduler;
     this.informerFor = informerFor != null ? informerFor : name -> client.secrets().inAnyNamespace()

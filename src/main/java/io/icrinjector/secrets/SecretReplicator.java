@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.RewriteRules;
+import io.icrinjector.kube.Clients;
 import io.icrinjector.kube.Labels;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -122,7 +123,7 @@ public class SecretReplicator implements PullSecretCopier {
     this.cache = cache;
     this.optedIn = optedIn;
     this.limiter = new WriteLimiter(settings.writesPerSecond(), settings.writeBurst());
-    KubernetesClient copies = CopyClient.of(client, settings.requestTimeout());
+    KubernetesClient copies = Clients.of(client, settings.requestTimeout());
     CopyWriter writer = new CopyWriter(copies, settings.sourceNamespace(), limiter);
     CopyAttempts attempts = new CopyAttempts(settings, cache, writer, optedIn, events);
     this.jobs = new CopyJobs(scheduler, settings.initialBackoff(), settings.maxBackoff(), settings.maxPending(),

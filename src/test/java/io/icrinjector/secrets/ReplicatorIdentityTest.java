@@ -1,6 +1,7 @@
 package io.icrinjector.secrets;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.icrinjector.kube.Clients;
 import io.icrinjector.kube.UserAgent;
 import io.icrinjector.management.Management;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,7 +30,7 @@ class ReplicatorIdentityTest {
     assertThat(client.getConfiguration().getUserAgent()).isEqualTo("icr-injector/0.1.0-SNAPSHOT")
         .isEqualTo(UserAgent.value());
     // The copies' client (no retry, short timeout) is derived from it and keeps it.
-    assertThat(CopyClient.of(client, Duration.ofSeconds(2)).getConfiguration().getUserAgent())
+    assertThat(Clients.of(client, Duration.ofSeconds(2)).getConfiguration().getUserAgent())
         .isEqualTo(UserAgent.value());
   }
 

@@ -1,4 +1,4 @@
-package io.icrinjector.secrets;
+package io.icrinjector.kube;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.RequestConfig;
@@ -10,15 +10,15 @@ import java.time.Duration;
  * credentials and interceptors) with fabric8's own request retry off and a short request timeout. fabric8 retries a
  * refused or failed request 10 times over about 20 s by default, holding a thread all along; under the copy jobs'
  * own retry that made one attempt 11 requests, and 71 namespaces about 1,700 POSTs in 104 s, while the first pod's
- * warning never carried the cause. Here one attempt is one request; {@link CopyJobs} is the one retry policy.
+ * warning never carried the cause. Here one attempt is one request; the copy jobs (secrets.CopyJobs) are the one retry policy.
  * The watches keep the application's client: their reconnects are the informers' own.
  */
-final class CopyClient {
+public final class Clients {
 
-  private CopyClient() {}
+  private Clients() {}
 
   /** The copies' client on {@code client}; null for null (unit tests that never reach the API pass none). */
-  static KubernetesClient of(KubernetesClient client, Duration requestTimeout) {
+  public static KubernetesClient of(KubernetesClient client, Duration requestTimeout) {
     if (client == null) {
       return null;
     }
