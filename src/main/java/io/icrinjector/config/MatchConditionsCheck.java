@@ -4,8 +4,8 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MatchCondition;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.icrinjector.engine.RewriteRules;
+import io.icrinjector.kube.KubeErrors;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
@@ -55,11 +55,9 @@ public class MatchConditionsCheck {
     try {
       config = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name).get();
     } catch (RuntimeException e) { // fabric8 wraps refused connections and timeouts in KubernetesClientException too
-      int code = e instanceof KubernetesClientException k ? k.getCode() : 0;
-      LOG.warnf("could not check the matchConditions of MutatingWebhookConfiguration %s (%s%s): grant the app's "
+      LOG.warnf("could not check the matchConditions of MutatingWebhookConfiguration %s (%s): grant the app's "
           + "ServiceAccount get on mutatingwebhookconfigurations with resourceNames [%s] (deploy/base/rbac.yaml does), "
-          + "or set icr.webhook-configuration-name to the configuration's name", name,
-          code > 0 ? "HTTP " + code + ": " : "", e.getMessage(), name);
+          + "or set icr.webhook-configuration-name to the configuration's name", name, KubeErrors.describe(e), name);
       return List.of();
     }
     if (config == null) {

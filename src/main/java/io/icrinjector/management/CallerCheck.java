@@ -10,8 +10,8 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.icrinjector.config.IcrConfig;
+import io.icrinjector.kube.Clients;
 import io.icrinjector.kube.KubeErrors;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,9 +51,7 @@ public class CallerCheck {
     IcrConfig.ManagementPort settings = config.management();
     // One request is one attempt (fabric8 would retry a refused connection for ~20 s): a scrape waits at most the
     // timeout, then gets 503 with the cause.
-    this.client = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-        .withRequestRetryBackoffLimit(0).withRequestTimeout((int) Math.max(1, settings.requestTimeout().toMillis())).build())
-        .adapt(KubernetesClient.class);
+    this.client = Clients.oneAttempt(client, settings.requestTimeout());
     AtomicInteger n = new AtomicInteger();
     this.pool = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), r -> {
       Thread t = new Thread(r, "icr-management-auth-" + n.incrementAndGet());

@@ -42,9 +42,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ReportBuilder {
 
-  /** Label that opts a namespace in. */
-  public static final String INJECT_LABEL = "icr-injector.io/inject";
-
   private static final Logger LOG = Logger.getLogger(ReportBuilder.class);
 
   /** What one object of the cluster still names on a deprecated host; called only for an object with findings. */
@@ -104,7 +101,7 @@ public class ReportBuilder {
     Pages.each(o -> client.namespaces().list(o), page -> {
       for (Namespace ns : page) {
         String name = ns.getMetadata().getName();
-        String mode = labels(ns).getOrDefault(INJECT_LABEL, "none");
+        String mode = labels(ns).getOrDefault(Labels.INJECT, "none");
         if (overflow.contains(name)) {
           continue; // counted below: its findings were not kept, so a line for it would understate them
         }

@@ -68,7 +68,7 @@ public class CopyObservers {
   @Inject
   public CopyObservers(MeterRegistry registry, KubernetesClient client, IcrConfig config,
       SecretReplicator replicator) {
-    this(registry, recorder(Clients.of(client, config.secretCopy().requestTimeout()), replicator::writeLimiter));
+    this(registry, recorder(Clients.oneAttempt(client, config.secretCopy().requestTimeout()), replicator::writeLimiter));
   }
 
   private static Recorder recorder(KubernetesClient client, Supplier<WriteLimiter> limiter) {

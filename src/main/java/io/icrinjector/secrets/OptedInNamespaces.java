@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.icrinjector.kube.KubeErrors;
+import io.icrinjector.kube.Labels;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,10 +26,6 @@ import org.jboss.logging.Logger;
  */
 class OptedInNamespaces {
 
-  /** The opt-in label and the value that sends pod creates to {@code /mutate}. */
-  static final String LABEL = "icr-injector.io/inject";
-  static final String ENABLED = "enabled";
-
   private static final Logger LOG = Logger.getLogger(OptedInNamespaces.class);
 
   private final Supplier<SharedIndexInformer<Namespace>> informerFor;
@@ -40,7 +37,7 @@ class OptedInNamespaces {
 
   /** The watch through {@code client}; at most {@code maxWaiters} namespaces are waited for at once. */
   OptedInNamespaces(KubernetesClient client, int maxWaiters) {
-    this(() -> client.namespaces().withLabel(LABEL, ENABLED).withLimit(SecretCache.PAGE)
+    this(() -> client.namespaces().withLabel(Labels.INJECT, Labels.INJECT_ENABLED).withLimit(SecretCache.PAGE)
         .runnableInformer(SecretCache.RESYNC_MILLIS), maxWaiters);
   }
 
@@ -102,7 +99,7 @@ class OptedInNamespaces {
     });
     i.start().whenComplete((v, t) -> {
       if (t == null) {
-        LOG.infof("watching namespaces labelled %s=%s", LABEL, ENABLED);
+        LOG.infof("watching namespaces labelled %s=%s", Labels.INJECT, Labels.INJECT_ENABLED);
       }
     });
     informer = i;
@@ -118,8 +115,8 @@ class OptedInNamespaces {
     ObjectMeta meta = new ObjectMeta();
     meta.setName(from.getName());
     meta.setResourceVersion(from.getResourceVersion());
-    String label = from.getLabels() == null ? null : from.getLabels().get(LABEL);
-    meta.setLabels(label == null ? null : Map.of(LABEL, label.intern()));
+    String label = from.getLabels() == null ? null : from.getLabels().get(Labels.INJECT);
+    meta.setLabels(label == null ? null : Map.of(Labels.INJECT, label.intern()));
     meta.setAnnotations(null);
     meta.setFinalizers(null);
     meta.setManagedFields(null);

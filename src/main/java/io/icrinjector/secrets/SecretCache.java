@@ -66,7 +66,7 @@ final class SecretCache {
   /** A cache whose informers come from {@code informerFor} (tests make one fail); null for the client's own. */
   SecretCache(KubernetesClient client, CopySettings settings, Scheduler scheduler,
       Function<String, SharedIndexInformer<Secret>> informerFor) {
-    this.reads = Clients.of(client, settings.requestTimeout());
+    this.reads = Clients.oneAttempt(client, settings.requestTimeout());
     this.settings = settings;
     this.scheduler = scheduler;
     this.informerFor = informerFor != null ? informerFor : name -> client.secrets().inAnyNamespace()

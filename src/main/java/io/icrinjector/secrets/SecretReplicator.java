@@ -123,7 +123,7 @@ public class SecretReplicator implements PullSecretCopier {
     this.cache = cache;
     this.optedIn = optedIn;
     this.limiter = new WriteLimiter(settings.writesPerSecond(), settings.writeBurst());
-    KubernetesClient copies = Clients.of(client, settings.requestTimeout());
+    KubernetesClient copies = Clients.oneAttempt(client, settings.requestTimeout());
     CopyWriter writer = new CopyWriter(copies, settings.sourceNamespace(), limiter);
     CopyAttempts attempts = new CopyAttempts(settings, cache, writer, optedIn, events);
     this.jobs = new CopyJobs(scheduler, settings.initialBackoff(), settings.maxBackoff(), settings.maxPending(),

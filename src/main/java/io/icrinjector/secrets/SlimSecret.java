@@ -26,8 +26,6 @@ import java.util.TreeMap;
  */
 final class SlimSecret extends Secret {
 
-  private static final String OUR_ANNOTATIONS = "icr-injector.io/";
-
   private final String digest;
   private final List<String> dataKeys;
 
@@ -115,7 +113,7 @@ final class SlimSecret extends Secret {
     }
     Map<String, String> kept = new HashMap<>(2);
     annotations.forEach((k, v) -> {
-      if (k.startsWith(OUR_ANNOTATIONS) && v != null) {
+      if (k.startsWith(Labels.PREFIX) && v != null) {
         // Thousands of copies name the same source and version: one string each, not one per copy.
         kept.put(k.intern(), v.intern());
       }

@@ -13,6 +13,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.DefaultRules;
+import io.icrinjector.kube.Labels;
 import io.icrinjector.kube.Pages;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Proxy;
@@ -63,7 +64,7 @@ class BoundedReportTest {
       for (int n = 0; n < 4; n++) {
         String ns = "team-" + n;
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
-            .addToLabels(ReportBuilder.INJECT_LABEL, "enabled").endMetadata().build()).create();
+            .addToLabels(Labels.INJECT, "enabled").endMetadata().build()).create();
         for (int p = 0; p < 3; p++) {
           client.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName("web-" + p).endMetadata()
               .withNewSpec().addNewContainer().withName("web").withImage("registry.ng.bluemix.net/acme/web:1")

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.icrinjector.kube.Labels;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.restassured.path.json.JsonPath;
@@ -108,7 +109,7 @@ class ReportTest {
   void namespace(String name, String mode) {
     var ns = new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
     if (mode != null) {
-      ns.getMetadata().setLabels(Map.of(ReportBuilder.INJECT_LABEL, mode));
+      ns.getMetadata().setLabels(Map.of(Labels.INJECT, mode));
     }
     client.namespaces().resource(ns).createOr(c -> c.update());
   }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.icrinjector.kube.Labels;
 import io.icrinjector.management.Management;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -59,7 +60,7 @@ class CopiesDoNotStarveHealthTest {
     for (int i = 0; i < HANGING; i++) {
       String ns = "hang-" + i;
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
-          .addToLabels(OptedInNamespaces.LABEL, OptedInNamespaces.ENABLED).endMetadata().build()).create();
+          .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED).endMetadata().build()).create();
       server.expect().post().delay(60, TimeUnit.SECONDS).withPath("/api/v1/namespaces/" + ns + "/secrets")
           .andReturn(201, "{}").always();
     }

@@ -30,7 +30,7 @@ class ReplicatorIdentityTest {
     assertThat(client.getConfiguration().getUserAgent()).isEqualTo("icr-injector/0.1.0-SNAPSHOT")
         .isEqualTo(UserAgent.value());
     // The copies' client (no retry, short timeout) is derived from it and keeps it.
-    assertThat(Clients.of(client, Duration.ofSeconds(2)).getConfiguration().getUserAgent())
+    assertThat(Clients.oneAttempt(client, Duration.ofSeconds(2)).getConfiguration().getUserAgent())
         .isEqualTo(UserAgent.value());
   }
 

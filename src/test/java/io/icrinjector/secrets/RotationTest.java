@@ -233,7 +233,7 @@ class RotationTest {
         .andReturn(500, new StatusBuilder().withStatus("Failure").withCode(500).withMessage("etcd down").build())
         .once();
     // One request per update, as the replicator's client makes it (no client retry of the 500).
-    KubernetesClient client = Clients.of(server.createClient(), Duration.ofSeconds(2));
+    KubernetesClient client = Clients.oneAttempt(server.createClient(), Duration.ofSeconds(2));
     Rotation r = rotation(client, secret("default", "Opaque", "20", false, "djI="),
         secret("team-a", "Opaque", "7", true, "djE="), secret("team-b", "Opaque", "3", true, "djE="),
         secret("team-c", "Opaque", "4", true, "djE="), secret("team-d", "Opaque", "5", true, "djE="),

@@ -346,7 +346,7 @@ abstract class SecretReplicatorScenarios {
     String late = w.ns(0) + "-late";
     unlabelledNamespace(late);
     admin().namespaces().withName(late).edit(n -> new NamespaceBuilder(n).editMetadata()
-        .addToLabels(OptedInNamespaces.LABEL, OptedInNamespaces.ENABLED).endMetadata().build());
+        .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED).endMetadata().build());
 
     assertThat(c.ensure(late)).isEmpty();
     assertThat(w.get(late)).isNotNull();
@@ -543,7 +543,7 @@ abstract class SecretReplicatorScenarios {
   private void ensureNamespace(String namespace) {
     if (namespacesMade.add(namespace) && admin().namespaces().withName(namespace).get() == null) {
       admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
-          .addToLabels(OptedInNamespaces.LABEL, OptedInNamespaces.ENABLED).endMetadata().build()).create();
+          .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED).endMetadata().build()).create();
     }
   }
 

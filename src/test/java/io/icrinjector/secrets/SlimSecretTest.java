@@ -89,14 +89,14 @@ class SlimSecretTest {
   @Test
   void aNamespaceIsKeptAsItsNameVersionAndOptInLabel() {
     Namespace ns = new NamespaceBuilder().withNewMetadata().withName("team-a").withResourceVersion("9")
-        .addToLabels(OptedInNamespaces.LABEL, OptedInNamespaces.ENABLED).addToLabels("owner", "x")
+        .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED).addToLabels("owner", "x")
         .addToAnnotations("a", "b").addToManagedFields(new ManagedFieldsEntryBuilder().withManager("kubectl").build())
         .endMetadata().withNewSpec().addToFinalizers("kubernetes").endSpec().withNewStatus().withPhase("Active")
         .endStatus().build();
     Namespace slim = OptedInNamespaces.slim(ns);
     assertThat(slim.getMetadata().getName()).isEqualTo("team-a");
     assertThat(slim.getMetadata().getResourceVersion()).isEqualTo("9");
-    assertThat(slim.getMetadata().getLabels()).isEqualTo(Map.of(OptedInNamespaces.LABEL, OptedInNamespaces.ENABLED));
+    assertThat(slim.getMetadata().getLabels()).isEqualTo(Map.of(Labels.INJECT, Labels.INJECT_ENABLED));
     assertThat(slim.getMetadata().getAnnotations()).isNullOrEmpty();
     assertThat(slim.getMetadata().getManagedFields()).isNullOrEmpty();
     assertThat(slim.getSpec()).isNull();
