@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
  */
 final class AdmissionCopies {
 
-  private static final Logger LOG = Logger.getLogger(SecretReplicator.class);
+  private static final Logger LOG = Logger.getLogger(AdmissionCopies.class);
   /** No warnings: the answer of a namespace that needs nothing (shared with SecretReplicator). */
   static final Uni<List<String>> NONE = Uni.createFrom().item(List.of());
 

@@ -15,7 +15,7 @@ import org.jboss.logging.Logger;
  */
 final class CopyAttempts {
 
-  private static final Logger LOG = Logger.getLogger(SecretReplicator.class);
+  private static final Logger LOG = Logger.getLogger(CopyAttempts.class);
 
   private final CopySettings settings;
   private final SecretCache cache;
