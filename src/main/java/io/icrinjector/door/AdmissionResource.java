@@ -10,7 +10,6 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.HttpHeaders;
-import java.nio.charset.StandardCharsets;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestResponse;
 
@@ -29,7 +28,6 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class AdmissionResource {
 
   private static final Logger LOG = Logger.getLogger(AdmissionResource.class);
-  static final String INTERNAL_ERROR = "icr-injector: internal error; the webhook's log has the cause\n";
 
   private final AdmissionHandler handler;
   private final AdmissionRoutes routes;
@@ -70,13 +68,16 @@ public class AdmissionResource {
       if (ctx.response().closed()) {
         LOG.debugf("client of %s went away before its answer", endpoint.path());
       }
-      return RestResponse.ResponseBuilder.<byte[]>create(a.status()).entity(a.body())
-          .header(HttpHeaders.CONTENT_TYPE, a.contentType()).build();
+      return rest(a).build();
     }).onFailure(AdmissionRoutes.BodyTooLarge.class).recoverWithItem(e -> routes.tooLargeAnswer(ctx, endpoint))
         // A hang-up (logged by the routes at DEBUG) or a bug (logged and counted by the handler): the
         // failurePolicy decides what becomes of the pod.
-        .onFailure().recoverWithItem(e -> RestResponse.ResponseBuilder.<byte[]>create(500)
-            .entity(INTERNAL_ERROR.getBytes(StandardCharsets.UTF_8))
-            .header(HttpHeaders.CONTENT_TYPE, "text/plain;charset=UTF-8").build());
+        .onFailure().recoverWithItem(e -> rest(AdmissionAnswer.internalError()).build());
+  }
+
+  /** The REST response that sends {@code answer}. */
+  static RestResponse.ResponseBuilder<byte[]> rest(AdmissionAnswer answer) {
+    return RestResponse.ResponseBuilder.<byte[]>create(answer.status()).entity(answer.body())
+        .header(HttpHeaders.CONTENT_TYPE, answer.contentType());
   }
 }

@@ -1,6 +1,7 @@
 package io.icrinjector.door;
 
 import io.icrinjector.config.IcrConfig;
+import io.icrinjector.handler.AdmissionAnswer;
 import io.icrinjector.handler.AdmissionMetrics;
 import io.icrinjector.handler.Endpoint;
 import io.micrometer.core.instrument.Gauge;
@@ -18,7 +19,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -96,21 +96,22 @@ public class AdmissionRoutes {
       try {
         size = Long.parseLong(length.trim());
       } catch (NumberFormatException e) {
-        refuse(ctx, 400, "bad AdmissionReview: Content-Length " + length + " is not a number");
+        refuse(ctx, AdmissionAnswer.badRequest("Content-Length " + length + " is not a number"));
         metrics.refused(path, AdmissionMetrics.Result.BAD_REQUEST);
         return;
       }
       if (size > maxBodyBytes) {
-        tooLarge(ctx, path, "of " + size + " bytes");
+        refuse(ctx, AdmissionAnswer.tooLarge("of " + size + " bytes", maxBodyBytes));
+        metrics.refused(path, AdmissionMetrics.Result.TOO_LARGE);
         return;
       }
     }
     long reserved = size;
     if (!inFlight.tryReserve(reserved)) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-      refuse(ctx, 503, "icr-injector: " + inFlight.held() + " bytes of reviews in flight; this one (" + reserved
-          + " bytes) would pass icr.max-bytes-in-flight=" + inFlight.bound() + "; retry after "
-          + RETRY_AFTER_SECONDS + " s");
+      refuse(ctx, AdmissionAnswer.error(503, "icr-injector: " + inFlight.held() + " bytes of reviews in flight; this one ("
+          + reserved + " bytes) would pass icr.max-bytes-in-flight=" + inFlight.bound() + "; retry after "
+          + RETRY_AFTER_SECONDS + " s"));
       metrics.refused(path, AdmissionMetrics.Result.OVERLOADED);
       return;
     }
@@ -162,9 +163,8 @@ public class AdmissionRoutes {
   /** The 413 for a body that passed the limit without a Content-Length; the connection closes after it. */
   RestResponse<byte[]> tooLargeAnswer(RoutingContext ctx, Endpoint path) {
     metrics.refused(path, AdmissionMetrics.Result.TOO_LARGE);
-    RestResponse.ResponseBuilder<byte[]> answer = RestResponse.ResponseBuilder.<byte[]>create(413)
-        .entity((tooLargeText("(sent without Content-Length)") + "\n").getBytes(StandardCharsets.UTF_8))
-        .header(HttpHeaders.CONTENT_TYPE.toString(), "text/plain;charset=UTF-8");
+    RestResponse.ResponseBuilder<byte[]> answer = AdmissionResource.rest(
+        AdmissionAnswer.tooLarge("(sent without Content-Length)", maxBodyBytes));
     if (ctx.request().version() != HttpVersion.HTTP_2) {
       // The rest of the body would otherwise be read as the next request.
       answer.header(HttpHeaders.CONNECTION.toString(), "close");
@@ -186,8 +186,9 @@ public class AdmissionRoutes {
     if (response.closed() || response.ended()) {
       return;
     }
-    response.setStatusCode(500).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain;charset=UTF-8")
-        .end(AdmissionResource.INTERNAL_ERROR);
+    AdmissionAnswer answer = AdmissionAnswer.internalError();
+    response.setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
+        .end(Buffer.buffer(answer.body()));
   }
 
   /** Failures the router saw before the resource: a closed connection, anything unexpected. */
@@ -204,8 +205,8 @@ public class AdmissionRoutes {
       return;
     }
     if (ctx.statusCode() > 0 && ctx.statusCode() < 500) {
-      refuse(ctx, ctx.statusCode(), "bad AdmissionReview: HTTP " + ctx.statusCode()
-          + (failure == null ? "" : ": " + failure.getMessage()));
+      refuse(ctx, AdmissionAnswer.badRequest(ctx.statusCode(), "HTTP " + ctx.statusCode()
+          + (failure == null ? "" : ": " + failure.getMessage())));
       metrics.refused(path, AdmissionMetrics.Result.BAD_REQUEST);
       return;
     }
@@ -214,29 +215,19 @@ public class AdmissionRoutes {
     internalError(ctx);
   }
 
-  private void tooLarge(RoutingContext ctx, Endpoint path, String what) {
-    refuse(ctx, 413, tooLargeText(what));
-    metrics.refused(path, AdmissionMetrics.Result.TOO_LARGE);
-  }
-
-  private String tooLargeText(String what) {
-    return "bad AdmissionReview: body " + what + " is larger than the limit of " + maxBodyBytes
-        + " bytes (quarkus.http.limits.max-body-size)";
-  }
-
   /**
    * Answers without reading the body, and closes an HTTP/1 connection afterwards: the rest of the body would
    * otherwise be read as the next request. (On HTTP/2 the stream ends alone.)
    */
-  private static void refuse(RoutingContext ctx, int status, String message) {
+  private static void refuse(RoutingContext ctx, AdmissionAnswer answer) {
     HttpServerResponse response = ctx.response();
-    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain;charset=UTF-8");
+    response.setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType());
     boolean close = ctx.request().version() != HttpVersion.HTTP_2;
     if (close) {
       response.putHeader(HttpHeaders.CONNECTION, "close");
     }
     // Not response.endHandler: that would replace the routing context's own, which gives the bytes back.
-    response.end(Buffer.buffer((message + "\n").getBytes(StandardCharsets.UTF_8))).onComplete(written -> {
+    response.end(Buffer.buffer(answer.body())).onComplete(written -> {
       if (close) {
         ctx.request().connection().close();
       }

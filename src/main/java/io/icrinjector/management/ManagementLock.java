@@ -1,9 +1,11 @@
 package io.icrinjector.management;
 
 import io.icrinjector.config.IcrConfig;
+import io.icrinjector.handler.AdmissionAnswer;
 import io.quarkus.vertx.http.ManagementInterface;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -83,6 +85,12 @@ public class ManagementLock {
     if (status == 401) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"icr-injector\"");
     }
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain;charset=UTF-8").end(message + "\n");
+    send(ctx, AdmissionAnswer.error(status, message));
+  }
+
+  /** Sends an answer built by {@link AdmissionAnswer}; the management port's routes answer errors with it. */
+  static void send(RoutingContext ctx, AdmissionAnswer answer) {
+    ctx.response().setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
+        .end(Buffer.buffer(answer.body()));
   }
 }

@@ -2,6 +2,7 @@ package io.icrinjector.management;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.icrinjector.handler.AdmissionAnswer;
 import io.icrinjector.kube.KubeErrors;
 import io.icrinjector.report.MigrationReport;
 import io.icrinjector.report.ReportBuilder;
@@ -24,8 +25,7 @@ public class ReportRoute {
     management.router().get("/report").blockingHandler(ctx -> {
       String format = ctx.request().getParam("format", "json");
       if (!format.equals("json") && !format.equals("table")) {
-        ctx.response().setStatusCode(400).putHeader("Content-Type", "text/plain;charset=UTF-8")
-            .end("unknown format \"" + format + "\": use json or table\n");
+        ManagementLock.send(ctx, AdmissionAnswer.error(400, "unknown format \"" + format + "\": use json or table"));
         return;
       }
       MigrationReport report;
@@ -33,12 +33,11 @@ public class ReportRoute {
         report = builder.build();
       } catch (RuntimeException e) {
         LOG.warnf("migration report failed: %s", KubeErrors.describe(e));
-        ctx.response().setStatusCode(502).putHeader("Content-Type", "text/plain;charset=UTF-8")
-            .end("cannot read the cluster: " + KubeErrors.describe(e) + "\n");
+        ManagementLock.send(ctx, AdmissionAnswer.error(502, "cannot read the cluster: " + KubeErrors.describe(e)));
         return;
       }
       if (format.equals("table")) {
-        ctx.response().putHeader("Content-Type", "text/plain;charset=UTF-8").end(ReportFormat.table(report));
+        ctx.response().putHeader("Content-Type", AdmissionAnswer.PLAIN_TEXT).end(ReportFormat.table(report));
       } else {
         try {
           ctx.response().putHeader("Content-Type", "application/json").end(mapper.writeValueAsString(report));
