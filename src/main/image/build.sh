@@ -117,79 +117,7 @@ run_step() {
   # (errexit does not reach into the $(...) this runs in: each step checks for itself)
   find "${root}" -exec touch -h -d @0 {} + || return 1
   step "RUN $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["argv"]))' "${work}/run${n}.json")"
-  python3 - "${root}" "${work}/run${n}.json" "${out}" <<'PY'
-import json, os, shutil, stat, subprocess, sys
-root, spec, out = sys.argv[1:4]
-spec = json.load(open(spec))
-skip = ("proc", "dev", "sys")
-def listing():
-    seen = {}
-    for base, dirs, files in os.walk(root):
-        rel = os.path.relpath(base, root)
-        if rel.split(os.sep)[0] in skip:
-            dirs[:] = []
-            continue
-        for name in dirs + files:
-            p = os.path.join(base, name)
-            st = os.lstat(p)
-            seen[os.path.relpath(p, root)] = (st.st_mode, st.st_size, st.st_mtime_ns)
-    return seen
-before = listing()
-for d in skip:
-    os.makedirs(os.path.join(root, d), exist_ok=True)
-for dev, minor in (("null", 3), ("zero", 5), ("random", 8), ("urandom", 9)):
-    os.mknod(os.path.join(root, "dev", dev), 0o666 | stat.S_IFCHR, os.makedev(1, minor))
-    os.chmod(os.path.join(root, "dev", dev), 0o666)
-user = spec["user"].split(":")
-uid, gid = int(user[0]), int(user[1] if len(user) > 1 else user[0])
-env = dict(e.split("=", 1) for e in spec["env"])
-env.setdefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-child = (
-    "import json, os, subprocess, sys\n"
-    "root, workdir, uid, gid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])\n"
-    "subprocess.run(['mount', '-t', 'proc', 'proc', os.path.join(root, 'proc')], check=True)\n"
-    "os.chroot(root)\n"
-    "os.chdir(workdir)\n"
-    "os.setgroups([])\n"
-    "os.setgid(gid)\n"
-    "os.setuid(uid)\n"
-    "argv = sys.argv[5:]\n"
-    "os.execve(argv[0], argv, json.loads(os.environ['RUN_ENV']))\n")
-log = os.path.join(os.path.dirname(out), os.path.basename(out) + ".log")
-with open(log, "w") as f:
-    rc = subprocess.run(["unshare", "--mount", "--pid", "--fork", "--propagation", "private", sys.executable, "-c",
-                         child, root, spec["workdir"], str(uid), str(gid)] + spec["argv"],
-                        env={"RUN_ENV": json.dumps(env), "PATH": os.environ["PATH"]},
-                        stdout=f, stderr=subprocess.STDOUT).returncode
-if rc != 0:
-    sys.stderr.write(open(log).read()[-4000:])
-    sys.exit(f"build.sh: RUN {spec['argv']} failed with exit code {rc} (log {log})")
-for d in ("proc", "dev", "sys"):
-    if os.path.ismount(os.path.join(root, d)):
-        sys.exit(f"build.sh: {root}/{d} is still mounted after the RUN")
-after = listing()
-changed = [p for p, v in after.items() if before.get(p) != v and not stat.S_ISDIR(v[0])]
-removed = [p for p in before if p not in after]
-if removed:
-    sys.exit(f"build.sh: RUN {spec['argv']} removed {removed[:5]}: build.sh writes no whiteouts")
-os.makedirs(out)
-def parents(p):
-    # The layer's directories above a file keep the mode and owner they have in the image (/tmp stays 1777): the
-    # layer's entry for a directory replaces the one of the layers below.
-    d = os.path.dirname(p)
-    if not d or os.path.isdir(os.path.join(out, d)):
-        return
-    parents(d)
-    os.mkdir(os.path.join(out, d))
-    st = os.lstat(os.path.join(root, d))
-    os.chown(os.path.join(out, d), st.st_uid, st.st_gid)
-    os.chmod(os.path.join(out, d), stat.S_IMODE(st.st_mode))
-for p in sorted(changed):
-    parents(p)
-    shutil.copy2(os.path.join(root, p), os.path.join(out, p), follow_symlinks=False)
-    print(f"[image] RUN wrote /{p} ({after[p][1]} bytes)", file=sys.stderr)
-print(f"{out}:{uid}:{gid}")
-PY
+  python3 "${here}/run_step.py" "${root}" "${work}/run${n}.json" "${out}"
   local rc=$?
   rm -rf "${root}"
   return "${rc}"
@@ -209,79 +137,9 @@ image() {
   work="$(mktemp -d "${TMPDIR:-/tmp}/icr-image.XXXXXX")"
   trap 'rm -rf "${work}"' EXIT
   runtime "${work}/runtime"
-  # The final stage of the Dockerfile: config.json for oci.py, and one layer directory per COPY from target/.
-  python3 - "${repo}/src/main/docker/Dockerfile.jvm" "${work}" "${repo}" <<'PY'
-import glob, json, os, shlex, shutil, sys
-dockerfile, work, repo = sys.argv[1:4]
-lines, cur = [], ""
-for raw in open(dockerfile):
-    s = raw.rstrip("\n")
-    if not s.strip() or s.lstrip().startswith("#"):
-        continue
-    if s.endswith("\\"):
-        cur += s[:-1] + " "
-        continue
-    lines.append(cur + s)
-    cur = ""
-final = lines[max(i for i, l in enumerate(lines) if l.split()[0].upper() == "FROM"):]
-config, layers = {}, []
-for l in final[1:]:
-    op, rest = l.split(None, 1)
-    op = op.upper()
-    if op == "COPY":
-        words = shlex.split(rest)
-        flags = [w for w in words if w.startswith("--")]
-        paths = [w for w in words if not w.startswith("--")]
-        if any(f.startswith("--from=") for f in flags):
-            continue  # the runtime stage: built above by `build.sh runtime`
-        owner = next((f.split("=", 1)[1] for f in flags if f.startswith("--chown=")), "0:0")
-        uid, _, gid = owner.partition(":")
-        srcs, dest = paths[:-1], paths[-1]
-        d = os.path.join(work, f"layer{len(layers)}")
-        for src in srcs:
-            for match in sorted(glob.glob(os.path.join(repo, src))):
-                target = os.path.join(d, dest.lstrip("/"))
-                if os.path.isdir(match):
-                    shutil.copytree(match, target, dirs_exist_ok=True)
-                else:
-                    if dest.endswith("/"):
-                        target = os.path.join(target, os.path.basename(match))
-                    os.makedirs(os.path.dirname(target), exist_ok=True)
-                    shutil.copy2(match, target)
-        layers.append(f"{d}:{uid}:{gid or uid}\t{l}")
-    elif op == "RUN":
-        # Exec form only (the image has no shell): run later by build.sh in a chroot of the layers so far, with
-        # the ENV, WORKDIR and USER of this point of the stage; what it writes becomes a layer of its own.
-        try:
-            argv = json.loads(rest)
-        except ValueError:
-            sys.exit(f"build.sh: {dockerfile}: RUN must be in exec form (a JSON array): the image has no shell")
-        n = sum(1 for x in layers if x.startswith("run:"))
-        step = {"argv": argv, "env": list(config.get("Env", [])), "workdir": config.get("WorkingDir", "/"),
-                "user": config.get("User", "0:0")}
-        json.dump(step, open(os.path.join(work, f"run{n}.json"), "w"))
-        layers.append(f"run:{n}\t{l}")
-    elif op == "USER":
-        config["User"] = rest.strip()
-    elif op == "WORKDIR":
-        config["WorkingDir"] = rest.strip()
-    elif op == "ENV":
-        env = config.setdefault("Env", [])
-        for kv in shlex.split(rest):
-            env.append(kv)
-    elif op == "EXPOSE":
-        ports = config.setdefault("ExposedPorts", {})
-        for p in rest.split():
-            ports[p if "/" in p else p + "/tcp"] = {}
-    elif op == "ENTRYPOINT":
-        config["Entrypoint"] = json.loads(rest)
-    elif op == "CMD":
-        config["Cmd"] = json.loads(rest)
-    else:
-        sys.exit(f"build.sh: the final stage of {dockerfile} has {op}, which build.sh does not build")
-json.dump(config, open(os.path.join(work, "config.json"), "w"))
-open(os.path.join(work, "layers.txt"), "w").write("\n".join(layers) + "\n")
-PY
+  # The final stage of the Dockerfile: config.json for oci.py, and one layer directory per COPY from target/
+  # (stage.py); its RUNs are written as runN.json, for run_step.
+  python3 "${here}/stage.py" "${repo}/src/main/docker/Dockerfile.jvm" "${work}" "${repo}"
   local args=(--out "${out}" --name "${name}" --config "${work}/config.json"
     --layer "${work}/runtime" --created-by "build.sh runtime (jlink + Debian packages)")
   local dirs=("${work}/runtime")
