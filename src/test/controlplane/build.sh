@@ -46,14 +46,9 @@ step() { printf '[controlplane %4ds] %s\n' "$((SECONDS - start))" "$*" >&2; }
 export CGO_ENABLED=0
 # Builds depend on go.mod/go.sum only, whatever the caller's Go settings are.
 export GOFLAGS=-mod=readonly GOWORK=off
-# The module proxy alone: the first entry of GOPROXY, never `direct` (which
-# would fetch from the modules' own hosts).
-proxy="$(go env GOPROXY)"
-proxy="${proxy%%[,|]*}"
-if [[ -z "${proxy}" || "${proxy}" == direct || "${proxy}" == off ]]; then
-  echo "build.sh: GOPROXY ($(go env GOPROXY)) names no module proxy first; set GOPROXY to one" >&2
-  exit 1
-fi
+# The module proxy alone (src/build/goproxy.sh).
+source "${here}/../../build/goproxy.sh"
+proxy="$(module_proxy build.sh)"
 export GOPROXY="${proxy}" GONOSUMDB= GONOPROXY= GOPRIVATE=
 common_flags=(-trimpath -buildvcs=false)
 

@@ -19,12 +19,8 @@ if [[ -f "${out}/.complete" ]]; then
   echo "${out}"
   exit 0
 fi
-proxy="$(go env GOPROXY)"
-proxy="${proxy%%[,|]*}"
-if [[ -z "${proxy}" || "${proxy}" == direct || "${proxy}" == off ]]; then
-  echo "kubeconform: the first entry of go env GOPROXY is '${proxy}'; a module proxy is needed" >&2
-  exit 1
-fi
+source "${repo}/src/build/goproxy.sh"
+proxy="$(module_proxy kubeconform)"
 bin_dir="$(ls -d "${root}"/k8s/*/ 2>/dev/null | head -1)"
 for crds in cert-manager-crds prometheus-operator-crds; do
   [[ -f "${bin_dir}${crds}/.complete" ]] || { echo "kubeconform: no ${crds} under ${root}/k8s: run src/test/controlplane/build.sh first" >&2; exit 1; }

@@ -12,12 +12,8 @@ if [[ -x "${out}" ]]; then
   echo "${out}"
   exit 0
 fi
-proxy="$(go env GOPROXY)"
-proxy="${proxy%%[,|]*}"
-if [[ -z "${proxy}" || "${proxy}" == direct || "${proxy}" == off ]]; then
-  echo "rules-check: the first entry of go env GOPROXY is '${proxy}'; a module proxy is needed" >&2
-  exit 1
-fi
+source "${here}/../../build/goproxy.sh"
+proxy="$(module_proxy rules-check)"
 mkdir -p "$(dirname "${out}")"
 start=${SECONDS}
 (cd "${here}" && GOPROXY="${proxy}" GOFLAGS=-mod=readonly GOTOOLCHAIN=local go build -trimpath -o "${out}.tmp" .)
