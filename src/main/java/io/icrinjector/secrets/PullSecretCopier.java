@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The one call the admission handler makes about secrets: make sure the namespace of the pod has the pull
- * secrets it is about to reference. Implemented by {@link SecretReplicator}, the only part of icr-injector that
- * talks to the Kubernetes API.
+ * secrets it is about to reference. Implemented by {@link SecretReplicator}, which makes every Kubernetes write of
+ * icr-injector (the reads that others make are named in the kube package's documentation).
  */
 public interface PullSecretCopier {
 

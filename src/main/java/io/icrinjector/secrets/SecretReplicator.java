@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
  * {@link CopyAttempts}, written by the {@link CopyWriter}) and waits for a first attempt within the admission's
  * budget, and lets {@link Rotation} keep copies in step with their source while this replica holds the rotation
  * Lease ({@link RotationLeader}). Every write goes through one {@link WriteLimiter}. The only part of icr-injector
- * that calls the Kubernetes API.
+ * that writes to the Kubernetes API.
  *
  * <p>Once a namespace holds its secret, {@link #ensure} answers from memory with an already-completed Uni: no API
  * call, no thread hop. Only copies that are {@link Labels#isOurs ours} are ever written.
