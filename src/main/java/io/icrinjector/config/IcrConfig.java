@@ -80,6 +80,17 @@ public interface IcrConfig {
 
   /** Settings of the secret replicator. */
   interface SecretCopy {
+    /** Defaults that the replicator's own settings (secrets.CopySettings, for tests) take too: written once, here. */
+    String REQUEST_TIMEOUT = "2s";
+    /** See {@link #REQUEST_TIMEOUT}. */
+    String MAX_PENDING = "500";
+    /** See {@link #REQUEST_TIMEOUT}. */
+    String MAX_CONCURRENT = "4";
+    /** See {@link #REQUEST_TIMEOUT}. */
+    String WRITES_PER_SECOND = "20";
+    /** See {@link #REQUEST_TIMEOUT}. */
+    String WRITE_BURST = "50";
+
     /** Whether the webhook copies secrets at all (off: it only attaches them). */
     @WithDefault("true")
     boolean enabled();
@@ -100,7 +111,7 @@ public interface IcrConfig {
      * Longest wait for one API request of a copy. fabric8's own request retry is off for copies (one attempt is one
      * request); the background retry, with jitter, is the one retry policy.
      */
-    @WithDefault("2s")
+    @WithDefault(REQUEST_TIMEOUT)
     Duration requestTimeout();
 
     /**
@@ -108,14 +119,14 @@ public interface IcrConfig {
      * becomes a job when one ends), and the answer says so. Bounds what reviews naming many namespaces can make the
      * webhook do at once.
      */
-    @WithDefault("500")
+    @WithDefault(MAX_PENDING)
     int maxPending();
 
     /**
      * Most copy attempts in flight at once, each on a thread of the copies' own pool (never the worker pool that
      * health and metrics use); jobs past it wait their turn.
      */
-    @WithDefault("4")
+    @WithDefault(MAX_CONCURRENT)
     int maxConcurrent();
 
     /**
@@ -130,14 +141,14 @@ public interface IcrConfig {
      * client-side token bucket, as client-go's QPS. A rotation of N copies takes about N / this many seconds. Checked
      * at start ({@link WriteLimits}).
      */
-    @WithDefault("20")
+    @WithDefault(WRITES_PER_SECOND)
     double writesPerSecond();
 
     /**
      * Most writes let through at once above the steady rate (the bucket's size), as client-go's Burst. Half of it is
      * held for copies that pods wait for, so a rotation never makes an admission wait.
      */
-    @WithDefault("50")
+    @WithDefault(WRITE_BURST)
     int writeBurst();
 
     /**

@@ -2,6 +2,7 @@ package io.icrinjector.secrets;
 
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.RewriteRules;
+import io.quarkus.runtime.configuration.DurationConverter;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,18 +33,17 @@ public record CopySettings(boolean enabled, String sourceNamespace, List<String>
     Duration requestTimeout, int maxPending, int maxConcurrent, double writesPerSecond, int writeBurst,
     String leaseNamespace, String leaseName) {
 
-  /** The default steady write rate and burst ({@code icr.secret-copy.writes-per-second}, {@code write-burst}). */
-  public static final double WRITES_PER_SECOND = 20;
-  public static final int WRITE_BURST = 50;
-
   /**
-   * Settings with the default request timeout (2s), job bound (500), attempts in flight (4) and write limit (20/s,
-   * burst 50), and no leader election.
+   * Settings with the application's defaults ({@link IcrConfig.SecretCopy}) for the request timeout, job bound,
+   * attempts in flight and write limit, and no leader election.
    */
   public CopySettings(boolean enabled, String sourceNamespace, List<String> secretNames,
       Set<String> protectedNamespaces, Duration budget, Duration initialBackoff, Duration maxBackoff) {
     this(enabled, sourceNamespace, secretNames, protectedNamespaces, budget, initialBackoff, maxBackoff,
-        Duration.ofSeconds(2), 500, 4, WRITES_PER_SECOND, WRITE_BURST, null, null);
+        DurationConverter.parseDuration(IcrConfig.SecretCopy.REQUEST_TIMEOUT),
+        Integer.parseInt(IcrConfig.SecretCopy.MAX_PENDING), Integer.parseInt(IcrConfig.SecretCopy.MAX_CONCURRENT),
+        Double.parseDouble(IcrConfig.SecretCopy.WRITES_PER_SECOND), Integer.parseInt(IcrConfig.SecretCopy.WRITE_BURST),
+        null, null);
   }
 
   /** These settings with another write limit and rotation Lease (null namespace: no election); for tests. */
