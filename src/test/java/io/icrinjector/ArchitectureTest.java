@@ -99,6 +99,22 @@ class ArchitectureTest {
         .check(main);
   }
 
+  /**
+   * Error answers are built in one place, {@code handler.AdmissionAnswer}; the door and the management port only
+   * send them. They were built in four (the routes, the resource, the handler, the management lock) and had
+   * begun to differ.
+   */
+  @Test
+  void onlyAdmissionAnswerBuildsPlainTextAnswers() throws IOException {
+    List<String> builders;
+    try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+      builders = files.filter(p -> p.toString().endsWith(".java"))
+          .filter(p -> !p.endsWith(Path.of("io/icrinjector/handler/AdmissionAnswer.java")))
+          .filter(p -> text(p).contains("\"text/plain")).map(Path::toString).toList();
+    }
+    assertThat(builders).as("classes that build a plain-text answer themselves (use AdmissionAnswer)").isEmpty();
+  }
+
   @Test
   void noFileUnderSrcMainIsOver300Lines() throws IOException {
     List<String> tooLong;
@@ -107,6 +123,14 @@ class ArchitectureTest {
           .map(p -> p + ": " + lines(p) + " lines").toList();
     }
     assertThat(tooLong).as("files under src/main over %d lines (split them)", MAX_LINES).isEmpty();
+  }
+
+  private static String text(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static long lines(Path file) {
