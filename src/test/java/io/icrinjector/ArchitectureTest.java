@@ -43,8 +43,9 @@ class ArchitectureTest {
 
   /**
    * From the bottom: the engine and the patch builder are pure; kube is the ground floor of every API call; config
-   * reads the rules; secrets copies; the handler answers a review; the door, the management port and the report sit
-   * on top, and the root package ({@code Main}) above them all. A floor imports only floors below it.
+   * reads the rules; secrets copies; the handler answers a review; the report reads the cluster beside them; the door
+   * and the management port (which serves the report) sit on top, and the root package ({@code Main}) above them
+   * all. A floor imports only floors below it.
    */
   @Test
   void importsRunDownhill() {
