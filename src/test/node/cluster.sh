@@ -8,6 +8,8 @@
 #   src/test/node/cluster.sh kubectl ...  kubectl against the node (runs inside its network namespace)
 #   src/test/node/cluster.sh helm ...     helm against the node (the helm of src/test/controlplane/build.sh)
 #
+# After up, ${ICR_NODE_DIR:-~/.cache/icr-injector/node}/bin holds kubectl and helm wrappers to put first on PATH.
+#
 # cert-manager (controller and cainjector, v1.11 from Go modules, with its CRDs) runs as processes beside the
 # control plane, so `kubectl apply -k deploy/` works as in a cluster that has it.
 #
@@ -356,7 +358,12 @@ EOF
 #!/bin/sh
 exec nsenter --net=/run/netns/${netns} -- "${b}/kubectl" --kubeconfig "${dir}/admin.kubeconfig" "\$@"
 EOF
-  chmod +x "${dir}/bin/kubectl"
+  # helm the same way (the one src/test/controlplane/build.sh builds), so both work from a PATH as on a cluster.
+  cat > "${dir}/bin/helm" <<EOF
+#!/bin/sh
+exec nsenter --net=/run/netns/${netns} -- "${b}/helm" --kubeconfig "${dir}/admin.kubeconfig" "\$@"
+EOF
+  chmod +x "${dir}/bin/kubectl" "${dir}/bin/helm"
   local k="${dir}/bin/kubectl"
   wait_for "node ${node} Ready" 120 "${k}" wait --for=condition=Ready "node/${node}" --timeout=1s
   wait_for "ServiceAccount default/default" 60 "${k}" get serviceaccount default -n default
@@ -374,6 +381,9 @@ EOF
     "${repo}/src/test/controlplane/certmanager/go.mod")"
   step "cert-manager ${cm_version}: CRDs from its module, the controller and the cainjector (processes)"
   "${k}" apply --server-side -f "${b}/cert-manager-crds" >/dev/null
+  # The Prometheus Operator's CRDs too (no operator): the monitoring component and the chart's ServiceMonitor and
+  # PrometheusRule install as on a cluster that runs one.
+  "${k}" apply --server-side -f "${b}/prometheus-operator-crds" >/dev/null
   "${k}" wait --for=condition=Established crd --all --timeout=60s >/dev/null
   "${k}" create namespace cert-manager >/dev/null
   launch cert-manager-controller "${b}/cert-manager-controller" --kubeconfig="${dir}/cert-manager.kubeconfig" \
