@@ -346,7 +346,8 @@ class HelmChartTest {
     String notes = (String) at(HelmChart.byKey(run.out()).get("ConfigMap//notes"), "data").get("notes");
     assertThat(notes).contains("kubectl label namespace <ns> icr-injector.io/inject=audit",
         "helm test icr-injector -n icr-injector", "no PodDisruptionBudget", "Secrets icr-injector-ca (the CA's private key)",
-        "image icr-injector:0.1.0");
+        "image icr-injector:0.1.0", "a pre-delete Job first deletes the webhook registration",
+        "stay in their namespaces (cleanup.onUninstall=true deletes them)");
   }
 
   @Test
