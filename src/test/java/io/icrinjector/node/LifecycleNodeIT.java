@@ -359,8 +359,9 @@ class LifecycleNodeIT {
     Watch(Node node, String... object) {
       List<String> cmd = new ArrayList<>(List.of(node.dir().resolve("bin").resolve("kubectl").toString(), "get"));
       cmd.addAll(List.of(object));
+      // With --output-watch-events the columns' paths apply to the event ({type, object}), not to the object.
       cmd.addAll(List.of("--watch", "--output-watch-events", "-o",
-          "custom-columns=NAME:.metadata.name,DELETING:.metadata.deletionTimestamp"));
+          "custom-columns=EVENT:.type,NAME:.object.metadata.name,DELETING:.object.metadata.deletionTimestamp"));
       try {
         process = ChildEnv.apply(new ProcessBuilder(cmd), Node.env()).redirectErrorStream(true).start();
       } catch (IOException e) {
