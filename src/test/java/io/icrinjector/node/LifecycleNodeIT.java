@@ -85,8 +85,8 @@ class LifecycleNodeIT {
     Process load = steps.startLoad(out);
     try {
       NodeE2EIT.awaitMoreCreated(out, 10);
-      helm("install", "icr-injector", CHART, "--namespace", NS, "--take-ownership", "--set", "cleanup.onUninstall=true",
-          "--wait", "--timeout=240s");
+      helm(with(List.of("install", "icr-injector", CHART, "--namespace", NS, "--take-ownership",
+          "--set", "cleanup.onUninstall=true", "--wait", "--timeout=240s"), IMAGE));
       node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
       steps.awaitReadyReplicas(2);
       NodeE2EIT.awaitMoreCreated(out, 10);
