@@ -1,6 +1,7 @@
 package io.icrinjector;
 
 import io.icrinjector.report.ReportCommand;
+import io.icrinjector.secrets.CleanupCommand;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -9,19 +10,22 @@ import java.util.logging.Logger;
 
 /**
  * Starts the webhook, or with {@code report [--json]} prints the migration report and exits, or with
- * {@code cds-training} runs the training of the image's AOT cache ({@link CdsTraining}) and exits.
+ * {@code cleanup [--dry-run]} / {@code unregister} deletes the copies / the webhook registration ({@link CleanupCommand})
+ * and exits, or with {@code cds-training} runs the training of the image's AOT cache ({@link CdsTraining}) and exits.
  *
  * <p>The report run binds no fixed port (it may run beside a webhook on the same machine), starts no secret
- * copying, and logs to stderr so that stdout holds the report alone.
+ * copying, and logs to stderr so that stdout holds the report alone; so do cleanup and unregister, which also start
+ * no background report.
  */
 @QuarkusMain
 public final class Main {
 
   Main() {}
 
-  /** Entry point of {@code java -jar quarkus-run.jar [report [--json] | cds-training]}. */
+  /** Entry point of {@code java -jar quarkus-run.jar [report [--json] | cleanup [--dry-run] | unregister | cds-training]}. */
   public static void main(String... args) {
-    if (args.length > 0 && args[0].equals("report")) {
+    boolean cleanup = args.length > 0 && (args[0].equals("cleanup") || args[0].equals("unregister"));
+    if (args.length > 0 && args[0].equals("report") || cleanup) {
       System.setProperty("quarkus.http.port", "0");
       System.setProperty("quarkus.http.ssl-port", "0");
       System.setProperty("quarkus.management.port", "0");
@@ -30,7 +34,10 @@ public final class Main {
       // One try per call: a person is waiting, and an unreachable cluster should say so at once.
       System.setProperty("kubernetes.request.retry.backoffLimit", "0"); // fabric8's own setting
       System.setProperty("quarkus.log.level", System.getProperty("quarkus.log.level", "WARN"));
-      Quarkus.run(ReportCommand.class, args);
+      if (cleanup) {
+        System.setProperty("icr.report.refresh-interval", "0"); // the burn-down gauge's cluster-wide lists
+      }
+      Quarkus.run(cleanup ? CleanupCommand.class : ReportCommand.class, args);
     } else if (args.length > 0 && args[0].equals("cds-training")) {
       CdsTraining.configure();
       Quarkus.run(CdsTraining.class, Main::exit, args);
