@@ -1,5 +1,7 @@
 package io.icrinjector.secrets;
 
+import io.icrinjector.kube.KubeErrors;
+import io.icrinjector.kube.Labels;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretList;
@@ -12,7 +14,7 @@ import java.util.Map;
  * What {@code java -jar quarkus-run.jar cleanup} does after an uninstall: deletes every copy icr-injector made of the
  * pull secrets, and nothing else.
  *
- * <p>A copy is a secret named like a pull-secret rule's secret, carrying our label ({@link Ownership#MANAGED_BY}) and
+ * <p>A copy is a secret named like a pull-secret rule's secret, carrying our label ({@link Labels#MANAGED_BY}) and
  * the annotation naming its source, outside the source namespace. A user's secret of the same name has neither, and
  * the source itself lives in the source namespace: both are left alone. Copies are found with one paged, cluster-wide
  * list per secret name, selected by name and label (the webhook's RBAC style: {@code list} with a
@@ -63,14 +65,14 @@ public final class Cleanup {
       do {
         SecretList list = client.secrets().inAnyNamespace().list(new ListOptionsBuilder().withLimit(PAGE)
             .withContinue(next).withFieldSelector("metadata.name=" + name)
-            .withLabelSelector(Ownership.MANAGED_BY + "=" + Ownership.MANAGER).build());
+            .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGER).build());
         page++;
         for (Secret secret : list.getItems()) {
           if (!isCopy(secret)) {
             left++;
             out.println("cleanup: left " + where(secret) + ": labelled as ours but "
                 + (sourceNamespace.equals(secret.getMetadata().getNamespace()) ? "in the source namespace"
-                    : "without the " + Ownership.SOURCE_ANNOTATION + " annotation"));
+                    : "without the " + Labels.SOURCE_ANNOTATION + " annotation"));
           } else if (dryRun || delete(secret)) {
             deleted++;
           } else {
@@ -90,8 +92,8 @@ public final class Cleanup {
   /** Ours, with its source named, and not in the source namespace. */
   boolean isCopy(Secret secret) {
     Map<String, String> annotations = secret.getMetadata().getAnnotations();
-    return Ownership.isOurs(secret) && !sourceNamespace.equals(secret.getMetadata().getNamespace())
-        && annotations != null && annotations.containsKey(Ownership.SOURCE_ANNOTATION);
+    return Labels.isOurs(secret) && !sourceNamespace.equals(secret.getMetadata().getNamespace())
+        && annotations != null && annotations.containsKey(Labels.SOURCE_ANNOTATION);
   }
 
   /** Deletes the secret as read; false when it changed or went meanwhile (409, or nothing deleted). */

@@ -1,5 +1,6 @@
 package io.icrinjector.secrets;
 
+import io.icrinjector.kube.KubeErrors;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.RewriteRules;

@@ -1,5 +1,7 @@
 package io.icrinjector.secrets;
 
+import io.icrinjector.kube.KubeErrors;
+import io.icrinjector.kube.Labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -98,8 +100,8 @@ class CleanupTest {
           .create();
     }
     Secret s = new SecretBuilder().withNewMetadata().withNamespace(namespace).withName(name)
-        .withLabels(labelled ? Map.of(Ownership.MANAGED_BY, Ownership.MANAGER) : Map.of())
-        .withAnnotations(annotated ? Map.of(Ownership.SOURCE_ANNOTATION, "default/" + name) : Map.of())
+        .withLabels(labelled ? Map.of(Labels.MANAGED_BY, Labels.MANAGER) : Map.of())
+        .withAnnotations(annotated ? Map.of(Labels.SOURCE_ANNOTATION, "default/" + name) : Map.of())
         .endMetadata().withType("kubernetes.io/dockerconfigjson")
         .withData(Map.of(".dockerconfigjson", "e30=")).build();
     client.secrets().inNamespace(namespace).resource(s).create();
