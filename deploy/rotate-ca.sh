@@ -31,7 +31,10 @@ bundle=icr-injector-ca-bundle
 from_cert=cert-manager.io/inject-ca-from
 from_secret=cert-manager.io/inject-ca-from-secret
 work="$(mktemp -d)"
-trap 'rm -rf "${work}"' EXIT
+# Stopped (Ctrl-C, a lost session): no port-forward left behind. A run again goes on from there.
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "${work}"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 step() { printf '[rotate-ca] %s\n' "$*" >&2; }
 fail() {

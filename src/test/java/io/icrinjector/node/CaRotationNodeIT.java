@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The CA rotated to a new key on a real node, the way docs/operating.md#ca-rotation tells an administrator to: by
  * running {@code deploy/rotate-ca.sh} on the kustomize install, with kubectl and openssl, while pods are created five
- * times a second. Meanwhile a watcher reads, again and again, the webhooks' caBundle and the certificate each replica
+ * times a second; stopped once while it waits for the replicas, and run again to the end. Meanwhile a watcher reads, again and again, the webhooks' caBundle and the certificate each replica
  * serves, and asserts what the API server needs throughout: every served certificate verifies against the caBundle
  * of that moment. Then: the CA's key is new, the bundle went old CA, both, new CA alone, every replica serves a
  * certificate of the new CA, and no pod was admitted unpatched or refused.
@@ -79,7 +79,7 @@ class CaRotationNodeIT {
       NodeE2EIT.awaitMoreCreated(out, 5); // the load and the watcher run before the rotation starts
       Node.await("a first observation", Duration.ofSeconds(60), () -> !watcher.seen().isEmpty());
       long t0 = System.nanoTime();
-      log = rotate();
+      log = rotateStoppedAndResumed();
       seconds = (System.nanoTime() - t0) / 1_000_000_000L;
       NodeE2EIT.awaitMoreCreated(out, 5); // pods admitted after the rotation, with the new CA alone
       int after = watcher.seen().size();
@@ -91,6 +91,11 @@ class CaRotationNodeIT {
       load.waitFor(60, TimeUnit.SECONDS);
     }
     System.err.println(log);
+    NodeE2EIT.Load result = NodeE2EIT.Load.read(out);
+    List<Observation> seen = watcher.seen();
+    System.err.printf("[node] CA rotation by deploy/rotate-ca.sh: %d s; pods created meanwhile: %d, unpatched: %d,"
+        + " failed: %d; %d looks at the caBundle and the served certificates%n", seconds, result.created(),
+        result.unpatched().size(), result.failed().size(), seen.size());
 
     X509Certificate newCa = certificates(suite.secretFile("icr-injector-ca", "tls.crt")).get(0);
     assertThat(newCa.getPublicKey()).as("the CA's key after the rotation").isNotEqualTo(oldCa.getPublicKey());
@@ -103,11 +108,10 @@ class CaRotationNodeIT {
         "-o", "jsonpath={.spec.privateKey.rotationPolicy}")).as("the CA's rotationPolicy, put back").isEqualTo("Never");
     assertThat(node.kubectl("get", "secrets", "-n", NS, "-o", "name")).doesNotContain("icr-injector-ca-bundle");
 
-    List<Observation> seen = watcher.seen();
-    System.err.printf("[node] CA rotation by deploy/rotate-ca.sh: %d s; %d observations of the caBundle and the served"
-        + " certificates%n", seconds, seen.size());
-    assertThat(seen).as("observations in which a replica served a certificate the caBundle of that moment does not"
-        + " verify (the API server would have refused it)").filteredOn(o -> !o.trusted()).isEmpty();
+    List<String> untrusted = seen.stream().filter(o -> !o.trusted()).map(o -> o.summary(oldCa, newCa)).toList();
+    assertThat(untrusted).as("of %d looks, those in which a replica served a certificate that the caBundle of that"
+        + " moment does not verify (the API server refuses it: with failurePolicy Ignore the pod goes unpatched)",
+        seen.size()).isEmpty();
     List<String> bundles = new ArrayList<>();
     for (Observation o : seen) {
       String b = o.describe(oldCa, newCa);
@@ -116,36 +120,60 @@ class CaRotationNodeIT {
       }
     }
     assertThat(bundles).as("the caBundles in the order they were seen").containsExactly("old", "old+new", "new");
-    assertThat(seen).as("a replica serving a certificate of the new CA while the bundle held both")
-        .anySatisfy(o -> {
-          assertThat(o.describe(oldCa, newCa)).isEqualTo("old+new");
-          assertThat(o.served()).anySatisfy(c -> assertThat(signedBy(c, newCa)).isTrue());
-        });
+    assertThat(seen.stream().map(o -> o.summary(oldCa, newCa)).distinct().toList())
+        .as("a replica serving a certificate of the new CA while the bundle held both")
+        .anyMatch(o -> o.startsWith("bundle old+new") && o.contains("by new"));
 
-    NodeE2EIT.Load result = NodeE2EIT.Load.read(out);
-    System.err.printf("[node] pods created during the CA rotation: %d, unpatched: %d, failed: %d%n",
-        result.created(), result.unpatched().size(), result.failed().size());
     result.assertAllPatched();
     assertThat(suite.restarts()).as("webhook container restarts").isZero();
   }
 
-  /** Runs deploy/rotate-ca.sh as an administrator would: kubectl with the node's kubeconfig, openssl; its output. */
-  String rotate() throws IOException, InterruptedException {
+  /**
+   * Runs deploy/rotate-ca.sh as an administrator would, twice: the first run is stopped while it waits for the
+   * replicas (SIGTERM, as a closed session or Ctrl-C), the second goes on from there, as docs/operating.md says.
+   * Returns both runs' output.
+   */
+  String rotateStoppedAndResumed() throws IOException, InterruptedException {
+    Path firstLog = Files.createTempFile("rotate-ca-1", ".log");
+    Process first = startRotation(firstLog);
+    Node.await("deploy/rotate-ca.sh waiting for the replicas (step 5)", Duration.ofMinutes(5),
+        () -> read(firstLog).contains("5/6 ") || !first.isAlive());
+    first.destroy();
+    assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("the stopped run ends").isTrue();
+    String stopped = read(firstLog);
+    assertThat(stopped).as("the first run, stopped at step 5:%n%s", stopped).contains("4/6 ").doesNotContain("done:");
+    assertThat(first.exitValue()).as("the first run's exit").isNotZero();
+
+    Path secondLog = Files.createTempFile("rotate-ca-2", ".log");
+    Process second = startRotation(secondLog);
+    boolean done = second.waitFor(10, TimeUnit.MINUTES);
+    String resumed = read(secondLog);
+    if (!done) {
+      second.destroyForcibly();
+    }
+    assertThat(done && second.exitValue() == 0).as("%s %s run again (exit %s):%n%s", SCRIPT, NS,
+        done ? second.exitValue() : "none: still running after 10 min", resumed).isTrue();
+    assertThat(resumed).as("the second run").contains("1/6 resuming", "2/6 Certificate icr-injector-ca has a new key",
+        "4/6 Certificate icr-injector-tls is signed by the new CA already", "done:");
+    return stopped + "--- run again:\n" + resumed;
+  }
+
+  /** deploy/rotate-ca.sh with kubectl (the node's kubeconfig) and openssl, its output (both streams) into {@code log}. */
+  Process startRotation(Path log) throws IOException {
     Map<String, String> env = new LinkedHashMap<>(ChildEnv.withKubeconfig(node.dir().resolve("admin.kubeconfig")));
     env.put("PATH", io.icrinjector.e2e.ControlPlane.binaries() + ":" + env.get("PATH"));
-    Path log = Files.createTempFile("rotate-ca", ".log");
     // Inside the node's network namespace, as the node's kubectl wrapper runs, so that the port-forwards the script
-    // opens are on the loopback of the namespace where its openssl runs.
-    Process p = ChildEnv.apply(new ProcessBuilder(Node.inNamespace(List.of("bash", SCRIPT.toString(), NS))), env)
+    // opens are on the loopback of the namespace where its openssl runs. (nsenter execs bash: destroy() reaches it.)
+    return ChildEnv.apply(new ProcessBuilder(Node.inNamespace(List.of("bash", SCRIPT.toString(), NS))), env)
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    boolean done = p.waitFor(10, TimeUnit.MINUTES);
-    String output = Files.readString(log);
-    if (!done) {
-      p.destroyForcibly();
+  }
+
+  static String read(Path log) {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
-    assertThat(done && p.exitValue() == 0).as("%s %s (exit %s):%n%s", SCRIPT, NS,
-        done ? p.exitValue() : "none: still running after 10 min", output).isTrue();
-    return output;
   }
 
   /** The caBundle of each webhook of the configuration, as certificates. */
@@ -201,6 +229,13 @@ class CaRotationNodeIT {
     /** Every served certificate verifies against a CA of the bundle read just before. */
     boolean trusted() {
       return served.stream().allMatch(c -> bundle.stream().anyMatch(ca -> signedBy(c, ca)));
+    }
+
+    /** "bundle old+new, served: by old, by new" and the like, short enough for a failure message. */
+    String summary(X509Certificate oldCa, X509Certificate newCa) {
+      return "bundle " + describe(oldCa, newCa) + ", served: " + String.join(", ", served.stream()
+          .map(c -> signedBy(c, oldCa) ? "by old" : signedBy(c, newCa) ? "by new" : "by " + c.getIssuerX500Principal())
+          .toList());
     }
 
     /** "old", "new", "old+new" (or what else it holds). */
