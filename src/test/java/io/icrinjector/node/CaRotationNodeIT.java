@@ -52,7 +52,8 @@ class CaRotationNodeIT {
     node.importWebhookImage();
     node.kubectl("apply", "-k", Node.OVERLAY.toString());
     node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
-    node.kubectl("wait", "certificate", "--all", "-n", NS, "--for=condition=Ready", "--timeout=120s");
+    node.kubectl(
+        "wait", "certificate", "--all", "-n", NS, "--for=condition=Ready", "--timeout=120s");
     suite.awaitReadyReplicas(2);
     suite.namespace(NodeE2EIT.ENABLED, "enabled");
   }
@@ -65,9 +66,12 @@ class CaRotationNodeIT {
   }
 
   @Test
-  void theCaGetsANewKeyWhileTheApiServerTrustsEveryServedCertificateAndEveryPodIsPatched() throws Exception {
+  void theCaGetsANewKeyWhileTheApiServerTrustsEveryServedCertificateAndEveryPodIsPatched()
+      throws Exception {
     X509Certificate oldCa = certificates(suite.secretFile("icr-injector-ca", "tls.crt")).get(0);
-    Node.await("the caBundle on the install's CA", Duration.ofSeconds(120),
+    Node.await(
+        "the caBundle on the install's CA",
+        Duration.ofSeconds(120),
         () -> caBundles().stream().allMatch(b -> b.equals(List.of(oldCa))));
     Path out = Files.createTempDirectory("icr-ca-rotation");
     Process load = suite.startLoad(out);
@@ -83,7 +87,10 @@ class CaRotationNodeIT {
       seconds = (System.nanoTime() - t0) / 1_000_000_000L;
       NodeE2EIT.awaitMoreCreated(out, 5); // pods admitted after the rotation, with the new CA alone
       int after = watcher.seen().size();
-      Node.await("an observation after the rotation", Duration.ofSeconds(60), () -> watcher.seen().size() > after);
+      Node.await(
+          "an observation after the rotation",
+          Duration.ofSeconds(60),
+          () -> watcher.seen().size() > after);
     } finally {
       watcher.stop.set(true);
       watching.join(Duration.ofSeconds(60));
@@ -93,25 +100,50 @@ class CaRotationNodeIT {
     System.err.println(log);
     NodeE2EIT.Load result = NodeE2EIT.Load.read(out);
     List<Observation> seen = watcher.seen();
-    System.err.printf("[node] CA rotation by deploy/rotate-ca.sh: %d s; pods created meanwhile: %d, unpatched: %d,"
-        + " failed: %d; %d looks at the caBundle and the served certificates%n", seconds, result.created(),
-        result.unpatched().size(), result.failed().size(), seen.size());
+    System.err.printf(
+        "[node] CA rotation by deploy/rotate-ca.sh: %d s; pods created meanwhile: %d, unpatched:"
+            + " %d, failed: %d; %d looks at the caBundle and the served certificates%n",
+        seconds, result.created(), result.unpatched().size(), result.failed().size(), seen.size());
 
     X509Certificate newCa = certificates(suite.secretFile("icr-injector-ca", "tls.crt")).get(0);
-    assertThat(newCa.getPublicKey()).as("the CA's key after the rotation").isNotEqualTo(oldCa.getPublicKey());
-    assertThat(caBundles()).as("both webhooks' caBundle at the end").hasSize(2)
+    assertThat(newCa.getPublicKey())
+        .as("the CA's key after the rotation")
+        .isNotEqualTo(oldCa.getPublicKey());
+    assertThat(caBundles())
+        .as("both webhooks' caBundle at the end")
+        .hasSize(2)
         .allSatisfy(b -> assertThat(b).containsExactly(newCa));
     List<String> ips = suite.podIps();
-    assertThat(ips).hasSize(2).allSatisfy(ip -> assertThat(signedBy(served(ip), newCa))
-        .as("the certificate %s serves is signed by the new CA", ip).isTrue());
-    assertThat(node.kubectl("get", "certificate", "icr-injector-ca", "-n", NS,
-        "-o", "jsonpath={.spec.privateKey.rotationPolicy}")).as("the CA's rotationPolicy, put back").isEqualTo("Never");
-    assertThat(node.kubectl("get", "secrets", "-n", NS, "-o", "name")).doesNotContain("icr-injector-ca-bundle");
+    assertThat(ips)
+        .hasSize(2)
+        .allSatisfy(
+            ip ->
+                assertThat(signedBy(served(ip), newCa))
+                    .as("the certificate %s serves is signed by the new CA", ip)
+                    .isTrue());
+    assertThat(
+            node.kubectl(
+                "get",
+                "certificate",
+                "icr-injector-ca",
+                "-n",
+                NS,
+                "-o",
+                "jsonpath={.spec.privateKey.rotationPolicy}"))
+        .as("the CA's rotationPolicy, put back")
+        .isEqualTo("Never");
+    assertThat(node.kubectl("get", "secrets", "-n", NS, "-o", "name"))
+        .doesNotContain("icr-injector-ca-bundle");
 
-    List<String> untrusted = seen.stream().filter(o -> !o.trusted()).map(o -> o.summary(oldCa, newCa)).toList();
-    assertThat(untrusted).as("of %d looks, those in which a replica served a certificate that the caBundle of that"
-        + " moment does not verify (the API server refuses it: with failurePolicy Ignore the pod goes unpatched)",
-        seen.size()).isEmpty();
+    List<String> untrusted =
+        seen.stream().filter(o -> !o.trusted()).map(o -> o.summary(oldCa, newCa)).toList();
+    assertThat(untrusted)
+        .as(
+            "of %d looks, those in which a replica served a certificate that the caBundle of that"
+                + " moment does not verify (the API server refuses it: with failurePolicy Ignore"
+                + " the pod goes unpatched)",
+            seen.size())
+        .isEmpty();
     List<String> bundles = new ArrayList<>();
     for (Observation o : seen) {
       String b = o.describe(oldCa, newCa);
@@ -119,7 +151,9 @@ class CaRotationNodeIT {
         bundles.add(b);
       }
     }
-    assertThat(bundles).as("the caBundles in the order they were seen").containsExactly("old", "old+new", "new");
+    assertThat(bundles)
+        .as("the caBundles in the order they were seen")
+        .containsExactly("old", "old+new", "new");
     assertThat(seen.stream().map(o -> o.summary(oldCa, newCa)).distinct().toList())
         .as("a replica serving a certificate of the new CA while the bundle held both")
         .anyMatch(o -> o.startsWith("bundle old+new") && o.contains("by new"));
@@ -136,12 +170,17 @@ class CaRotationNodeIT {
   String rotateStoppedAndResumed() throws IOException, InterruptedException {
     Path firstLog = Files.createTempFile("rotate-ca-1", ".log");
     Process first = startRotation(firstLog);
-    Node.await("deploy/rotate-ca.sh waiting for the replicas (step 5)", Duration.ofMinutes(5),
+    Node.await(
+        "deploy/rotate-ca.sh waiting for the replicas (step 5)",
+        Duration.ofMinutes(5),
         () -> read(firstLog).contains("5/6 ") || !first.isAlive());
     first.destroy();
     assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("the stopped run ends").isTrue();
     String stopped = read(firstLog);
-    assertThat(stopped).as("the first run, stopped at step 5:%n%s", stopped).contains("4/6 ").doesNotContain("done:");
+    assertThat(stopped)
+        .as("the first run, stopped at step 5:%n%s", stopped)
+        .contains("4/6 ")
+        .doesNotContain("done:");
     assertThat(first.exitValue()).as("the first run's exit").isNotZero();
 
     Path secondLog = Files.createTempFile("rotate-ca-2", ".log");
@@ -151,21 +190,35 @@ class CaRotationNodeIT {
     if (!done) {
       second.destroyForcibly();
     }
-    assertThat(done && second.exitValue() == 0).as("%s %s run again (exit %s):%n%s", SCRIPT, NS,
-        done ? second.exitValue() : "none: still running after 10 min", resumed).isTrue();
-    assertThat(resumed).as("the second run").contains("1/6 resuming", "2/6 Certificate icr-injector-ca has a new key",
-        "4/6 Certificate icr-injector-tls is signed by the new CA already", "done:");
+    assertThat(done && second.exitValue() == 0)
+        .as(
+            "%s %s run again (exit %s):%n%s",
+            SCRIPT, NS, done ? second.exitValue() : "none: still running after 10 min", resumed)
+        .isTrue();
+    assertThat(resumed)
+        .as("the second run")
+        .contains(
+            "1/6 resuming",
+            "2/6 Certificate icr-injector-ca has a new key",
+            "4/6 Certificate icr-injector-tls is signed by the new CA already",
+            "done:");
     return stopped + "--- run again:\n" + resumed;
   }
 
   /** deploy/rotate-ca.sh with kubectl (the node's kubeconfig) and openssl, its output (both streams) into {@code log}. */
   Process startRotation(Path log) throws IOException {
-    Map<String, String> env = new LinkedHashMap<>(ChildEnv.withKubeconfig(node.dir().resolve("admin.kubeconfig")));
+    Map<String, String> env =
+        new LinkedHashMap<>(ChildEnv.withKubeconfig(node.dir().resolve("admin.kubeconfig")));
     env.put("PATH", io.icrinjector.e2e.ControlPlane.binaries() + ":" + env.get("PATH"));
-    // Inside the node's network namespace, as the node's kubectl wrapper runs, so that the port-forwards the script
-    // opens are on the loopback of the namespace where its openssl runs. (nsenter execs bash: destroy() reaches it.)
-    return ChildEnv.apply(new ProcessBuilder(Node.inNamespace(List.of("bash", SCRIPT.toString(), NS))), env)
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    // Inside the node's network namespace, as the node's kubectl wrapper runs, so that the
+    // port-forwards the script
+    // opens are on the loopback of the namespace where its openssl runs. (nsenter execs bash:
+    // destroy() reaches it.)
+    return ChildEnv.apply(
+            new ProcessBuilder(Node.inNamespace(List.of("bash", SCRIPT.toString(), NS))), env)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
   }
 
   static String read(Path log) {
@@ -179,11 +232,17 @@ class CaRotationNodeIT {
   /** The caBundle of each webhook of the configuration, as certificates. */
   List<List<X509Certificate>> caBundles() {
     List<List<X509Certificate>> bundles = new ArrayList<>();
-    for (Map<String, Object> w : NodeE2EIT.items(Map.of("items",
-        node.json("get", "mutatingwebhookconfiguration", "icr-injector").get("webhooks")))) {
+    for (Map<String, Object> w :
+        NodeE2EIT.items(
+            Map.of(
+                "items",
+                node.json("get", "mutatingwebhookconfiguration", "icr-injector")
+                    .get("webhooks")))) {
       String b64 = NodeE2EIT.string(w, "clientConfig", "caBundle");
-      bundles.add(b64 == null ? List.of() : certificates(new String(Base64.getDecoder().decode(b64),
-          StandardCharsets.UTF_8)));
+      bundles.add(
+          b64 == null
+              ? List.of()
+              : certificates(new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8)));
     }
     return bundles;
   }
@@ -192,8 +251,17 @@ class CaRotationNodeIT {
   static X509Certificate served(String ip) {
     String pem;
     try {
-      pem = Node.run(Duration.ofSeconds(30), Node.inNamespace(List.of("sh", "-c",
-          "openssl s_client -connect " + ip + ":8443 </dev/null 2>/dev/null | openssl x509")), null);
+      pem =
+          Node.run(
+              Duration.ofSeconds(30),
+              Node.inNamespace(
+                  List.of(
+                      "sh",
+                      "-c",
+                      "openssl s_client -connect "
+                          + ip
+                          + ":8443 </dev/null 2>/dev/null | openssl x509")),
+              null);
     } catch (AssertionError nothingServed) {
       return null; // a replica going away (or not listening yet)
     }
@@ -204,8 +272,10 @@ class CaRotationNodeIT {
   static List<X509Certificate> certificates(String pem) {
     try {
       return CertificateFactory.getInstance("X.509")
-          .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))).stream()
-          .map(X509Certificate.class::cast).toList();
+          .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
+          .stream()
+          .map(X509Certificate.class::cast)
+          .toList();
     } catch (GeneralSecurityException e) {
       throw new AssertionError("not PEM certificates: " + pem, e);
     }
@@ -233,15 +303,35 @@ class CaRotationNodeIT {
 
     /** "bundle old+new, served: by old, by new" and the like, short enough for a failure message. */
     String summary(X509Certificate oldCa, X509Certificate newCa) {
-      return "bundle " + describe(oldCa, newCa) + ", served: " + String.join(", ", served.stream()
-          .map(c -> signedBy(c, oldCa) ? "by old" : signedBy(c, newCa) ? "by new" : "by " + c.getIssuerX500Principal())
-          .toList());
+      return "bundle "
+          + describe(oldCa, newCa)
+          + ", served: "
+          + String.join(
+              ", ",
+              served.stream()
+                  .map(
+                      c ->
+                          signedBy(c, oldCa)
+                              ? "by old"
+                              : signedBy(c, newCa) ? "by new" : "by " + c.getIssuerX500Principal())
+                  .toList());
     }
 
     /** "old", "new", "old+new" (or what else it holds). */
     String describe(X509Certificate oldCa, X509Certificate newCa) {
-      return String.join("+", bundle.stream().map(c -> c.equals(oldCa) ? "old" : c.equals(newCa) ? "new"
-          : c.getSubjectX500Principal() + "#" + c.getSerialNumber().toString(16)).toList());
+      return String.join(
+          "+",
+          bundle.stream()
+              .map(
+                  c ->
+                      c.equals(oldCa)
+                          ? "old"
+                          : c.equals(newCa)
+                              ? "new"
+                              : c.getSubjectX500Principal()
+                                  + "#"
+                                  + c.getSerialNumber().toString(16))
+              .toList());
     }
   }
 
@@ -249,6 +339,7 @@ class CaRotationNodeIT {
   final class Watcher implements Runnable {
     final AtomicBoolean stop = new AtomicBoolean();
     private final List<Observation> seen = new ArrayList<>();
+
     /** kubectl calls that failed (the API server busy for a moment): tolerated, and counted. */
     private final List<String> errors = new ArrayList<>();
 
@@ -257,8 +348,11 @@ class CaRotationNodeIT {
       while (!stop.get()) {
         try {
           List<X509Certificate> bundle = caBundles().get(0);
-          List<X509Certificate> served = suite.podIps().stream().map(CaRotationNodeIT::served)
-              .filter(java.util.Objects::nonNull).toList();
+          List<X509Certificate> served =
+              suite.podIps().stream()
+                  .map(CaRotationNodeIT::served)
+                  .filter(java.util.Objects::nonNull)
+                  .toList();
           synchronized (seen) {
             seen.add(new Observation(bundle, served));
           }
