@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.quarkus.runtime.configuration.MemorySize;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
@@ -22,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.BiConsumer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -29,8 +29,8 @@ import org.jboss.logging.Logger;
  * The HTTP door: {@code POST /mutate} and {@code POST /audit}, answered by plain Vert.x routes on the I/O thread.
  * The guard decides everything it can before a byte of body is read; the body is then read into one buffer sized
  * from Content-Length, handed to the {@link AdmissionHandler} in place (no DTO is bound, so the handler patches
- * against the JSON the API server sent), and the handler's answer bytes are written back. A copy wait is a Uni the
- * handler completes later: nothing here blocks.
+ * against the JSON the API server sent), and the handler's answer bytes are written back, at once or, when a secret
+ * copy is waited for, when the handler calls back: nothing here blocks.
  *
  * <p>Routes rather than a Jakarta REST resource: the door has no entity to bind and nothing to negotiate, and
  * Quarkus REST's request scope, context propagation over each Mutiny stage, response building and writer lookup
@@ -172,15 +172,20 @@ public class AdmissionRoutes {
   /** Hands the body to the handler, read in place rather than copying up to 7 MiB again, and writes its answer. */
   private void answer(RoutingContext ctx, Endpoint path, Buffer body) {
     ByteBuf bytes = body.getByteBuf();
-    Uni<AdmissionAnswer> answer;
+    // A bug (logged and counted by the handler) is a 500: the failurePolicy decides what becomes of the pod.
+    BiConsumer<AdmissionAnswer, Throwable> done = (a, failure) -> {
+      if (failure != null) {
+        internalError(ctx);
+      } else {
+        write(ctx, path, a);
+      }
+    };
     if (bytes.hasArray()) {
-      answer = handler.handle(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes(), path);
+      handler.handle(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes(), path, done);
     } else {
       byte[] copy = body.getBytes();
-      answer = handler.handle(copy, 0, copy.length, path);
+      handler.handle(copy, 0, copy.length, path, done);
     }
-    // A bug (logged and counted by the handler) is a 500: the failurePolicy decides what becomes of the pod.
-    answer.subscribe().with(a -> write(ctx, path, a), failure -> internalError(ctx));
   }
 
   private static void write(RoutingContext ctx, Endpoint path, AdmissionAnswer answer) {
