@@ -2,12 +2,13 @@ package io.icrinjector.door;
 
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.handler.AdmissionAnswer;
+import io.icrinjector.handler.AdmissionHandler;
 import io.icrinjector.handler.AdmissionMetrics;
 import io.icrinjector.handler.Endpoint;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
 import io.quarkus.runtime.configuration.MemorySize;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
@@ -20,17 +21,22 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Locale;
+import java.util.function.BiConsumer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-import org.jboss.resteasy.reactive.RestResponse;
 
 /**
- * The Vert.x routes ahead of the {@link AdmissionResource}: everything the door decides before a byte of body is
- * read, and the reading itself. Plain routes rather than REST filters because a Jakarta REST filter runs only
- * once the request is matched to a method, too late to refuse a body unread (and Quarkus's own size check ahead
- * of it answers 413 with an empty body), and because Quarkus REST reads a body of more than
- * {@code quarkus.rest.input-buffer-size} (10 KiB) on a worker thread: here Vert.x's body handler reads it into
- * one buffer sized from Content-Length, and the resource reads that buffer in place on the I/O thread.
+ * The HTTP door: {@code POST /mutate} and {@code POST /audit}, answered by plain Vert.x routes on the I/O thread.
+ * The guard decides everything it can before a byte of body is read; the body is then read into one buffer sized
+ * from Content-Length, handed to the {@link AdmissionHandler} in place (no DTO is bound, so the handler patches
+ * against the JSON the API server sent), and the handler's answer bytes are written back, at once or, when a secret
+ * copy is waited for, when the handler calls back: nothing here blocks.
+ *
+ * <p>Routes rather than a Jakarta REST resource: the door has no entity to bind and nothing to negotiate, and
+ * Quarkus REST's request scope, context propagation over each Mutiny stage, response building and writer lookup
+ * cost about as much CPU per review as reading and deciding it (docs/performance.md, "Levers"). A REST filter
+ * would also run too late to refuse a body unread, and Quarkus REST reads a body of more than
+ * {@code quarkus.rest.input-buffer-size} (10 KiB) on a worker thread, copying it twice.
  *
  * <p>Refused with a plain-text reason, the connection closed afterwards: a body over the size limit (413), a bad
  * Content-Length (400), and a review that would take the bytes in flight past {@code icr.max-bytes-in-flight}
@@ -43,13 +49,12 @@ public class AdmissionRoutes {
   private static final Logger LOG = Logger.getLogger(AdmissionRoutes.class);
   /** Ahead of Quarkus's own body-size check (order -2), which answers 413 with an empty body. */
   private static final int GUARD_ORDER = -10;
-  /** Where the guard leaves the size it reserved for the body reader: Content-Length, or the limit. */
-  private static final String LENGTH_KEY = "icr.content-length";
   /** The first buffer for a body sent without Content-Length; it grows by doubling from there. */
   private static final int CHUNKED_START = 16 * 1024;
   /** Seconds a client refused for load should wait; the API server applies the failurePolicy meanwhile. */
   static final String RETRY_AFTER_SECONDS = "1";
 
+  private final AdmissionHandler handler;
   private final AdmissionMetrics metrics;
   private final long maxBodyBytes;
   private final InFlightBytes inFlight;
@@ -60,8 +65,9 @@ public class AdmissionRoutes {
    * @param maxBodySize Quarkus's own body limit: a body with a larger Content-Length is refused with 413 before
    *     it is read; a chunked one is cut off at the same size, also with 413
    */
-  public AdmissionRoutes(AdmissionMetrics metrics, IcrConfig config, MeterRegistry registry,
+  public AdmissionRoutes(AdmissionHandler handler, AdmissionMetrics metrics, IcrConfig config, MeterRegistry registry,
       @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
+    this.handler = handler;
     this.metrics = metrics;
     this.maxBodyBytes = maxBodySize.asLongValue();
     this.inFlight = new InFlightBytes(config.maxBytesInFlight().asLongValue());
@@ -117,67 +123,79 @@ public class AdmissionRoutes {
     }
     // Called once when the exchange ends: answered, refused later on, or the connection closed.
     ctx.addEndHandler(done -> inFlight.release(reserved));
-    ctx.put(LENGTH_KEY, length == null ? -1L : size);
-    ctx.next();
+    read(ctx, path, length == null ? -1L : size);
   }
 
   /**
    * Reads the body of a review the guard let in, on the I/O thread, into one buffer sized from Content-Length
-   * (growing a buffer by doubling held up to twice the body meanwhile). By hand rather than with Vert.x's
-   * BodyHandler: a body read before Quarkus REST takes the request fails it on HTTP/2 ("Request has already
-   * been read"), and Quarkus REST's own reading goes to a worker thread past 10 KiB and copies the body twice.
-   *
-   * @return the body; a {@link BodyTooLarge} failure for a body without Content-Length that passes the limit
-   *     (answer with {@link #tooLargeAnswer}), an {@link HttpClosedException} when the client hangs up (logged
-   *     here at DEBUG)
+   * (growing a buffer by doubling held up to twice the body meanwhile), then hands it to the handler in place and
+   * writes its answer. A body sent without Content-Length that passes the limit is refused with 413; a client that
+   * hangs up is a DEBUG line.
    */
-  Uni<Buffer> body(RoutingContext ctx, Endpoint path) {
+  private void read(RoutingContext ctx, Endpoint path, long length) {
     HttpServerRequest request = ctx.request();
     if (request.isEnded()) {
-      return Uni.createFrom().item(Buffer.buffer(0));
+      answer(ctx, path, Buffer.buffer(0));
+      return;
     }
-    long length = ctx.get(LENGTH_KEY, -1L);
     Buffer body = Buffer.buffer(length >= 0 ? (int) length : CHUNKED_START);
-    return Uni.createFrom().emitter(emitter -> {
-      request.handler(chunk -> {
-        if (body.length() + (long) chunk.length() > maxBodyBytes) {
-          emitter.fail(new BodyTooLarge());
-        } else {
-          body.appendBuffer(chunk);
-        }
-      });
-      request.exceptionHandler(failure -> {
-        if (failure instanceof HttpClosedException || ctx.response().closed()) {
-          // A client that hangs up mid-body (or a timed-out API server) is not a fault of the webhook.
-          LOG.debugf("client of %s closed the connection before its answer", path.path());
-        } else {
-          LOG.debugf(failure, "reading a review for %s failed", path.path());
-        }
-        emitter.fail(failure);
-      });
-      request.endHandler(end -> emitter.complete(body));
-      request.resume();
+    boolean[] refused = {false};
+    request.handler(chunk -> {
+      if (refused[0]) {
+        return;
+      }
+      if (body.length() + (long) chunk.length() > maxBodyBytes) {
+        refused[0] = true;
+        tooLarge(ctx, path, "(sent without Content-Length)");
+      } else {
+        body.appendBuffer(chunk);
+      }
     });
+    request.exceptionHandler(failure -> {
+      refused[0] = true;
+      if (failure instanceof HttpClosedException || ctx.response().closed()) {
+        // A client that hangs up mid-body (or a timed-out API server) is not a fault of the webhook.
+        LOG.debugf("client of %s closed the connection before its answer", path.path());
+      } else {
+        LOG.debugf(failure, "reading a review for %s failed", path.path());
+        internalError(ctx);
+      }
+    });
+    request.endHandler(end -> {
+      if (!refused[0]) {
+        answer(ctx, path, body);
+      }
+    });
+    request.resume();
   }
 
-  /** The 413 for a body that passed the limit without a Content-Length; the connection closes after it. */
-  RestResponse<byte[]> tooLargeAnswer(RoutingContext ctx, Endpoint path) {
-    metrics.refused(path, AdmissionMetrics.Result.TOO_LARGE);
-    RestResponse.ResponseBuilder<byte[]> answer = AdmissionResource.rest(
-        AdmissionAnswer.tooLarge("(sent without Content-Length)", maxBodyBytes));
-    if (ctx.request().version() != HttpVersion.HTTP_2) {
-      // The rest of the body would otherwise be read as the next request.
-      answer.header(HttpHeaders.CONNECTION.toString(), "close");
-      ctx.addEndHandler(done -> ctx.request().connection().close());
+  /** Hands the body to the handler, read in place rather than copying up to 7 MiB again, and writes its answer. */
+  private void answer(RoutingContext ctx, Endpoint path, Buffer body) {
+    ByteBuf bytes = body.getByteBuf();
+    // A bug (logged and counted by the handler) is a 500: the failurePolicy decides what becomes of the pod.
+    BiConsumer<AdmissionAnswer, Throwable> done = (a, failure) -> {
+      if (failure != null) {
+        internalError(ctx);
+      } else {
+        write(ctx, path, a);
+      }
+    };
+    if (bytes.hasArray()) {
+      handler.handle(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes(), path, done);
+    } else {
+      byte[] copy = body.getBytes();
+      handler.handle(copy, 0, copy.length, path, done);
     }
-    return answer.build();
   }
 
-  /** A body without Content-Length that passed the size limit. */
-  static final class BodyTooLarge extends RuntimeException {
-    BodyTooLarge() {
-      super("body larger than the limit", null, false, false);
+  private static void write(RoutingContext ctx, Endpoint path, AdmissionAnswer answer) {
+    HttpServerResponse response = ctx.response();
+    if (response.closed() || response.ended()) {
+      LOG.debugf("client of %s went away before its answer", path.path());
+      return;
     }
+    response.setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
+        .end(Buffer.buffer(answer.body()));
   }
 
   /** The handler has logged and counted the bug; the failurePolicy decides what becomes of the pod. */
@@ -191,7 +209,7 @@ public class AdmissionRoutes {
         .end(Buffer.buffer(answer.body()));
   }
 
-  /** Failures the router saw before the resource: a closed connection, anything unexpected. */
+  /** Failures the router saw: a closed connection, anything unexpected. */
   private void failed(RoutingContext ctx, Endpoint path) {
     Throwable failure = ctx.failure();
     HttpServerResponse response = ctx.response();
@@ -213,6 +231,11 @@ public class AdmissionRoutes {
     LOG.error("admission request failed unexpectedly", failure);
     metrics.refused(path, AdmissionMetrics.Result.ERROR);
     internalError(ctx);
+  }
+
+  private void tooLarge(RoutingContext ctx, Endpoint path, String what) {
+    refuse(ctx, AdmissionAnswer.tooLarge(what, maxBodyBytes));
+    metrics.refused(path, AdmissionMetrics.Result.TOO_LARGE);
   }
 
   /**

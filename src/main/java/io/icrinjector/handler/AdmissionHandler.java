@@ -20,10 +20,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 
 /**
  * Answers one AdmissionReview: reads it, asks the {@link MutationEngine}, builds the patch, makes sure the pull
@@ -60,24 +60,36 @@ public class AdmissionHandler {
    * @return the answer; an unexpected failure surfaces as a failed Uni (HTTP 500, the failurePolicy decides)
    */
   public Uni<AdmissionAnswer> handle(byte[] body, boolean audit) {
-    return handle(body, 0, body.length, audit ? Endpoint.AUDIT : Endpoint.MUTATE);
+    Endpoint endpoint = audit ? Endpoint.AUDIT : Endpoint.MUTATE;
+    return Uni.createFrom().emitter(emitter -> handle(body, 0, body.length, endpoint, (answer, failure) -> {
+      if (failure != null) {
+        emitter.fail(failure);
+      } else {
+        emitter.complete(answer);
+      }
+    }));
   }
 
   /**
    * Handles one request body held in {@code length} bytes of {@code buffer} from {@code offset} (the door's
-   * buffer, read in place), sent to {@code endpoint}.
-   *
-   * @see #handle(byte[], boolean)
+   * buffer, read in place), sent to {@code endpoint}, and gives {@code done} the answer or, for a bug, the failure
+   * (HTTP 500: the failurePolicy decides). {@code done} runs before this returns unless a secret copy is waited
+   * for: a review whose namespace has its secrets builds no Uni and subscribes to nothing (Mutiny's operators and
+   * the context propagation around each of them cost more than the decision).
    */
-  public Uni<AdmissionAnswer> handle(byte[] buffer, int offset, int length, Endpoint endpoint) {
+  public void handle(byte[] buffer, int offset, int length, Endpoint endpoint,
+      BiConsumer<AdmissionAnswer, Throwable> done) {
     long start = System.nanoTime();
-    Endpoint path = endpoint;
+    AdmissionAnswer now;
     try {
-      return safely(() -> answer(buffer, offset, length, endpoint.audit(), path, start))
-          .onFailure().invoke(e -> failed(path, start, e));
+      now = answer(buffer, offset, length, endpoint, start, done);
     } catch (RuntimeException e) {
-      failed(path, start, e);
-      return Uni.createFrom().failure(e);
+      failed(endpoint, start, e);
+      done.accept(null, e);
+      return;
+    }
+    if (now != null) {
+      done.accept(now, null);
     }
   }
 
@@ -96,8 +108,9 @@ public class AdmissionHandler {
     return Uni.createFrom().emitter(emitter -> source.get().subscribe().with(emitter::complete, emitter::fail));
   }
 
-  private Uni<AdmissionAnswer> answer(byte[] buffer, int offset, int length, boolean audit, Endpoint path,
-      long start) {
+  /** @return the answer, or null when it goes to {@code done} later (a secret copy is waited for) */
+  private AdmissionAnswer answer(byte[] buffer, int offset, int length, Endpoint path, long start,
+      BiConsumer<AdmissionAnswer, Throwable> done) {
     JsonNode request;
     String uid;
     Decision decision;
@@ -108,39 +121,67 @@ public class AdmissionHandler {
     } catch (MalformedReviewException e) {
       LOG.debugf("rejected unreadable review: %s", LogText.escape(e.getMessage()));
       metrics.admission(path, AdmissionMetrics.Result.BAD_REQUEST, start);
-      return Uni.createFrom().item(AdmissionAnswer.badRequest(e.getMessage()));
+      return AdmissionAnswer.badRequest(e.getMessage());
     }
-    boolean auditing = audit || config.mode() == IcrConfig.Mode.AUDIT;
+    boolean auditing = path.audit() || config.mode() == IcrConfig.Mode.AUDIT;
     String namespace = request.path("namespace").asText("");
     boolean dryRun = request.path("dryRun").asBoolean(false);
     if (decision.skipReason() != null) {
-      LOG.debugf("uid=%s namespace=%s pod=%s skipped: %s", LogText.escape(uid), namespace,
-          LogText.escape(podName(request)), LogText.escape(decision.skipReason()));
+      if (LOG.isDebugEnabled()) {
+        LOG.debugf("uid=%s namespace=%s pod=%s skipped: %s", LogText.escape(uid), namespace,
+            LogText.escape(DecisionLog.podName(request)), LogText.escape(decision.skipReason()));
+      }
       metrics.admission(path, AdmissionMetrics.Result.SKIPPED, start);
-      return Uni.createFrom().item(AdmissionAnswer.review(ReviewWriter.write(uid, null, List.of(), Map.of())));
+      return AdmissionAnswer.review(ReviewWriter.write(uid, null, List.of(), Map.of()));
     }
     if (auditing) {
       AdmissionAnswer answer = auditAnswer(request, uid, namespace, decision);
       metrics.admission(path, AdmissionMetrics.Result.AUDITED, start);
-      return Uni.createFrom().item(answer);
+      return answer;
     }
     byte[] patch = PatchBuilder.build(decision);
-    Uni<List<String>> copyWarnings = decision.secretsNeeded().isEmpty() || namespace.isEmpty()
-        ? Uni.createFrom().item(List.of())
-        : ensureCopies(namespace, decision.secretsNeeded(), dryRun);
-    return copyWarnings.map(copyProblems -> {
-      List<String> warnings = concat(decision.warnings(), copyProblems);
-      // The line says what the answer did, like the metric: a warning alone (an unknown region, a copy problem
-      // on a pod that needs no change) sends no patch.
-      String outcome = patch == null ? "unchanged" : "patched";
-      log(uid, namespace, request, dryRun ? outcome + " (dry run)" : outcome, decision, warnings);
-      if (patch != null && !dryRun) {
-        metrics.rewrites(decision.changes());
-        metrics.pullSecretsAttached(decision.secretsToAttach().size());
+    List<String> copyProblems = decision.secretsNeeded().isEmpty() || namespace.isEmpty()
+        ? List.of()
+        : copiesNow(namespace, decision.secretsNeeded(), dryRun);
+    if (copyProblems != null) {
+      return patched(path, start, request, uid, namespace, dryRun, decision, patch, copyProblems);
+    }
+    ensureCopies(namespace, decision.secretsNeeded(), dryRun).subscribe().with(problems -> {
+      AdmissionAnswer answer;
+      try {
+        answer = patched(path, start, request, uid, namespace, dryRun, decision, patch, problems);
+      } catch (RuntimeException e) {
+        failed(path, start, e);
+        done.accept(null, e);
+        return;
       }
-      metrics.admission(path, patch == null ? AdmissionMetrics.Result.UNCHANGED : AdmissionMetrics.Result.PATCHED, start);
-      return AdmissionAnswer.review(ReviewWriter.write(uid, patch, warnings, Map.of()));
+      done.accept(answer, null);
     });
+    return null;
+  }
+
+  private AdmissionAnswer patched(Endpoint path, long start, JsonNode request, String uid, String namespace,
+      boolean dryRun, Decision decision, byte[] patch, List<String> copyProblems) {
+    List<String> warnings = concat(decision.warnings(), copyProblems);
+    // The line says what the answer did, like the metric: a warning alone (an unknown region, a copy problem
+    // on a pod that needs no change) sends no patch.
+    String outcome = patch == null ? "unchanged" : "patched";
+    DecisionLog.log(uid, namespace, request, dryRun ? outcome + " (dry run)" : outcome, decision, warnings);
+    if (patch != null && !dryRun) {
+      metrics.rewrites(decision.changes());
+      metrics.pullSecretsAttached(decision.secretsToAttach().size());
+    }
+    metrics.admission(path, patch == null ? AdmissionMetrics.Result.UNCHANGED : AdmissionMetrics.Result.PATCHED, start);
+    return AdmissionAnswer.review(ReviewWriter.write(uid, patch, warnings, Map.of()));
+  }
+
+  /** The copier's answer from memory, or null: wait for it (a copier that throws is heard out there too). */
+  private List<String> copiesNow(String namespace, List<String> secrets, boolean dryRun) {
+    try {
+      return copier.ensureNow(namespace, secrets, dryRun);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /**
@@ -181,7 +222,7 @@ public class AdmissionHandler {
     if (!missing.isEmpty()) {
       annotations.put("secret-copies", String.join(",", missing));
     }
-    log(uid, namespace, request, "audited", decision, warnings);
+    DecisionLog.log(uid, namespace, request, "audited", decision, warnings);
     metrics.auditFindings(decision.changes().size() + decision.secretsToAttach().size() + missing.size());
     return AdmissionAnswer.review(ReviewWriter.write(uid, null, warnings, annotations));
   }
@@ -227,55 +268,6 @@ public class AdmissionHandler {
       }
     }
     return request;
-  }
-
-  private static void log(String uid, String namespace, JsonNode request, String outcome, Decision d,
-      List<String> warnings) {
-    if (!d.changesPod() && warnings.isEmpty()) {
-      LOG.debugf("uid=%s namespace=%s pod=%s unchanged", LogText.escape(uid), namespace,
-          LogText.escape(podName(request)));
-      return;
-    }
-    if (!LOG.isInfoEnabled()) {
-      return;
-    }
-    String pod = podName(request);
-    // Built by hand rather than with infof: java.util.Formatter cost more than the engine's decision on a big pod.
-    StringBuilder line = new StringBuilder(160 + 120 * d.changes().size());
-    line.append("uid=").append(uid).append(" namespace=").append(namespace).append(" pod=").append(pod)
-        .append(' ').append(outcome).append(" rewrites=[");
-    for (int i = 0; i < d.changes().size(); i++) {
-      ImageChange c = d.changes().get(i);
-      line.append(i == 0 ? "" : ", ").append(c.containerName()).append(": ").append(c.from()).append(" -> ")
-          .append(c.to());
-    }
-    line.append("] pullSecrets=[").append(String.join(",", d.secretsToAttach())).append(']');
-    if (!warnings.isEmpty()) {
-      line.append(" warnings=").append(warnings);
-    }
-    // The same three keys as MDC fields, so JSON logs (quarkus.log.console.json.enabled) can be searched by them.
-    MDC.put("uid", uid);
-    MDC.put("namespace", namespace);
-    MDC.put("pod", pod);
-    try {
-      // Names, images and warnings are the client's text: a newline in generateName would forge a log line.
-      LOG.info(LogText.escape(line));
-    } finally {
-      MDC.remove("uid");
-      MDC.remove("namespace");
-      MDC.remove("pod");
-    }
-  }
-
-  /** The pod's name, or its generateName followed by {@code *} (pods of a Deployment have no name yet). */
-  static String podName(JsonNode request) {
-    JsonNode metadata = request.path("object").path("metadata");
-    String name = metadata.path("name").asText("");
-    if (!name.isEmpty()) {
-      return name;
-    }
-    String generateName = metadata.path("generateName").asText("");
-    return generateName.isEmpty() ? request.path("name").asText("") : generateName + "*";
   }
 
   private static List<String> concat(List<String> a, List<String> b) {

@@ -1,7 +1,7 @@
 package io.icrinjector.handler;
 
 /**
- * The HTTP endpoints icr-injector answers, named once: the REST resource, the guard routes ahead of it, the
+ * The HTTP endpoints icr-injector answers, named once: the door's routes, the
  * handler's metrics ({@code path} label) and the MutatingWebhookConfiguration test in {@code deploy/} read them
  * from here.
  */

@@ -72,6 +72,29 @@ final class AdmissionCopies {
         });
   }
 
+  /**
+   * {@link PullSecretCopier#ensureNow}: the warnings of an opted-in namespace that holds every secret (a same-named
+   * secret that is not ours warns), or {@code null} when any is missing or the namespace is not known as opted in.
+   */
+  List<String> ensureNow(String namespace, List<String> secrets) {
+    if (!optedIn.contains(namespace)) {
+      return null;
+    }
+    List<String> warnings = List.of();
+    for (String name : secrets) {
+      Secret existing = cache.get(namespace, name);
+      if (existing == null) {
+        return null;
+      }
+      String w = attempts.foreignWarning(name, existing);
+      if (w != null) {
+        warnings = warnings.isEmpty() ? new ArrayList<>(1) : warnings;
+        warnings.add(w);
+      }
+    }
+    return warnings;
+  }
+
   /** @param known whether the watch has listed, so the namespace is known not to be opted in */
   private Uni<List<String>> notOptedIn(String namespace, List<String> secrets, boolean known) {
     List<String> warnings = new ArrayList<>(secrets.size());

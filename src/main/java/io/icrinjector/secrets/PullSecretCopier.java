@@ -23,6 +23,15 @@ public interface PullSecretCopier {
   Uni<List<String>> ensure(String namespace, List<String> secrets, boolean dryRun);
 
   /**
+   * {@link #ensure}'s warnings when memory alone gives them (every secret is in the namespace, or copying does not
+   * apply to it), without a Uni: the answer for almost every pod, on the hot path. {@code null} when a copy has to
+   * be started, joined or waited for, or the namespace's opt-in is not known yet: then call {@link #ensure}.
+   */
+  default List<String> ensureNow(String namespace, List<String> secrets, boolean dryRun) {
+    return null;
+  }
+
+  /**
    * The secrets of {@code secrets} that {@code namespace} lacks, as far as the in-memory view knows; used by
    * audit to say what a copy would do. Makes no API call.
    */

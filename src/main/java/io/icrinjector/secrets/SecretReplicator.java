@@ -245,6 +245,14 @@ public class SecretReplicator implements PullSecretCopier {
   }
 
   @Override
+  public List<String> ensureNow(String namespace, List<String> secrets, boolean dryRun) {
+    if (!settings.enabled() || settings.protectedNamespaces().contains(namespace)) {
+      return List.of();
+    }
+    return admissions.ensureNow(namespace, secrets);
+  }
+
+  @Override
   public List<String> missing(String namespace, List<String> secrets) {
     if (!settings.enabled() || settings.protectedNamespaces().contains(namespace)) {
       return List.of();

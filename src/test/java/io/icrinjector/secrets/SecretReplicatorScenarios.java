@@ -96,6 +96,7 @@ abstract class SecretReplicatorScenarios {
     World w = new World();
     w.createSource(Map.of("k", b64("v")));
     Copier c = w.startedCopier();
+    assertThat(c.replicator.ensureNow(w.ns(1), List.of(w.name), false)).as("a copy to make is ensure's").isNull();
     assertThat(c.ensure(w.ns(1))).isEmpty();
     // A namespace whose copy was made by someone else is known from the watch alone.
     Copier other = w.startedCopier();
@@ -108,6 +109,8 @@ abstract class SecretReplicatorScenarios {
         CompletableFuture<List<String>> answer =
             c.replicator.ensure(ns, List.of(w.name), false).subscribeAsCompletionStage();
         assertThat(answer).as("answer for %s already complete", ns).isCompletedWithValue(List.of());
+        assertThat(c.replicator.ensureNow(ns, List.of(w.name), false)).as("answer for %s from memory", ns)
+            .isEqualTo(List.of());
       }
     }
     assertThat(c.requests.subList(before, c.requests.size())).as("API requests on the hot path").isEmpty();
@@ -146,6 +149,8 @@ abstract class SecretReplicatorScenarios {
       assertThat(m).contains(w.name, "differs from " + w.sourceNs, "left unchanged");
     });
     assertThat(c.ensure(w.ns(2))).isEmpty();
+    assertThat(c.replicator.ensureNow(w.ns(1), List.of(w.name), false)).as("from memory").isEqualTo(warnings);
+    assertThat(c.replicator.ensureNow(w.ns(2), List.of(w.name), false)).as("from memory").isEmpty();
     assertThat(w.get(w.ns(1))).isEqualTo(differs);
     assertThat(w.get(w.ns(2))).isEqualTo(same);
     assertThat(c.requests).noneMatch(r -> r.startsWith("POST") || r.startsWith("PUT") || r.startsWith("PATCH"));
