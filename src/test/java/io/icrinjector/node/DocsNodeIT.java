@@ -119,16 +119,18 @@ class DocsNodeIT {
   }
 
   /**
-   * Removes whatever install is on the node: the Helm release when there is one, the registration first (no pod
-   * create goes to a webhook that is leaving), the components, then every object of {@code deploy/}, the webhook's
+   * Removes whatever install is on the node: the registration first (no pod create goes to a webhook that is
+   * leaving), the Helm release when there is one (without its pre-delete hook: a page's install may name an image the
+   * node cannot pull, such as the chart's default, and the hook Job runs that image), the components, then every
+   * object of {@code deploy/}, the webhook's
    * pods without their grace period (a reset, not an admin's uninstall), until the namespace is gone.
    */
   void reset() throws IOException {
     long t0 = System.nanoTime();
     Result r = bash("""
         set -e
-        if helm status icr-injector -n icr-injector >/dev/null 2>&1; then helm uninstall icr-injector -n icr-injector; fi
         kubectl delete mutatingwebhookconfiguration icr-injector --ignore-not-found
+        if helm status icr-injector -n icr-injector >/dev/null 2>&1; then helm uninstall icr-injector -n icr-injector --no-hooks; fi
         for c in deploy/components/*/; do kubectl delete -k "$c" --ignore-not-found; done
         kubectl delete -k deploy/ --ignore-not-found --wait=false
         kubectl delete pods --all -n icr-injector --grace-period=0 --force 2>/dev/null || true
