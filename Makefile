@@ -134,6 +134,10 @@ test: jdk controlplane ## Run every test: unit and component, the end-to-end sui
 test-fast: jdk ## Unit and component tests only (no control plane).
 	$(MVN) test
 
+.PHONY: format
+format: jdk ## Rewrite every Java file in the project's format (google-java-format through spotless); the build checks it.
+	$(MVN) -q spotless:apply
+
 .PHONY: e2e
 e2e: jdk controlplane ## Only the end-to-end suite (builds the jar first).
 	$(MVN) verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false
