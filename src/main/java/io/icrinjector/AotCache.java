@@ -20,23 +20,36 @@ final class AotCache {
   static String describe() {
     String file;
     try {
-      file = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("AOTCache").getValue();
+      file =
+          ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+              .getVMOption("AOTCache")
+              .getValue();
     } catch (IllegalArgumentException beforeJdk24) {
       return "no AOT cache (Java " + Runtime.version().feature() + " has none)";
     }
     if (file.isEmpty()) {
       return "no AOT cache (-XX:AOTCache not set)";
     }
-    // With -XX:AOTCache the cache replaces the runtime's own CDS archive: the JVM shares classes only if it mapped it.
+    // With -XX:AOTCache the cache replaces the runtime's own CDS archive: the JVM shares classes
+    // only if it mapped it.
     boolean mapped = System.getProperty("java.vm.info", "").contains("sharing");
-    return "AOT cache " + file + (mapped ? ": in use" : ": NOT in use (it does not match this runtime, its jars or "
-        + "its JVM options; run with -Xlog:aot to see why)");
+    return "AOT cache "
+        + file
+        + (mapped
+            ? ": in use"
+            : ": NOT in use (it does not match this runtime, its jars or "
+                + "its JVM options; run with -Xlog:aot to see why)");
   }
 
   static void log() {
     String what = describe();
-    String jvm = System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version") + " ("
-        + System.getProperty("java.vm.info") + ")";
+    String jvm =
+        System.getProperty("java.vm.name")
+            + " "
+            + System.getProperty("java.vm.version")
+            + " ("
+            + System.getProperty("java.vm.info")
+            + ")";
     if (what.contains("NOT in use")) {
       LOG.warnf("%s; JVM %s", what, jvm);
     } else {

@@ -28,6 +28,7 @@ public final class CdsTraining implements QuarkusApplication {
 
   /** The review the training answers: one pod in a namespace that is not opted in (no copy, a warning). */
   static final String REVIEW = "/cds-training-review.json";
+
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   /** Sets the run's ports and its Kubernetes client before Quarkus reads its configuration. */
@@ -57,23 +58,35 @@ public final class CdsTraining implements QuarkusApplication {
     }
     String app = "http://127.0.0.1:" + System.getProperty("quarkus.http.port");
     String management = "http://127.0.0.1:" + System.getProperty("quarkus.management.port");
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5)).build();
-    // The kubelet asks first (readiness is 503 here: no API server, so no watch has listed), then the API server.
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    // The kubelet asks first (readiness is 503 here: no API server, so no watch has listed), then
+    // the API server.
     for (String path : List.of("/q/health/live", "/q/health/ready", "/q/health/started")) {
-      client.send(HttpRequest.newBuilder(URI.create(management + path)).timeout(WAIT).build(),
+      client.send(
+          HttpRequest.newBuilder(URI.create(management + path)).timeout(WAIT).build(),
           HttpResponse.BodyHandlers.discarding());
     }
     for (String path : List.of("/mutate", "/mutate", "/audit")) {
-      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(app + path)).timeout(WAIT)
-          .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(review))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(URI.create(app + path))
+                  .timeout(WAIT)
+                  .header("content-type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(review))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200 || !r.body().contains("\"allowed\":true")) {
-        System.err.println("cds-training: " + path + " answered " + r.statusCode() + ": " + r.body());
+        System.err.println(
+            "cds-training: " + path + " answered " + r.statusCode() + ": " + r.body());
         return 1;
       }
     }
-    client.send(HttpRequest.newBuilder(URI.create(management + "/q/metrics")).timeout(WAIT).build(),
+    client.send(
+        HttpRequest.newBuilder(URI.create(management + "/q/metrics")).timeout(WAIT).build(),
         HttpResponse.BodyHandlers.discarding());
     System.err.println("cds-training: answered a review on /mutate and /audit; exiting");
     return 0;

@@ -24,7 +24,8 @@ public final class Main {
 
   /** Entry point of {@code java -jar quarkus-run.jar [report [--json] | cleanup [--dry-run] | unregister | cds-training]}. */
   public static void main(String... args) {
-    boolean cleanup = args.length > 0 && (args[0].equals("cleanup") || args[0].equals("unregister"));
+    boolean cleanup =
+        args.length > 0 && (args[0].equals("cleanup") || args[0].equals("unregister"));
     if (args.length > 0 && args[0].equals("report") || cleanup) {
       System.setProperty("quarkus.http.port", "0");
       System.setProperty("quarkus.http.ssl-port", "0");
@@ -35,7 +36,8 @@ public final class Main {
       System.setProperty("kubernetes.request.retry.backoffLimit", "0"); // fabric8's own setting
       System.setProperty("quarkus.log.level", System.getProperty("quarkus.log.level", "WARN"));
       if (cleanup) {
-        System.setProperty("icr.report.refresh-interval", "0"); // the burn-down gauge's cluster-wide lists
+        System.setProperty(
+            "icr.report.refresh-interval", "0"); // the burn-down gauge's cluster-wide lists
       }
       Quarkus.run(cleanup ? CleanupCommand.class : ReportCommand.class, args);
     } else if (args.length > 0 && args[0].equals("cds-training")) {
@@ -50,7 +52,8 @@ public final class Main {
   public static final class Webhook implements QuarkusApplication {
     @Override
     public int run(String... args) {
-      // Here, not before Quarkus.run: the HTTP server already listens, so this costs the first answer nothing.
+      // Here, not before Quarkus.run: the HTTP server already listens, so this costs the first
+      // answer nothing.
       AotCache.log();
       Quarkus.waitForExit();
       return 0;
@@ -66,9 +69,13 @@ public final class Main {
   static void exit(int code, Throwable failure) {
     if (failure != null) {
       StringBuilder b = new StringBuilder("icr-injector failed to start: ");
-      java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      java.util.Set<Throwable> seen =
+          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-        b.append(t == failure ? "" : "\n  caused by: ").append(t.getClass().getName()).append(": ").append(t.getMessage());
+        b.append(t == failure ? "" : "\n  caused by: ")
+            .append(t.getClass().getName())
+            .append(": ")
+            .append(t.getMessage());
       }
       System.err.println(b);
     }

@@ -13,7 +13,8 @@ class AotCacheTest {
 
   @Test
   void aJvmWithoutTheOptionSaysSoAndNeverClaimsACache() {
-    assertThat(ManagementFactory.getRuntimeMXBean().getInputArguments()).noneMatch(a -> a.startsWith("-XX:AOTCache"));
+    assertThat(ManagementFactory.getRuntimeMXBean().getInputArguments())
+        .noneMatch(a -> a.startsWith("-XX:AOTCache"));
     String said = AotCache.describe();
     if (Runtime.version().feature() >= 24) {
       assertThat(said).isEqualTo("no AOT cache (-XX:AOTCache not set)");

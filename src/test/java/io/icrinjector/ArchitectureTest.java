@@ -35,8 +35,10 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importMain() {
-    main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("io.icrinjector");
+    main =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.icrinjector");
     // Guards the guard: an import that found nothing would pass every rule below.
     assertThat(main.contain(ReportBuilder.class)).isTrue();
   }
@@ -49,28 +51,50 @@ class ArchitectureTest {
    */
   @Test
   void importsRunDownhill() {
-    ArchRule floors = layeredArchitecture().consideringOnlyDependenciesInLayers()
-        .layer("engine").definedBy("io.icrinjector.engine..")
-        .layer("patch").definedBy("io.icrinjector.patch..")
-        .layer("kube").definedBy("io.icrinjector.kube..")
-        .layer("config").definedBy("io.icrinjector.config..")
-        .layer("secrets").definedBy("io.icrinjector.secrets..")
-        .layer("handler").definedBy("io.icrinjector.handler..")
-        .layer("report").definedBy("io.icrinjector.report..")
-        .layer("door").definedBy("io.icrinjector.door..")
-        .layer("management").definedBy("io.icrinjector.management..")
-        .layer("main").definedBy("io.icrinjector")
-        .whereLayer("engine").mayNotAccessAnyLayer()
-        .whereLayer("patch").mayOnlyAccessLayers("engine")
-        .whereLayer("kube").mayOnlyAccessLayers("engine")
-        .whereLayer("config").mayOnlyAccessLayers("engine", "kube")
-        .whereLayer("secrets").mayOnlyAccessLayers("engine", "kube", "config")
-        .whereLayer("handler").mayOnlyAccessLayers("engine", "patch", "kube", "config", "secrets")
-        .whereLayer("report").mayOnlyAccessLayers("engine", "kube", "config")
-        .whereLayer("door").mayOnlyAccessLayers("config", "handler")
-        .whereLayer("management").mayOnlyAccessLayers("kube", "config", "secrets", "handler", "report")
-        // The commands of the jar (Main) may start anything below; nothing imports them.
-        .whereLayer("main").mayNotBeAccessedByAnyLayer();
+    ArchRule floors =
+        layeredArchitecture()
+            .consideringOnlyDependenciesInLayers()
+            .layer("engine")
+            .definedBy("io.icrinjector.engine..")
+            .layer("patch")
+            .definedBy("io.icrinjector.patch..")
+            .layer("kube")
+            .definedBy("io.icrinjector.kube..")
+            .layer("config")
+            .definedBy("io.icrinjector.config..")
+            .layer("secrets")
+            .definedBy("io.icrinjector.secrets..")
+            .layer("handler")
+            .definedBy("io.icrinjector.handler..")
+            .layer("report")
+            .definedBy("io.icrinjector.report..")
+            .layer("door")
+            .definedBy("io.icrinjector.door..")
+            .layer("management")
+            .definedBy("io.icrinjector.management..")
+            .layer("main")
+            .definedBy("io.icrinjector")
+            .whereLayer("engine")
+            .mayNotAccessAnyLayer()
+            .whereLayer("patch")
+            .mayOnlyAccessLayers("engine")
+            .whereLayer("kube")
+            .mayOnlyAccessLayers("engine")
+            .whereLayer("config")
+            .mayOnlyAccessLayers("engine", "kube")
+            .whereLayer("secrets")
+            .mayOnlyAccessLayers("engine", "kube", "config")
+            .whereLayer("handler")
+            .mayOnlyAccessLayers("engine", "patch", "kube", "config", "secrets")
+            .whereLayer("report")
+            .mayOnlyAccessLayers("engine", "kube", "config")
+            .whereLayer("door")
+            .mayOnlyAccessLayers("config", "handler")
+            .whereLayer("management")
+            .mayOnlyAccessLayers("kube", "config", "secrets", "handler", "report")
+            // The commands of the jar (Main) may start anything below; nothing imports them.
+            .whereLayer("main")
+            .mayNotBeAccessedByAnyLayer();
     floors.check(main);
   }
 
@@ -82,9 +106,19 @@ class ArchitectureTest {
   /** The engine and the patch builder are plain Java over JSON: no Kubernetes client or model, no Quarkus. */
   @Test
   void engineAndPatchArePure() {
-    noClasses().that().resideInAnyPackage("io.icrinjector.engine..", "io.icrinjector.patch..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.fabric8..", "io.quarkus..", "io.vertx..",
-            "io.smallrye..", "jakarta..", "io.micrometer..", "org.jboss..")
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.icrinjector.engine..", "io.icrinjector.patch..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.fabric8..",
+            "io.quarkus..",
+            "io.vertx..",
+            "io.smallrye..",
+            "jakarta..",
+            "io.micrometer..",
+            "org.jboss..")
         .check(main);
   }
 
@@ -95,9 +129,14 @@ class ArchitectureTest {
    */
   @Test
   void onlyKubeSecretsAndTheNamedReadersHoldAClient() {
-    noClasses().that().resideOutsideOfPackages("io.icrinjector.kube..", "io.icrinjector.secrets..")
-        .and().doNotBelongToAnyOf(ReportBuilder.class, MatchConditionsCheck.class, CallerCheck.class)
-        .should().dependOnClassesThat().resideInAPackage("io.fabric8.kubernetes.client..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.icrinjector.kube..", "io.icrinjector.secrets..")
+        .and()
+        .doNotBelongToAnyOf(ReportBuilder.class, MatchConditionsCheck.class, CallerCheck.class)
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.fabric8.kubernetes.client..")
         .check(main);
   }
 
@@ -110,19 +149,29 @@ class ArchitectureTest {
   void onlyAdmissionAnswerBuildsPlainTextAnswers() throws IOException {
     List<String> builders;
     try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
-      builders = files.filter(p -> p.toString().endsWith(".java"))
-          .filter(p -> !p.endsWith(Path.of("io/icrinjector/handler/AdmissionAnswer.java")))
-          .filter(p -> text(p).contains("\"text/plain")).map(Path::toString).toList();
+      builders =
+          files
+              .filter(p -> p.toString().endsWith(".java"))
+              .filter(p -> !p.endsWith(Path.of("io/icrinjector/handler/AdmissionAnswer.java")))
+              .filter(p -> text(p).contains("\"text/plain"))
+              .map(Path::toString)
+              .toList();
     }
-    assertThat(builders).as("classes that build a plain-text answer themselves (use AdmissionAnswer)").isEmpty();
+    assertThat(builders)
+        .as("classes that build a plain-text answer themselves (use AdmissionAnswer)")
+        .isEmpty();
   }
 
   @Test
   void noFileUnderSrcMainIsOver300Lines() throws IOException {
     List<String> tooLong;
     try (Stream<Path> files = Files.walk(Path.of("src/main"))) {
-      tooLong = files.filter(Files::isRegularFile).filter(p -> lines(p) > MAX_LINES)
-          .map(p -> p + ": " + lines(p) + " lines").toList();
+      tooLong =
+          files
+              .filter(Files::isRegularFile)
+              .filter(p -> lines(p) > MAX_LINES)
+              .map(p -> p + ": " + lines(p) + " lines")
+              .toList();
     }
     assertThat(tooLong).as("files under src/main over %d lines (split them)", MAX_LINES).isEmpty();
   }

@@ -30,23 +30,43 @@ public final class CeilingServer {
     Map<Integer, Buffer> answers = new HashMap<>();
     for (int i = 2; i < args.length; i++) {
       String[] pair = args[i].split("=", 2);
-      answers.put((int) Files.size(Path.of(pair[0])), Buffer.buffer(Files.readAllBytes(Path.of(pair[1]))));
+      answers.put(
+          (int) Files.size(Path.of(pair[0])), Buffer.buffer(Files.readAllBytes(Path.of(pair[1]))));
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
-    // One server verticle per event loop, as Quarkus does with its I/O threads; they share the port.
-    vertx.deployVerticle(() -> new AbstractVerticle() {
-      @Override
-      public void start(Promise<Void> started) {
-        vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-          Buffer answer = answers.get(body.length());
-          if (answer == null) {
-            req.response().setStatusCode(400).end("unknown review");
-          } else {
-            req.response().putHeader("content-type", "application/json").end(answer);
-          }
-        })).listen(port, "127.0.0.1").<Void>mapEmpty().onComplete(started);
-      }
-    }, new DeploymentOptions().setInstances(eventLoops)).toCompletionStage().toCompletableFuture().get();
+    // One server verticle per event loop, as Quarkus does with its I/O threads; they share the
+    // port.
+    vertx
+        .deployVerticle(
+            () ->
+                new AbstractVerticle() {
+                  @Override
+                  public void start(Promise<Void> started) {
+                    vertx
+                        .createHttpServer()
+                        .requestHandler(
+                            req ->
+                                req.body()
+                                    .onSuccess(
+                                        body -> {
+                                          Buffer answer = answers.get(body.length());
+                                          if (answer == null) {
+                                            req.response().setStatusCode(400).end("unknown review");
+                                          } else {
+                                            req.response()
+                                                .putHeader("content-type", "application/json")
+                                                .end(answer);
+                                          }
+                                        }))
+                        .listen(port, "127.0.0.1")
+                        .<Void>mapEmpty()
+                        .onComplete(started);
+                  }
+                },
+            new DeploymentOptions().setInstances(eventLoops))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get();
     System.out.println("ceiling listening on 127.0.0.1:" + port);
   }
 }

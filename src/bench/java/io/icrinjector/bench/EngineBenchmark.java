@@ -8,7 +8,6 @@ import io.icrinjector.engine.ReviewReader;
 import io.icrinjector.engine.RewriteRules;
 import io.icrinjector.patch.PatchBuilder;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -40,13 +40,18 @@ final class FakeApiServer implements AutoCloseable {
   private final List<JsonObject> secrets;
   private final String benchNamespace;
   private final int freshCount;
+
   /** Copies created through the API, by namespace. */
   private final Map<String, JsonObject> created = new ConcurrentHashMap<>();
+
   private final AtomicLong events = new AtomicLong();
   private final AtomicLong resourceVersion = new AtomicLong(2000);
+
   /** Open WebSocket watches of secrets: they hear of every copy created. */
   private final List<ServerWebSocket> secretWatches = new CopyOnWriteArrayList<>();
+
   private Buffer namespaceList;
+
   /** Once set, requests are counted and never answered (a blackhole at the HTTP level: the sockets stay open). */
   private volatile boolean silent;
 
@@ -60,8 +65,14 @@ final class FakeApiServer implements AutoCloseable {
     this.benchNamespace = benchNamespace;
     this.freshCount = freshCount;
     this.secrets = List.of(secret("default", "1", false), secret(benchNamespace, "2", true));
-    this.server = vertx.createHttpServer().requestHandler(this::handle)
-        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    this.server =
+        vertx
+            .createHttpServer()
+            .requestHandler(this::handle)
+            .listen(0, "127.0.0.1")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
   }
 
   int port() {
@@ -128,22 +139,32 @@ final class FakeApiServer implements AutoCloseable {
     String path = req.path();
     String[] parts = path.split("/");
     // Fresh namespaces are counted under one key, or the progress line would name thousands.
-    String counted = parts.length >= 5 && parts[3].equals("namespaces") && parts[4].startsWith(FRESH_PREFIX)
-        ? path.replace(parts[4], "{fresh}") : path;
+    String counted =
+        parts.length >= 5 && parts[3].equals("namespaces") && parts[4].startsWith(FRESH_PREFIX)
+            ? path.replace(parts[4], "{fresh}")
+            : path;
     byPath.computeIfAbsent(req.method() + " " + counted, k -> new AtomicLong()).incrementAndGet();
     if (path.equals("/api/v1/namespaces") && req.method().name().equals("GET")) {
       namespaces(req);
       return;
     }
-    if (parts.length == 6 && path.startsWith("/api/v1/namespaces/") && parts[5].equals("events")
+    if (parts.length == 6
+        && path.startsWith("/api/v1/namespaces/")
+        && parts[5].equals("events")
         && req.method().name().equals("POST")) {
-      req.body().onSuccess(b -> {
-        events.incrementAndGet();
-        JsonObject event = new JsonObject(b);
-        event.getJsonObject("metadata", new JsonObject()).put("resourceVersion",
-            String.valueOf(resourceVersion.incrementAndGet()));
-        req.response().setStatusCode(201).putHeader("content-type", "application/json").end(event.encode());
-      });
+      req.body()
+          .onSuccess(
+              b -> {
+                events.incrementAndGet();
+                JsonObject event = new JsonObject(b);
+                event
+                    .getJsonObject("metadata", new JsonObject())
+                    .put("resourceVersion", String.valueOf(resourceVersion.incrementAndGet()));
+                req.response()
+                    .setStatusCode(201)
+                    .putHeader("content-type", "application/json")
+                    .end(event.encode());
+              });
       return;
     }
     // /api/v1/secrets, /api/v1/namespaces/<ns>/secrets, /api/v1/namespaces/<ns>/secrets/<name>
@@ -152,25 +173,35 @@ final class FakeApiServer implements AutoCloseable {
     boolean secretsPath = false;
     if (path.equals("/api/v1/secrets")) {
       secretsPath = true;
-    } else if (parts.length >= 6 && parts[1].equals("api") && parts[2].equals("v1") && parts[3].equals("namespaces")
-        && parts[5].equals("secrets") && parts.length <= 7) {
+    } else if (parts.length >= 6
+        && parts[1].equals("api")
+        && parts[2].equals("v1")
+        && parts[3].equals("namespaces")
+        && parts[5].equals("secrets")
+        && parts.length <= 7) {
       secretsPath = true;
       namespace = parts[4];
       name = parts.length == 7 ? parts[6] : null;
     }
     if (secretsPath && namespace != null && name == null && req.method().name().equals("POST")) {
-      // A create, as the replicator sends when its watch has not listed yet: the secret is there already.
+      // A create, as the replicator sends when its watch has not listed yet: the secret is there
+      // already.
       String ns = namespace;
-      req.body().onSuccess(b -> {
-        String wanted = new JsonObject(b).getJsonObject("metadata", new JsonObject()).getString("name", "");
-        if (find(ns, wanted) != null) {
-          status(req, 409, "AlreadyExists", "secrets \"" + wanted + "\" already exists");
-        } else if (optedIn(ns)) {
-          create(req, ns, new JsonObject(b));
-        } else {
-          status(req, 404, "NotFound", "namespaces \"" + ns + "\" not found");
-        }
-      });
+      req.body()
+          .onSuccess(
+              b -> {
+                String wanted =
+                    new JsonObject(b)
+                        .getJsonObject("metadata", new JsonObject())
+                        .getString("name", "");
+                if (find(ns, wanted) != null) {
+                  status(req, 409, "AlreadyExists", "secrets \"" + wanted + "\" already exists");
+                } else if (optedIn(ns)) {
+                  create(req, ns, new JsonObject(b));
+                } else {
+                  status(req, 404, "NotFound", "namespaces \"" + ns + "\" not found");
+                }
+              });
       return;
     }
     if (!secretsPath || !req.method().name().equals("GET")) {
@@ -187,15 +218,21 @@ final class FakeApiServer implements AutoCloseable {
       return;
     }
     if ("true".equals(req.getParam("watch")) || "1".equals(req.getParam("watch"))) {
-      // A watch stays open with no events until the client closes it. fabric8 watches over a WebSocket, as
+      // A watch stays open with no events until the client closes it. fabric8 watches over a
+      // WebSocket, as
       // kube-apiserver allows; a plain HTTP watch gets a chunked stream.
       if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
-        req.toWebSocket().onSuccess(ws -> {
-          secretWatches.add(ws);
-          ws.closeHandler(v -> secretWatches.remove(ws));
-        });
+        req.toWebSocket()
+            .onSuccess(
+                ws -> {
+                  secretWatches.add(ws);
+                  ws.closeHandler(v -> secretWatches.remove(ws));
+                });
       } else {
-        req.response().setChunked(true).putHeader("content-type", "application/json").setStatusCode(200);
+        req.response()
+            .setChunked(true)
+            .putHeader("content-type", "application/json")
+            .setStatusCode(200);
         req.response().write("");
       }
       return;
@@ -207,24 +244,32 @@ final class FakeApiServer implements AutoCloseable {
     for (JsonObject s : all) {
       JsonObject meta = s.getJsonObject("metadata");
       boolean inNamespace = namespace == null || meta.getString("namespace").equals(namespace);
-      boolean selected = selector == null || selector.equals("metadata.name=" + meta.getString("name"));
+      boolean selected =
+          selector == null || selector.equals("metadata.name=" + meta.getString("name"));
       if (inNamespace && selected) {
         items.add(s);
       }
     }
-    json(req, new JsonObject().put("kind", "SecretList").put("apiVersion", "v1")
-        .put("metadata", new JsonObject().put("resourceVersion", RESOURCE_VERSION)).put("items", items));
+    json(
+        req,
+        new JsonObject()
+            .put("kind", "SecretList")
+            .put("apiVersion", "v1")
+            .put("metadata", new JsonObject().put("resourceVersion", RESOURCE_VERSION))
+            .put("items", items));
   }
 
   /** A create in an opted-in namespace: 201 with the object as stored, and an ADDED event to the watches. */
   private void create(HttpServerRequest req, String namespace, JsonObject secret) {
     JsonObject meta = secret.getJsonObject("metadata");
     String version = String.valueOf(resourceVersion.incrementAndGet());
-    meta.put("namespace", namespace).put("resourceVersion", version)
+    meta.put("namespace", namespace)
+        .put("resourceVersion", version)
         .put("uid", "5ec7e7a0-0000-4000-8000-" + String.format("%012d", Long.parseLong(version)))
         .put("creationTimestamp", "2026-01-01T00:00:00Z");
     if (created.putIfAbsent(namespace, secret) != null) {
-      status(req, 409, "AlreadyExists", "secrets \"" + meta.getString("name") + "\" already exists");
+      status(
+          req, 409, "AlreadyExists", "secrets \"" + meta.getString("name") + "\" already exists");
       return;
     }
     String text = secret.encode();
@@ -242,7 +287,10 @@ final class FakeApiServer implements AutoCloseable {
       if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
         req.toWebSocket();
       } else {
-        req.response().setChunked(true).putHeader("content-type", "application/json").setStatusCode(200);
+        req.response()
+            .setChunked(true)
+            .putHeader("content-type", "application/json")
+            .setStatusCode(200);
         req.response().write("");
       }
       return;
@@ -253,21 +301,35 @@ final class FakeApiServer implements AutoCloseable {
       for (int i = 0; i < freshCount; i++) {
         items.append(',').append(namespace(fresh(i)));
       }
-      namespaceList = Buffer.buffer("{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"metadata\":"
-          + "{\"resourceVersion\":\"" + RESOURCE_VERSION + "\"},\"items\":[" + items + "]}");
+      namespaceList =
+          Buffer.buffer(
+              "{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"metadata\":"
+                  + "{\"resourceVersion\":\""
+                  + RESOURCE_VERSION
+                  + "\"},\"items\":["
+                  + items
+                  + "]}");
     }
     if (selector != null && !selector.equals("icr-injector.io/inject=enabled")) {
-      json(req, new JsonObject().put("kind", "NamespaceList").put("apiVersion", "v1")
-          .put("metadata", new JsonObject().put("resourceVersion", RESOURCE_VERSION)).put("items", new JsonArray()));
+      json(
+          req,
+          new JsonObject()
+              .put("kind", "NamespaceList")
+              .put("apiVersion", "v1")
+              .put("metadata", new JsonObject().put("resourceVersion", RESOURCE_VERSION))
+              .put("items", new JsonArray()));
       return;
     }
     req.response().putHeader("content-type", "application/json").end(namespaceList);
   }
 
   private static String namespace(String name) {
-    return "{\"kind\":\"Namespace\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" + name
+    return "{\"kind\":\"Namespace\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\""
+        + name
         + "\",\"resourceVersion\":\"3\",\"labels\":{\"icr-injector.io/inject\":\"enabled\","
-        + "\"kubernetes.io/metadata.name\":\"" + name + "\"}},\"status\":{\"phase\":\"Active\"}}";
+        + "\"kubernetes.io/metadata.name\":\""
+        + name
+        + "\"}},\"status\":{\"phase\":\"Active\"}}";
   }
 
   private JsonObject find(String namespace, String name) {
@@ -289,28 +351,55 @@ final class FakeApiServer implements AutoCloseable {
   }
 
   private static void notFound(HttpServerRequest req) {
-    status(req, 404, "NotFound", "the fake API server of the benchmark does not serve " + req.method() + " " + req.path());
+    status(
+        req,
+        404,
+        "NotFound",
+        "the fake API server of the benchmark does not serve " + req.method() + " " + req.path());
   }
 
   private static void status(HttpServerRequest req, int code, String reason, String message) {
-    req.response().setStatusCode(code).putHeader("content-type", "application/json").end(new JsonObject()
-        .put("kind", "Status").put("apiVersion", "v1").put("metadata", new JsonObject()).put("status", "Failure")
-        .put("message", message).put("reason", reason).put("code", code).encode());
+    req.response()
+        .setStatusCode(code)
+        .putHeader("content-type", "application/json")
+        .end(
+            new JsonObject()
+                .put("kind", "Status")
+                .put("apiVersion", "v1")
+                .put("metadata", new JsonObject())
+                .put("status", "Failure")
+                .put("message", message)
+                .put("reason", reason)
+                .put("code", code)
+                .encode());
   }
 
   private static JsonObject secret(String namespace, String resourceVersion, boolean copy) {
-    JsonObject metadata = new JsonObject().put("name", SECRET).put("namespace", namespace)
-        .put("uid", "5ec7e7a0-0000-4000-8000-00000000000" + resourceVersion).put("resourceVersion", resourceVersion);
+    JsonObject metadata =
+        new JsonObject()
+            .put("name", SECRET)
+            .put("namespace", namespace)
+            .put("uid", "5ec7e7a0-0000-4000-8000-00000000000" + resourceVersion)
+            .put("resourceVersion", resourceVersion);
     if (copy) {
-      // A copy as the replicator writes it, in step with the source (same data, source version 1): nothing to do.
+      // A copy as the replicator writes it, in step with the source (same data, source version 1):
+      // nothing to do.
       metadata.put("labels", new JsonObject().put(Labels.MANAGED_BY, Labels.MANAGER));
-      metadata.put("annotations", new JsonObject()
-          .put(Labels.SOURCE_ANNOTATION, "default/" + SECRET)
-          .put(Labels.SOURCE_VERSION_ANNOTATION, "1"));
+      metadata.put(
+          "annotations",
+          new JsonObject()
+              .put(Labels.SOURCE_ANNOTATION, "default/" + SECRET)
+              .put(Labels.SOURCE_VERSION_ANNOTATION, "1"));
     }
-    String dockerConfig = java.util.Base64.getEncoder().encodeToString(
-        "{\"auths\":{\"us.icr.io\":{\"username\":\"iamapikey\",\"password\":\"bench\"}}}".getBytes());
-    return new JsonObject().put("kind", "Secret").put("apiVersion", "v1").put("metadata", metadata)
+    String dockerConfig =
+        java.util.Base64.getEncoder()
+            .encodeToString(
+                "{\"auths\":{\"us.icr.io\":{\"username\":\"iamapikey\",\"password\":\"bench\"}}}"
+                    .getBytes());
+    return new JsonObject()
+        .put("kind", "Secret")
+        .put("apiVersion", "v1")
+        .put("metadata", metadata)
         .put("type", "kubernetes.io/dockerconfigjson")
         .put("data", new JsonObject().put(".dockerconfigjson", dockerConfig));
   }

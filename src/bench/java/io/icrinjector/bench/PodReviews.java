@@ -37,16 +37,18 @@ public final class PodReviews {
 
   /** The review for {@code size} as UTF-8 JSON. */
   public static byte[] review(Size size) {
-    ObjectNode pod = switch (size) {
-      case SMALL -> small();
-      case TYPICAL -> typical();
-      case LARGE -> large();
-    };
+    ObjectNode pod =
+        switch (size) {
+          case SMALL -> small();
+          case TYPICAL -> typical();
+          case LARGE -> large();
+        };
     ObjectNode review = F.objectNode();
     review.put("kind", "AdmissionReview");
     review.put("apiVersion", "admission.k8s.io/v1");
     ObjectNode request = review.putObject("request");
-    request.put("uid", "b3c5d7e9-" + String.format("%04d", size.ordinal()) + "-4000-8000-00000000beef");
+    request.put(
+        "uid", "b3c5d7e9-" + String.format("%04d", size.ordinal()) + "-4000-8000-00000000beef");
     request.set("kind", gvk("", "v1", "Pod"));
     request.set("resource", gvr("", "v1", "pods"));
     request.set("requestKind", gvk("", "v1", "Pod"));
@@ -58,7 +60,10 @@ public final class PodReviews {
     user.put("username", "system:serviceaccount:kube-system:replicaset-controller");
     user.put("uid", "5a2b7c1e-0000-4000-8000-000000000001");
     ArrayNode groups = user.putArray("groups");
-    groups.add("system:serviceaccounts").add("system:serviceaccounts:kube-system").add("system:authenticated");
+    groups
+        .add("system:serviceaccounts")
+        .add("system:serviceaccounts:kube-system")
+        .add("system:authenticated");
     request.set("object", pod);
     request.putNull("oldObject");
     request.put("dryRun", false);
@@ -86,13 +91,20 @@ public final class PodReviews {
   private static ObjectNode typical() {
     ObjectNode pod = pod("shop", 3);
     ObjectNode spec = (ObjectNode) pod.get("spec");
-    ObjectNode init = container("migrate", "registry.ng.bluemix.net/acme/shop-migrate:2.7.0", 4, false);
+    ObjectNode init =
+        container("migrate", "registry.ng.bluemix.net/acme/shop-migrate:2.7.0", 4, false);
     init.putArray("command").add("/bin/migrate").add("--wait-for-db").add("--timeout=120s");
     spec.putArray("initContainers").add(init);
     ArrayNode containers = spec.putArray("containers");
-    containers.add(container("shop", "registry.ng.bluemix.net/acme/shop@sha256:"
-        + "4b825dc642cb6eb9a060e54bf8d69288fbee4904a1f6e4bd2ea3c5d1e2b1c0a9", 12, true));
-    containers.add(container("metrics", "registry.ng.bluemix.net/acme/metrics-agent:0.31.1", 5, true));
+    containers.add(
+        container(
+            "shop",
+            "registry.ng.bluemix.net/acme/shop@sha256:"
+                + "4b825dc642cb6eb9a060e54bf8d69288fbee4904a1f6e4bd2ea3c5d1e2b1c0a9",
+            12,
+            true));
+    containers.add(
+        container("metrics", "registry.ng.bluemix.net/acme/metrics-agent:0.31.1", 5, true));
     ArrayNode volumes = spec.putArray("volumes");
     volumes.add(tokenVolume());
     ObjectNode config = volumes.addObject();
@@ -106,7 +118,8 @@ public final class PodReviews {
     certs.putObject("secret").put("secretName", "shop-tls").put("defaultMode", 420);
     spec.putArray("imagePullSecrets").addObject().put("name", "regcred");
     ObjectNode affinity = spec.putObject("affinity").putObject("podAntiAffinity");
-    ObjectNode term = affinity.putArray("preferredDuringSchedulingIgnoredDuringExecution").addObject();
+    ObjectNode term =
+        affinity.putArray("preferredDuringSchedulingIgnoredDuringExecution").addObject();
     term.put("weight", 100);
     ObjectNode podTerm = term.putObject("podAffinityTerm");
     podTerm.putObject("labelSelector").putObject("matchLabels").put("app", "shop");
@@ -127,7 +140,12 @@ public final class PodReviews {
     ArrayNode containers = spec.putArray("containers");
     for (int i = 0; i < 60; i++) {
       String name = String.format("worker-%02d", i);
-      containers.add(container(name, "registry.ng.bluemix.net/acme/pipeline/stage-" + i + ":3." + i + ".0", 14, true));
+      containers.add(
+          container(
+              name,
+              "registry.ng.bluemix.net/acme/pipeline/stage-" + i + ":3." + i + ".0",
+              14,
+              true));
     }
     ArrayNode volumes = spec.putArray("volumes");
     volumes.add(tokenVolume());
@@ -154,7 +172,9 @@ public final class PodReviews {
     for (int i = 2; i < labels; i++) {
       l.put("example.com/label-" + i, "value-" + i);
     }
-    metadata.putObject("annotations").put("kubectl.kubernetes.io/restartedAt", "2025-11-20T10:15:00Z");
+    metadata
+        .putObject("annotations")
+        .put("kubectl.kubernetes.io/restartedAt", "2025-11-20T10:15:00Z");
     ObjectNode owner = metadata.putArray("ownerReferences").addObject();
     owner.put("apiVersion", "apps/v1");
     owner.put("kind", "ReplicaSet");
@@ -255,7 +275,8 @@ public final class PodReviews {
     spec.putObject("securityContext").put("runAsNonRoot", true);
     spec.put("schedulerName", "default-scheduler");
     ArrayNode tolerations = spec.putArray("tolerations");
-    for (String key : new String[] {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
+    for (String key :
+        new String[] {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
       ObjectNode t = tolerations.addObject();
       t.put("key", key);
       t.put("operator", "Exists");

@@ -23,11 +23,12 @@ public interface IcrConfig {
   Mode mode();
 
   /** Deprecated host to replacement host, as {@code old=new}. Hosts match exactly, case-insensitively. */
-  @WithDefault("registry.bluemix.net=icr.io,"
-      + "registry.ng.bluemix.net=us.icr.io,"
-      + "registry.eu-gb.bluemix.net=uk.icr.io,"
-      + "registry.eu-de.bluemix.net=de.icr.io,"
-      + "registry.au-syd.bluemix.net=au.icr.io")
+  @WithDefault(
+      "registry.bluemix.net=icr.io,"
+          + "registry.ng.bluemix.net=us.icr.io,"
+          + "registry.eu-gb.bluemix.net=uk.icr.io,"
+          + "registry.eu-de.bluemix.net=de.icr.io,"
+          + "registry.au-syd.bluemix.net=au.icr.io")
   List<String> rewrites();
 
   /**
@@ -82,12 +83,16 @@ public interface IcrConfig {
   interface SecretCopy {
     /** Defaults that the replicator's own settings (secrets.CopySettings, for tests) take too: written once, here. */
     String REQUEST_TIMEOUT = "2s";
+
     /** See {@link #REQUEST_TIMEOUT}. */
     String MAX_PENDING = "500";
+
     /** See {@link #REQUEST_TIMEOUT}. */
     String MAX_CONCURRENT = "4";
+
     /** See {@link #REQUEST_TIMEOUT}. */
     String WRITES_PER_SECOND = "20";
+
     /** See {@link #REQUEST_TIMEOUT}. */
     String WRITE_BURST = "50";
 

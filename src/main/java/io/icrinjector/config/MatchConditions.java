@@ -30,11 +30,15 @@ public final class MatchConditions {
   /** Always a needle: unknown {@code registry.<x>.bluemix.net} hosts get a warning. */
   static final String BLUEMIX = "bluemix.net";
 
-  private static final String BEFORE = "[object.spec.containers, object.spec.?initContainers.orValue([]), "
-      + "object.spec.?ephemeralContainers.orValue([])].exists(cs, cs.exists(c, has(c.image) && ";
+  private static final String BEFORE =
+      "[object.spec.containers, object.spec.?initContainers.orValue([]), "
+          + "object.spec.?ephemeralContainers.orValue([])].exists(cs, cs.exists(c, has(c.image) && ";
   private static final String AFTER = ".exists(h, c.image.lowerAscii().contains(h))))";
+
   /** The needle list of an expression of this shape: {@code ["a", "b"].exists(h, c.image...}. */
-  private static final Pattern LIST = Pattern.compile("\\[([^\\[\\]]*)\\]\\s*\\.exists\\(\\s*h\\s*,\\s*c\\.image");
+  private static final Pattern LIST =
+      Pattern.compile("\\[([^\\[\\]]*)\\]\\s*\\.exists\\(\\s*h\\s*,\\s*c\\.image");
+
   private static final Pattern QUOTED = Pattern.compile("\"([^\"\\\\]*)\"|'([^'\\\\]*)'");
 
   private MatchConditions() {}
@@ -54,7 +58,10 @@ public final class MatchConditions {
 
   /** The CEL expression of the match condition for {@code rules}. */
   public static String expression(RewriteRules rules) {
-    return BEFORE + needles(rules).stream().map(n -> "\"" + n + "\"").collect(Collectors.joining(", ", "[", "]"))
+    return BEFORE
+        + needles(rules).stream()
+            .map(n -> "\"" + n + "\"")
+            .collect(Collectors.joining(", ", "[", "]"))
         + AFTER;
   }
 
@@ -81,7 +88,8 @@ public final class MatchConditions {
     if (listed == null) {
       return List.of();
     }
-    return needles(rules).stream().filter(n -> listed.stream().noneMatch(l -> n.contains(l.toLowerCase(Locale.ROOT))))
+    return needles(rules).stream()
+        .filter(n -> listed.stream().noneMatch(l -> n.contains(l.toLowerCase(Locale.ROOT))))
         .toList();
   }
 

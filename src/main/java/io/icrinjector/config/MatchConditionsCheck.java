@@ -30,16 +30,19 @@ public class MatchConditionsCheck {
   private final KubernetesClient client;
   private final RewriteRules rules;
   private final String name;
+
   /** Hosts missing from some webhook's conditions; NaN until a check has read the configuration. */
   private final AtomicReference<Double> missing = new AtomicReference<>(Double.NaN);
 
   /** CDI constructor. */
-  MatchConditionsCheck(KubernetesClient client, RewriteRules rules, IcrConfig config, MeterRegistry registry) {
+  MatchConditionsCheck(
+      KubernetesClient client, RewriteRules rules, IcrConfig config, MeterRegistry registry) {
     this.client = client;
     this.rules = rules;
     this.name = config.webhookConfigurationName();
     Gauge.builder("icr_injector_match_conditions_missing_hosts", missing, AtomicReference::get)
-        .description("Hosts the rules handle that the webhooks' matchConditions skip (NaN: not checked)")
+        .description(
+            "Hosts the rules handle that the webhooks' matchConditions skip (NaN: not checked)")
         .register(registry);
   }
 
@@ -53,16 +56,23 @@ public class MatchConditionsCheck {
   List<String> check() {
     MutatingWebhookConfiguration config;
     try {
-      config = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name).get();
-    } catch (RuntimeException e) { // fabric8 wraps refused connections and timeouts in KubernetesClientException too
-      LOG.warnf("could not check the matchConditions of MutatingWebhookConfiguration %s (%s): grant the app's "
-          + "ServiceAccount get on mutatingwebhookconfigurations with resourceNames [%s] (deploy/base/rbac.yaml does), "
-          + "or set icr.webhook-configuration-name to the configuration's name", name, KubeErrors.describe(e), name);
+      config =
+          client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(name).get();
+    } catch (
+        RuntimeException
+            e) { // fabric8 wraps refused connections and timeouts in KubernetesClientException too
+      LOG.warnf(
+          "could not check the matchConditions of MutatingWebhookConfiguration %s (%s): grant the app's "
+              + "ServiceAccount get on mutatingwebhookconfigurations with resourceNames [%s] (deploy/base/rbac.yaml does), "
+              + "or set icr.webhook-configuration-name to the configuration's name",
+          name, KubeErrors.describe(e), name);
       return List.of();
     }
     if (config == null) {
-      LOG.warnf("could not check the matchConditions: MutatingWebhookConfiguration %s does not exist; set "
-          + "icr.webhook-configuration-name to the name the webhook is registered under", name);
+      LOG.warnf(
+          "could not check the matchConditions: MutatingWebhookConfiguration %s does not exist; set "
+              + "icr.webhook-configuration-name to the name the webhook is registered under",
+          name);
       return List.of();
     }
     TreeSet<String> all = new TreeSet<>();
@@ -77,19 +87,22 @@ public class MatchConditionsCheck {
 
   private void report(String webhook, MatchCondition condition, TreeSet<String> all) {
     if (MatchConditions.needlesOf(condition.getExpression()) == null) {
-      LOG.warnf("could not check matchCondition %s of webhook %s in MutatingWebhookConfiguration %s: its expression "
-          + "does not have the generated shape (a list of hosts before .exists(h, c.image...)); make sure it lets "
-          + "through every image on %s", condition.getName(), webhook, name, MatchConditions.needles(rules));
+      LOG.warnf(
+          "could not check matchCondition %s of webhook %s in MutatingWebhookConfiguration %s: its expression "
+              + "does not have the generated shape (a list of hosts before .exists(h, c.image...)); make sure it lets "
+              + "through every image on %s",
+          condition.getName(), webhook, name, MatchConditions.needles(rules));
       return;
     }
     List<String> skipped = MatchConditions.missing(rules, condition.getExpression());
     if (!skipped.isEmpty()) {
       all.addAll(skipped);
-      LOG.errorf("matchCondition %s of webhook %s in MutatingWebhookConfiguration %s skips pods on %s, which the "
-          + "rules (icr.rewrites, icr.pull-secret-rules) handle: those pods are created unchanged. Fix: add %s to the "
-          + "host list of the expression, or regenerate it from the configuration (the Helm chart does); the expression "
-          + "for this configuration is: %s", condition.getName(), webhook, name, skipped, skipped,
-          MatchConditions.expression(rules));
+      LOG.errorf(
+          "matchCondition %s of webhook %s in MutatingWebhookConfiguration %s skips pods on %s, which the "
+              + "rules (icr.rewrites, icr.pull-secret-rules) handle: those pods are created unchanged. Fix: add %s to the "
+              + "host list of the expression, or regenerate it from the configuration (the Helm chart does); the expression "
+              + "for this configuration is: %s",
+          condition.getName(), webhook, name, skipped, skipped, MatchConditions.expression(rules));
     }
   }
 }

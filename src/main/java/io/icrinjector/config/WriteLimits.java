@@ -24,14 +24,24 @@ public final class WriteLimits {
   public static List<String> problems(double writesPerSecond, int writeBurst, String leaseName) {
     List<String> problems = new ArrayList<>();
     if (!(writesPerSecond > 0) || writesPerSecond > MAX_WRITES_PER_SECOND) {
-      problems.add("icr.secret-copy.writes-per-second=" + writesPerSecond + " must be above 0 and at most "
-          + (int) MAX_WRITES_PER_SECOND + " (writes per second to the API server, per replica)");
+      problems.add(
+          "icr.secret-copy.writes-per-second="
+              + writesPerSecond
+              + " must be above 0 and at most "
+              + (int) MAX_WRITES_PER_SECOND
+              + " (writes per second to the API server, per replica)");
     }
     if (writeBurst < 1) {
-      problems.add("icr.secret-copy.write-burst=" + writeBurst + " must be at least 1: no write could ever start");
+      problems.add(
+          "icr.secret-copy.write-burst="
+              + writeBurst
+              + " must be at least 1: no write could ever start");
     }
     if (leaseName == null || !leaseName.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
-      problems.add("icr.secret-copy.lease-name=" + leaseName + " must be a DNS subdomain name (a Lease's name)");
+      problems.add(
+          "icr.secret-copy.lease-name="
+              + leaseName
+              + " must be a DNS subdomain name (a Lease's name)");
     }
     return problems;
   }
@@ -40,7 +50,8 @@ public final class WriteLimits {
   public static void require(IcrConfig.SecretCopy copy) {
     List<String> problems = problems(copy);
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("invalid secret-copy write limits: " + String.join("; ", problems));
+      throw new IllegalArgumentException(
+          "invalid secret-copy write limits: " + String.join("; ", problems));
     }
   }
 }

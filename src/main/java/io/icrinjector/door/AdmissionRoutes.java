@@ -47,10 +47,13 @@ import org.jboss.logging.Logger;
 public class AdmissionRoutes {
 
   private static final Logger LOG = Logger.getLogger(AdmissionRoutes.class);
+
   /** Ahead of Quarkus's own body-size check (order -2), which answers 413 with an empty body. */
   private static final int GUARD_ORDER = -10;
+
   /** The first buffer for a body sent without Content-Length; it grows by doubling from there. */
   private static final int CHUNKED_START = 16 * 1024;
+
   /** Seconds a client refused for load should wait; the API server applies the failurePolicy meanwhile. */
   static final String RETRY_AFTER_SECONDS = "1";
 
@@ -65,7 +68,11 @@ public class AdmissionRoutes {
    * @param maxBodySize Quarkus's own body limit: a body with a larger Content-Length is refused with 413 before
    *     it is read; a chunked one is cut off at the same size, also with 413
    */
-  public AdmissionRoutes(AdmissionHandler handler, AdmissionMetrics metrics, IcrConfig config, MeterRegistry registry,
+  public AdmissionRoutes(
+      AdmissionHandler handler,
+      AdmissionMetrics metrics,
+      IcrConfig config,
+      MeterRegistry registry,
       @ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize) {
     this.handler = handler;
     this.metrics = metrics;
@@ -73,7 +80,8 @@ public class AdmissionRoutes {
     this.inFlight = new InFlightBytes(config.maxBytesInFlight().asLongValue());
     Gauge.builder("icr_injector_reviews_in_flight_bytes", inFlight, InFlightBytes::held)
         .description("Review bytes being read or answered now; bounded by icr.max-bytes-in-flight")
-        .baseUnit("bytes").register(registry);
+        .baseUnit("bytes")
+        .register(registry);
   }
 
   void register(@Observes Router router) {
@@ -85,8 +93,10 @@ public class AdmissionRoutes {
 
   /** Everything the door decides before reading the body: content type, size, and the bytes in flight. */
   private void guard(RoutingContext ctx, Endpoint path) {
-    // The body is a review whatever the client calls it: the body handler would parse a form-encoded or
-    // multipart body as form fields (and fail on a review-sized one), so such a content type is dropped before
+    // The body is a review whatever the client calls it: the body handler would parse a
+    // form-encoded or
+    // multipart body as form fields (and fail on a review-sized one), so such a content type is
+    // dropped before
     // it runs. curl --data-binary sends application/x-www-form-urlencoded unless told otherwise.
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (type != null) {
@@ -96,7 +106,8 @@ public class AdmissionRoutes {
       }
     }
     String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-    // Without a Content-Length (a chunked body) the size is known only at the end: count the worst case.
+    // Without a Content-Length (a chunked body) the size is known only at the end: count the worst
+    // case.
     long size = maxBodyBytes;
     if (length != null) {
       try {
@@ -115,9 +126,19 @@ public class AdmissionRoutes {
     long reserved = size;
     if (!inFlight.tryReserve(reserved)) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-      refuse(ctx, AdmissionAnswer.error(503, "icr-injector: " + inFlight.held() + " bytes of reviews in flight; this one ("
-          + reserved + " bytes) would pass icr.max-bytes-in-flight=" + inFlight.bound() + "; retry after "
-          + RETRY_AFTER_SECONDS + " s"));
+      refuse(
+          ctx,
+          AdmissionAnswer.error(
+              503,
+              "icr-injector: "
+                  + inFlight.held()
+                  + " bytes of reviews in flight; this one ("
+                  + reserved
+                  + " bytes) would pass icr.max-bytes-in-flight="
+                  + inFlight.bound()
+                  + "; retry after "
+                  + RETRY_AFTER_SECONDS
+                  + " s"));
       metrics.refused(path, AdmissionMetrics.Result.OVERLOADED);
       return;
     }
@@ -140,48 +161,59 @@ public class AdmissionRoutes {
     }
     Buffer body = Buffer.buffer(length >= 0 ? (int) length : CHUNKED_START);
     boolean[] refused = {false};
-    request.handler(chunk -> {
-      if (refused[0]) {
-        return;
-      }
-      if (body.length() + (long) chunk.length() > maxBodyBytes) {
-        refused[0] = true;
-        tooLarge(ctx, path, "(sent without Content-Length)");
-      } else {
-        body.appendBuffer(chunk);
-      }
-    });
-    request.exceptionHandler(failure -> {
-      refused[0] = true;
-      if (failure instanceof HttpClosedException || ctx.response().closed()) {
-        // A client that hangs up mid-body (or a timed-out API server) is not a fault of the webhook.
-        LOG.debugf("client of %s closed the connection before its answer", path.path());
-      } else {
-        LOG.debugf(failure, "reading a review for %s failed", path.path());
-        internalError(ctx);
-      }
-    });
-    request.endHandler(end -> {
-      if (!refused[0]) {
-        answer(ctx, path, body);
-      }
-    });
+    request.handler(
+        chunk -> {
+          if (refused[0]) {
+            return;
+          }
+          if (body.length() + (long) chunk.length() > maxBodyBytes) {
+            refused[0] = true;
+            tooLarge(ctx, path, "(sent without Content-Length)");
+          } else {
+            body.appendBuffer(chunk);
+          }
+        });
+    request.exceptionHandler(
+        failure -> {
+          refused[0] = true;
+          if (failure instanceof HttpClosedException || ctx.response().closed()) {
+            // A client that hangs up mid-body (or a timed-out API server) is not a fault of the
+            // webhook.
+            LOG.debugf("client of %s closed the connection before its answer", path.path());
+          } else {
+            LOG.debugf(failure, "reading a review for %s failed", path.path());
+            internalError(ctx);
+          }
+        });
+    request.endHandler(
+        end -> {
+          if (!refused[0]) {
+            answer(ctx, path, body);
+          }
+        });
     request.resume();
   }
 
   /** Hands the body to the handler, read in place rather than copying up to 7 MiB again, and writes its answer. */
   private void answer(RoutingContext ctx, Endpoint path, Buffer body) {
     ByteBuf bytes = body.getByteBuf();
-    // A bug (logged and counted by the handler) is a 500: the failurePolicy decides what becomes of the pod.
-    BiConsumer<AdmissionAnswer, Throwable> done = (a, failure) -> {
-      if (failure != null) {
-        internalError(ctx);
-      } else {
-        write(ctx, path, a);
-      }
-    };
+    // A bug (logged and counted by the handler) is a 500: the failurePolicy decides what becomes of
+    // the pod.
+    BiConsumer<AdmissionAnswer, Throwable> done =
+        (a, failure) -> {
+          if (failure != null) {
+            internalError(ctx);
+          } else {
+            write(ctx, path, a);
+          }
+        };
     if (bytes.hasArray()) {
-      handler.handle(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes(), path, done);
+      handler.handle(
+          bytes.array(),
+          bytes.arrayOffset() + bytes.readerIndex(),
+          bytes.readableBytes(),
+          path,
+          done);
     } else {
       byte[] copy = body.getBytes();
       handler.handle(copy, 0, copy.length, path, done);
@@ -194,7 +226,9 @@ public class AdmissionRoutes {
       LOG.debugf("client of %s went away before its answer", path.path());
       return;
     }
-    response.setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
+    response
+        .setStatusCode(answer.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
         .end(Buffer.buffer(answer.body()));
   }
 
@@ -205,7 +239,9 @@ public class AdmissionRoutes {
       return;
     }
     AdmissionAnswer answer = AdmissionAnswer.internalError();
-    response.setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
+    response
+        .setStatusCode(answer.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
         .end(Buffer.buffer(answer.body()));
   }
 
@@ -213,8 +249,10 @@ public class AdmissionRoutes {
   private void failed(RoutingContext ctx, Endpoint path) {
     Throwable failure = ctx.failure();
     HttpServerResponse response = ctx.response();
-    if (failure instanceof HttpClosedException || response.closed()
-        || (failure instanceof VertxException && "Connection was closed".equals(failure.getMessage()))) {
+    if (failure instanceof HttpClosedException
+        || response.closed()
+        || (failure instanceof VertxException
+            && "Connection was closed".equals(failure.getMessage()))) {
       // A client that hangs up mid-body (or a timed-out API server) is not a fault of the webhook.
       LOG.debugf("client of %s closed the connection before its answer", path.path());
       return;
@@ -223,8 +261,11 @@ public class AdmissionRoutes {
       return;
     }
     if (ctx.statusCode() > 0 && ctx.statusCode() < 500) {
-      refuse(ctx, AdmissionAnswer.badRequest(ctx.statusCode(), "HTTP " + ctx.statusCode()
-          + (failure == null ? "" : ": " + failure.getMessage())));
+      refuse(
+          ctx,
+          AdmissionAnswer.badRequest(
+              ctx.statusCode(),
+              "HTTP " + ctx.statusCode() + (failure == null ? "" : ": " + failure.getMessage())));
       metrics.refused(path, AdmissionMetrics.Result.BAD_REQUEST);
       return;
     }
@@ -244,16 +285,22 @@ public class AdmissionRoutes {
    */
   private static void refuse(RoutingContext ctx, AdmissionAnswer answer) {
     HttpServerResponse response = ctx.response();
-    response.setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType());
+    response
+        .setStatusCode(answer.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType());
     boolean close = ctx.request().version() != HttpVersion.HTTP_2;
     if (close) {
       response.putHeader(HttpHeaders.CONNECTION, "close");
     }
-    // Not response.endHandler: that would replace the routing context's own, which gives the bytes back.
-    response.end(Buffer.buffer(answer.body())).onComplete(written -> {
-      if (close) {
-        ctx.request().connection().close();
-      }
-    });
+    // Not response.endHandler: that would replace the routing context's own, which gives the bytes
+    // back.
+    response
+        .end(Buffer.buffer(answer.body()))
+        .onComplete(
+            written -> {
+              if (close) {
+                ctx.request().connection().close();
+              }
+            });
   }
 }

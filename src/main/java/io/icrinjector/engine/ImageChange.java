@@ -10,4 +10,5 @@ package io.icrinjector.engine;
  * @param fromHost the deprecated host, lower case
  * @param toHost the replacement host
  */
-public record ImageChange(String pointer, String containerName, String from, String to, String fromHost, String toHost) {}
+public record ImageChange(
+    String pointer, String containerName, String from, String to, String fromHost, String toHost) {}

@@ -17,14 +17,18 @@ import java.util.Locale;
  * @param tag the tag, {@code null} when absent
  * @param digest the digest, {@code null} when absent
  */
-public record ImageReference(String raw, String host, String port, String path, String tag, String digest) {
+public record ImageReference(
+    String raw, String host, String port, String path, String tag, String digest) {
 
   /** distribution/reference's limit on the name (host and path), in characters. */
   private static final int MAX_NAME_LENGTH = 255;
+
   /** A tag is one word character then at most 127 of {@code [\w.-]}. */
   private static final int MAX_TAG_LENGTH = 128;
+
   /** The shortest digest hex distribution/reference accepts. */
   private static final int MIN_DIGEST_HEX = 32;
+
   /** How much of an offending part an error message quotes: the message ends up in warnings and log lines. */
   private static final int MAX_QUOTED = 64;
 
@@ -54,14 +58,18 @@ public record ImageReference(String raw, String host, String port, String path, 
     int slash = rest.indexOf('/');
     if (slash >= 0) {
       String first = rest.substring(0, slash);
-      if (first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first.equals("localhost")
+      if (first.indexOf('.') >= 0
+          || first.indexOf(':') >= 0
+          || first.equals("localhost")
           || !first.equals(first.toLowerCase(Locale.ROOT))) {
-        int colon = first.startsWith("[") ? first.indexOf(':', first.indexOf(']')) : first.lastIndexOf(':');
+        int colon =
+            first.startsWith("[") ? first.indexOf(':', first.indexOf(']')) : first.lastIndexOf(':');
         if (colon >= 0) {
           host = first.substring(0, colon);
           port = first.substring(colon + 1);
           if (!isPort(port)) {
-            throw new IllegalArgumentException("invalid port " + quote(port) + " in " + quote(first));
+            throw new IllegalArgumentException(
+                "invalid port " + quote(port) + " in " + quote(first));
           }
         } else {
           host = first;
@@ -72,7 +80,8 @@ public record ImageReference(String raw, String host, String port, String path, 
         rest = rest.substring(slash + 1);
       }
     }
-    // A colon after the last slash starts the tag; one before it belongs to a host that was not recognised.
+    // A colon after the last slash starts the tag; one before it belongs to a host that was not
+    // recognised.
     String tag = null;
     int colon = rest.lastIndexOf(':');
     if (colon > rest.lastIndexOf('/')) {
@@ -89,7 +98,8 @@ public record ImageReference(String raw, String host, String port, String path, 
       int end = rest.indexOf('/', from);
       int to = end < 0 ? rest.length() : end;
       if (!isPathComponent(rest, from, to)) {
-        throw new IllegalArgumentException("invalid repository path component " + quote(rest.substring(from, to)));
+        throw new IllegalArgumentException(
+            "invalid repository path component " + quote(rest.substring(from, to)));
       }
       if (end < 0) {
         break;
@@ -98,14 +108,18 @@ public record ImageReference(String raw, String host, String port, String path, 
     }
     int nameLength = rest.length() + (host == null ? 0 : slash + 1);
     if (nameLength > MAX_NAME_LENGTH) {
-      throw new IllegalArgumentException("repository name longer than " + MAX_NAME_LENGTH + " characters");
+      throw new IllegalArgumentException(
+          "repository name longer than " + MAX_NAME_LENGTH + " characters");
     }
     return new ImageReference(raw, host, port, rest, tag, digest);
   }
 
-  // The matchers below are the grammar of distribution/reference written as loops. The regular expressions they
-  // replace had a repeated group per separator, which java.util.regex matches by recursion: about 1,500 parts
-  // (3 KB of image string) overflowed an I/O thread's stack. These run in constant stack and linear time.
+  // The matchers below are the grammar of distribution/reference written as loops. The regular
+  // expressions they
+  // replace had a repeated group per separator, which java.util.regex matches by recursion: about
+  // 1,500 parts
+  // (3 KB of image string) overflowed an I/O thread's stack. These run in constant stack and linear
+  // time.
 
   /** {@code [a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*} over {@code s[from, to)}. */
   private static boolean isPathComponent(String s, int from, int to) {
@@ -248,7 +262,8 @@ public record ImageReference(String raw, String host, String port, String path, 
 
   /** The part in quotes, cut to {@link #MAX_QUOTED} characters: an image string can be megabytes long. */
   private static String quote(String part) {
-    return part.length() <= MAX_QUOTED ? "\"" + part + "\""
+    return part.length() <= MAX_QUOTED
+        ? "\"" + part + "\""
         : "\"" + part.substring(0, MAX_QUOTED) + "...\" (" + part.length() + " characters)";
   }
 

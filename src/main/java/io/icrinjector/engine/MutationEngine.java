@@ -15,10 +15,13 @@ public final class MutationEngine {
 
   /** Pod label that opts a pod out. */
   public static final String SKIP_LABEL = "icr-injector.io/skip";
+
   /** Annotation the kubelet puts on mirror pods of static pods; the API server refuses changes to those. */
   public static final String MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
 
-  private static final String[] CONTAINER_LISTS = {"initContainers", "containers", "ephemeralContainers"};
+  private static final String[] CONTAINER_LISTS = {
+    "initContainers", "containers", "ephemeralContainers"
+  };
   private static final String[] EPHEMERAL_ONLY = {"ephemeralContainers"};
 
   private final RewriteRules rules;
@@ -40,14 +43,23 @@ public final class MutationEngine {
       throw new MalformedReviewException("request.kind is missing or not an object");
     }
     if (!"Pod".equals(kind.path("kind").asText()) || !kind.path("group").asText("").isEmpty()) {
-      return Decision.skipped("kind " + kind.path("group").asText("") + "/" + kind.path("kind").asText() + " is not a Pod");
+      return Decision.skipped(
+          "kind "
+              + kind.path("group").asText("")
+              + "/"
+              + kind.path("kind").asText()
+              + " is not a Pod");
     }
     String operation = request.path("operation").asText("");
     String subResource = request.path("subResource").asText("");
-    boolean ephemeralUpdate = "UPDATE".equals(operation) && "ephemeralcontainers".equals(subResource);
+    boolean ephemeralUpdate =
+        "UPDATE".equals(operation) && "ephemeralcontainers".equals(subResource);
     if (!ephemeralUpdate && !("CREATE".equals(operation) && subResource.isEmpty())) {
-      return Decision.skipped("operation " + operation + (subResource.isEmpty() ? "" : " on " + subResource)
-          + " is not a pod create");
+      return Decision.skipped(
+          "operation "
+              + operation
+              + (subResource.isEmpty() ? "" : " on " + subResource)
+              + " is not a pod create");
     }
     JsonNode pod = request.get("object");
     if (pod == null || !pod.isObject()) {
@@ -65,7 +77,8 @@ public final class MutationEngine {
       throw new MalformedReviewException("request.object.spec is missing or not an object");
     }
 
-    Set<String> existingEphemeral = ephemeralUpdate ? ephemeralNames(request.path("oldObject")) : Set.of();
+    Set<String> existingEphemeral =
+        ephemeralUpdate ? ephemeralNames(request.path("oldObject")) : Set.of();
     List<ImageChange> changes = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
     Set<String> needed = new LinkedHashSet<>();
@@ -80,10 +93,12 @@ public final class MutationEngine {
       for (int i = 0; i < list.size(); i++) {
         JsonNode container = list.get(i);
         if (!container.isObject()) {
-          throw new MalformedReviewException("request.object.spec." + listName + "[" + i + "] is not an object");
+          throw new MalformedReviewException(
+              "request.object.spec." + listName + "[" + i + "] is not an object");
         }
         String name = container.path("name").asText("");
-        // An ephemeral container cannot change once added: touching an old one would make the API server
+        // An ephemeral container cannot change once added: touching an old one would make the API
+        // server
         // refuse the whole update, so only the ones this request adds are looked at.
         if (ephemeralUpdate && existingEphemeral.contains(name)) {
           continue;
@@ -113,7 +128,8 @@ public final class MutationEngine {
     for (String secret : needed) {
       if (!present.contains(secret)) {
         if (ephemeralUpdate) {
-          continue; // the subresource may only change ephemeral containers; the pod keeps its secrets as they are
+          continue; // the subresource may only change ephemeral containers; the pod keeps its
+          // secrets as they are
         }
         toAttach.add(secret);
       }
@@ -134,8 +150,13 @@ public final class MutationEngine {
   }
 
   /** Records the rewrite of one image, if any, and the pull secrets its final form needs. */
-  private void decideImage(String raw, String pointer, String container, List<ImageChange> changes,
-      List<String> warnings, Set<String> needed) {
+  private void decideImage(
+      String raw,
+      String pointer,
+      String container,
+      List<ImageChange> changes,
+      List<String> warnings,
+      Set<String> needed) {
     Verdict v = classify(raw);
     if (v.problem() != null) {
       warnings.add("container " + container + ": " + v.problem());
@@ -167,18 +188,25 @@ public final class MutationEngine {
       ref = ImageReference.parse(raw);
     } catch (IllegalArgumentException e) {
       String host = leadingHost(raw);
-      return new Verdict(null, null, null,
-          RewriteRules.isDeprecatedIbmHost(host) ? "image on " + host + " left unchanged: " + e.getMessage() : null);
+      return new Verdict(
+          null,
+          null,
+          null,
+          RewriteRules.isDeprecatedIbmHost(host)
+              ? "image on " + host + " left unchanged: " + e.getMessage()
+              : null);
     }
     String host = ref.registryHost();
     String target = rules.replacementFor(host);
     if (target != null && ref.hasDefaultHttpsPort()) {
       return new Verdict(ref, ref.withHost(target), target, null);
     }
-    String problem = target != null
-        ? host + ":" + ref.port() + " left unchanged (only the default port is rewritten)"
-        : RewriteRules.isDeprecatedIbmHost(host)
-            ? "unknown deprecated host " + host + " left unchanged; add it to icr.rewrites" : null;
+    String problem =
+        target != null
+            ? host + ":" + ref.port() + " left unchanged (only the default port is rewritten)"
+            : RewriteRules.isDeprecatedIbmHost(host)
+                ? "unknown deprecated host " + host + " left unchanged; add it to icr.rewrites"
+                : null;
     return new Verdict(ref, null, null, problem);
   }
 

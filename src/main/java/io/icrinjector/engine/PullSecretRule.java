@@ -41,8 +41,12 @@ public record PullSecretRule(String hostPattern, String repositoryPrefix, String
     String prefix = slash < 0 ? "" : trimSlashes(target.substring(slash + 1));
     for (String label : host.split("\\.", -1)) {
       if (!LABEL_OR_STAR.matcher(label).matches()) {
-        throw new IllegalArgumentException("pull-secret rule \"" + text + "\": \"" + host
-            + "\" is not a host name (labels of a-z, 0-9 and '-', or '*' for one label)");
+        throw new IllegalArgumentException(
+            "pull-secret rule \""
+                + text
+                + "\": \""
+                + host
+                + "\" is not a host name (labels of a-z, 0-9 and '-', or '*' for one label)");
       }
     }
     return new PullSecretRule(host, prefix, secret);
@@ -50,8 +54,10 @@ public record PullSecretRule(String hostPattern, String repositoryPrefix, String
 
   /** Whether an image on {@code host} (lower case) with repository {@code path} needs this rule's secret. */
   public boolean matches(String host, String path) {
-    return hostMatches(host) && (repositoryPrefix.isEmpty() || path.equals(repositoryPrefix)
-        || path.startsWith(repositoryPrefix) && path.charAt(repositoryPrefix.length()) == '/');
+    return hostMatches(host)
+        && (repositoryPrefix.isEmpty()
+            || path.equals(repositoryPrefix)
+            || path.startsWith(repositoryPrefix) && path.charAt(repositoryPrefix.length()) == '/');
   }
 
   /** Label by label; {@code *} takes exactly one non-empty label, so {@code *.icr.io} is not {@code icr.io}. */
@@ -62,7 +68,8 @@ public record PullSecretRule(String hostPattern, String repositoryPrefix, String
       int pEnd = nextDot(hostPattern, p);
       int hEnd = nextDot(host, h);
       boolean star = pEnd - p == 1 && hostPattern.charAt(p) == '*';
-      boolean same = star ? hEnd > h : pEnd - p == hEnd - h && hostPattern.regionMatches(p, host, h, pEnd - p);
+      boolean same =
+          star ? hEnd > h : pEnd - p == hEnd - h && hostPattern.regionMatches(p, host, h, pEnd - p);
       if (!same) {
         return false;
       }

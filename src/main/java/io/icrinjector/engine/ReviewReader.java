@@ -50,24 +50,59 @@ public final class ReviewReader {
    */
   public static final int MAX_LIST_ENTRIES = 10_000;
 
-  private static final Shape CONTAINERS = Shape.listOf(Shape.object(Map.of("name", Shape.SCALAR, "image", Shape.SCALAR)));
-  private static final Shape POD = Shape.object(Map.of(
-      "metadata", Shape.object(Map.of(
-          "name", Shape.SCALAR, "generateName", Shape.SCALAR,
-          "labels", Shape.object(Map.of(MutationEngine.SKIP_LABEL, Shape.SCALAR)),
-          "annotations", Shape.object(Map.of(MutationEngine.MIRROR_ANNOTATION, Shape.SCALAR)))),
-      "spec", Shape.object(Map.of(
-          "initContainers", CONTAINERS, "containers", CONTAINERS, "ephemeralContainers", CONTAINERS,
-          "imagePullSecrets", Shape.listOf(Shape.object(Map.of("name", Shape.SCALAR)))))));
-  private static final Shape REVIEW = Shape.object(Map.of(
-      "apiVersion", Shape.SCALAR,
-      "kind", Shape.SCALAR,
-      "request", Shape.object(Map.ofEntries(
-          Map.entry("uid", Shape.SCALAR),
-          Map.entry("kind", Shape.object(Map.of("group", Shape.SCALAR, "version", Shape.SCALAR, "kind", Shape.SCALAR))),
-          Map.entry("operation", Shape.SCALAR),
-          Map.entry("subResource", Shape.SCALAR), Map.entry("namespace", Shape.SCALAR), Map.entry("name", Shape.SCALAR),
-          Map.entry("dryRun", Shape.SCALAR), Map.entry("object", POD), Map.entry("oldObject", POD)))));
+  private static final Shape CONTAINERS =
+      Shape.listOf(Shape.object(Map.of("name", Shape.SCALAR, "image", Shape.SCALAR)));
+  private static final Shape POD =
+      Shape.object(
+          Map.of(
+              "metadata",
+                  Shape.object(
+                      Map.of(
+                          "name",
+                          Shape.SCALAR,
+                          "generateName",
+                          Shape.SCALAR,
+                          "labels",
+                          Shape.object(Map.of(MutationEngine.SKIP_LABEL, Shape.SCALAR)),
+                          "annotations",
+                          Shape.object(Map.of(MutationEngine.MIRROR_ANNOTATION, Shape.SCALAR)))),
+              "spec",
+                  Shape.object(
+                      Map.of(
+                          "initContainers",
+                          CONTAINERS,
+                          "containers",
+                          CONTAINERS,
+                          "ephemeralContainers",
+                          CONTAINERS,
+                          "imagePullSecrets",
+                          Shape.listOf(Shape.object(Map.of("name", Shape.SCALAR)))))));
+  private static final Shape REVIEW =
+      Shape.object(
+          Map.of(
+              "apiVersion", Shape.SCALAR,
+              "kind", Shape.SCALAR,
+              "request",
+                  Shape.object(
+                      Map.ofEntries(
+                          Map.entry("uid", Shape.SCALAR),
+                          Map.entry(
+                              "kind",
+                              Shape.object(
+                                  Map.of(
+                                      "group",
+                                      Shape.SCALAR,
+                                      "version",
+                                      Shape.SCALAR,
+                                      "kind",
+                                      Shape.SCALAR))),
+                          Map.entry("operation", Shape.SCALAR),
+                          Map.entry("subResource", Shape.SCALAR),
+                          Map.entry("namespace", Shape.SCALAR),
+                          Map.entry("name", Shape.SCALAR),
+                          Map.entry("dryRun", Shape.SCALAR),
+                          Map.entry("object", POD),
+                          Map.entry("oldObject", POD)))));
 
   private final ObjectMapper mapper;
   private final JsonNodeFactory nodes;
@@ -98,7 +133,8 @@ public final class ReviewReader {
         return null;
       }
       JsonNode review = value(p, REVIEW, new int[] {MAX_LIST_ENTRIES});
-      // Jackson reads a stream of root values; a review is exactly one, and bytes after it are not ignored.
+      // Jackson reads a stream of root values; a review is exactly one, and bytes after it are not
+      // ignored.
       JsonToken next;
       try {
         next = p.nextToken();
@@ -106,8 +142,9 @@ public final class ReviewReader {
         next = JsonToken.NOT_AVAILABLE;
       }
       if (next != null) {
-        throw new MalformedReviewException("trailing data after the review object, at byte "
-            + p.currentTokenLocation().getByteOffset());
+        throw new MalformedReviewException(
+            "trailing data after the review object, at byte "
+                + p.currentTokenLocation().getByteOffset());
       }
       return review;
     }
@@ -137,8 +174,8 @@ public final class ReviewReader {
       ArrayNode list = nodes.arrayNode();
       while (p.nextToken() != JsonToken.END_ARRAY) {
         if (--entriesLeft[0] < 0) {
-          throw new MalformedReviewException("more than " + MAX_LIST_ENTRIES
-              + " containers and pull secrets in one review");
+          throw new MalformedReviewException(
+              "more than " + MAX_LIST_ENTRIES + " containers and pull secrets in one review");
         }
         list.add(value(p, shape.element(), entriesLeft));
       }

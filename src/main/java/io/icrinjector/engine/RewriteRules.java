@@ -14,8 +14,11 @@ import java.util.regex.Pattern;
 public final class RewriteRules {
 
   /** {@code registry.bluemix.net} and {@code registry.<region>.bluemix.net}, the hosts IBM deprecated. */
-  private static final Pattern DEPRECATED_HOST = Pattern.compile("registry(\\.[a-z0-9-]+)?\\.bluemix\\.net");
-  private static final Pattern HOST = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+  private static final Pattern DEPRECATED_HOST =
+      Pattern.compile("registry(\\.[a-z0-9-]+)?\\.bluemix\\.net");
+
+  private static final Pattern HOST =
+      Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
 
   private final Map<String, String> rewrites;
   private final List<PullSecretRule> pullSecretRules;
@@ -43,26 +46,36 @@ public final class RewriteRules {
       String to = eq < 0 ? "" : entry.substring(eq + 1).trim().toLowerCase(Locale.ROOT);
       if (!HOST.matcher(from).matches() || !HOST.matcher(to).matches()) {
         throw new IllegalArgumentException(
-            "rewrite \"" + entry + "\" must look like old-host=new-host (host names, no port or path)");
+            "rewrite \""
+                + entry
+                + "\" must look like old-host=new-host (host names, no port or path)");
       }
       if (from.equals("docker.io")) {
-        // docker.io is also the host of every reference that names none (nginx, library/nginx): rewriting it would
+        // docker.io is also the host of every reference that names none (nginx, library/nginx):
+        // rewriting it would
         // need the "library/" expansion, and moving Docker Hub is not what this webhook is for.
-        throw new IllegalArgumentException("rewrite \"" + entry + "\": docker.io cannot be rewritten");
+        throw new IllegalArgumentException(
+            "rewrite \"" + entry + "\": docker.io cannot be rewritten");
       }
       if (from.equals(to)) {
         throw new IllegalArgumentException("rewrite \"" + entry + "\" maps a host to itself");
       }
       String previous = rewrites.put(from, to);
       if (previous != null && !previous.equals(to)) {
-        throw new IllegalArgumentException("host " + from + " is rewritten twice: to " + previous + " and to " + to);
+        throw new IllegalArgumentException(
+            "host " + from + " is rewritten twice: to " + previous + " and to " + to);
       }
     }
     for (Map.Entry<String, String> e : rewrites.entrySet()) {
       if (rewrites.containsKey(e.getValue())) {
-        // A chain would make the second pass change what the first pass wrote: the patch would not be final.
-        throw new IllegalArgumentException("rewrite " + e.getKey() + "=" + e.getValue()
-            + " targets a host that is itself rewritten; chains are not allowed");
+        // A chain would make the second pass change what the first pass wrote: the patch would not
+        // be final.
+        throw new IllegalArgumentException(
+            "rewrite "
+                + e.getKey()
+                + "="
+                + e.getValue()
+                + " targets a host that is itself rewritten; chains are not allowed");
       }
     }
     List<PullSecretRule> rules = new ArrayList<>();

@@ -23,7 +23,8 @@ public record AdmissionAnswer(int status, String contentType, byte[] body) {
 
   /** An error answer: {@code message} as one line of plain text. */
   public static AdmissionAnswer error(int status, String message) {
-    return new AdmissionAnswer(status, PLAIN_TEXT, (message + "\n").getBytes(StandardCharsets.UTF_8));
+    return new AdmissionAnswer(
+        status, PLAIN_TEXT, (message + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   /** 400: input that is not an AdmissionReview the webhook can read. */
@@ -38,8 +39,13 @@ public record AdmissionAnswer(int status, String contentType, byte[] body) {
 
   /** 413: a body over {@code limit} bytes; {@code what} says which body ("of 123 bytes"). */
   public static AdmissionAnswer tooLarge(String what, long limit) {
-    return badRequest(413, "body " + what + " is larger than the limit of " + limit
-        + " bytes (quarkus.http.limits.max-body-size)");
+    return badRequest(
+        413,
+        "body "
+            + what
+            + " is larger than the limit of "
+            + limit
+            + " bytes (quarkus.http.limits.max-body-size)");
   }
 
   /**
@@ -49,5 +55,4 @@ public record AdmissionAnswer(int status, String contentType, byte[] body) {
   public static AdmissionAnswer internalError() {
     return error(500, "icr-injector: internal error; the webhook's log has the cause");
   }
-
 }

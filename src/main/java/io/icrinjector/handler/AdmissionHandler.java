@@ -10,7 +10,6 @@ import io.icrinjector.engine.MalformedReviewException;
 import io.icrinjector.engine.MutationEngine;
 import io.icrinjector.engine.ReviewReader;
 import io.icrinjector.engine.RewriteRules;
-import io.icrinjector.handler.Endpoint;
 import io.icrinjector.patch.PatchBuilder;
 import io.icrinjector.secrets.PullSecretCopier;
 import io.smallrye.mutiny.Uni;
@@ -43,7 +42,11 @@ public class AdmissionHandler {
   private final AdmissionMetrics metrics;
 
   /** CDI constructor. */
-  public AdmissionHandler(ObjectMapper mapper, RewriteRules rules, PullSecretCopier copier, IcrConfig config,
+  public AdmissionHandler(
+      ObjectMapper mapper,
+      RewriteRules rules,
+      PullSecretCopier copier,
+      IcrConfig config,
       AdmissionMetrics metrics) {
     this.reader = new ReviewReader(mapper);
     this.engine = new MutationEngine(rules);
@@ -61,13 +64,21 @@ public class AdmissionHandler {
    */
   public Uni<AdmissionAnswer> handle(byte[] body, boolean audit) {
     Endpoint endpoint = audit ? Endpoint.AUDIT : Endpoint.MUTATE;
-    return Uni.createFrom().emitter(emitter -> handle(body, 0, body.length, endpoint, (answer, failure) -> {
-      if (failure != null) {
-        emitter.fail(failure);
-      } else {
-        emitter.complete(answer);
-      }
-    }));
+    return Uni.createFrom()
+        .emitter(
+            emitter ->
+                handle(
+                    body,
+                    0,
+                    body.length,
+                    endpoint,
+                    (answer, failure) -> {
+                      if (failure != null) {
+                        emitter.fail(failure);
+                      } else {
+                        emitter.complete(answer);
+                      }
+                    }));
   }
 
   /**
@@ -77,7 +88,11 @@ public class AdmissionHandler {
    * for: a review whose namespace has its secrets builds no Uni and subscribes to nothing (Mutiny's operators and
    * the context propagation around each of them cost more than the decision).
    */
-  public void handle(byte[] buffer, int offset, int length, Endpoint endpoint,
+  public void handle(
+      byte[] buffer,
+      int offset,
+      int length,
+      Endpoint endpoint,
       BiConsumer<AdmissionAnswer, Throwable> done) {
     long start = System.nanoTime();
     AdmissionAnswer now;
@@ -105,11 +120,17 @@ public class AdmissionHandler {
    * delay < 1 ms") throws up the subscriber's stack: the door answered 500 and nothing counted it.
    */
   private static <T> Uni<T> safely(Supplier<Uni<T>> source) {
-    return Uni.createFrom().emitter(emitter -> source.get().subscribe().with(emitter::complete, emitter::fail));
+    return Uni.createFrom()
+        .emitter(emitter -> source.get().subscribe().with(emitter::complete, emitter::fail));
   }
 
   /** @return the answer, or null when it goes to {@code done} later (a secret copy is waited for) */
-  private AdmissionAnswer answer(byte[] buffer, int offset, int length, Endpoint path, long start,
+  private AdmissionAnswer answer(
+      byte[] buffer,
+      int offset,
+      int length,
+      Endpoint path,
+      long start,
       BiConsumer<AdmissionAnswer, Throwable> done) {
     JsonNode request;
     String uid;
@@ -128,8 +149,12 @@ public class AdmissionHandler {
     boolean dryRun = request.path("dryRun").asBoolean(false);
     if (decision.skipReason() != null) {
       if (LOG.isDebugEnabled()) {
-        LOG.debugf("uid=%s namespace=%s pod=%s skipped: %s", LogText.escape(uid), namespace,
-            LogText.escape(DecisionLog.podName(request)), LogText.escape(decision.skipReason()));
+        LOG.debugf(
+            "uid=%s namespace=%s pod=%s skipped: %s",
+            LogText.escape(uid),
+            namespace,
+            LogText.escape(DecisionLog.podName(request)),
+            LogText.escape(decision.skipReason()));
       }
       metrics.admission(path, AdmissionMetrics.Result.SKIPPED, start);
       return AdmissionAnswer.review(ReviewWriter.write(uid, null, List.of(), Map.of()));
@@ -140,38 +165,57 @@ public class AdmissionHandler {
       return answer;
     }
     byte[] patch = PatchBuilder.build(decision);
-    List<String> copyProblems = decision.secretsNeeded().isEmpty() || namespace.isEmpty()
-        ? List.of()
-        : copiesNow(namespace, decision.secretsNeeded(), dryRun);
+    List<String> copyProblems =
+        decision.secretsNeeded().isEmpty() || namespace.isEmpty()
+            ? List.of()
+            : copiesNow(namespace, decision.secretsNeeded(), dryRun);
     if (copyProblems != null) {
       return patched(path, start, request, uid, namespace, dryRun, decision, patch, copyProblems);
     }
-    ensureCopies(namespace, decision.secretsNeeded(), dryRun).subscribe().with(problems -> {
-      AdmissionAnswer answer;
-      try {
-        answer = patched(path, start, request, uid, namespace, dryRun, decision, patch, problems);
-      } catch (RuntimeException e) {
-        failed(path, start, e);
-        done.accept(null, e);
-        return;
-      }
-      done.accept(answer, null);
-    });
+    ensureCopies(namespace, decision.secretsNeeded(), dryRun)
+        .subscribe()
+        .with(
+            problems -> {
+              AdmissionAnswer answer;
+              try {
+                answer =
+                    patched(
+                        path, start, request, uid, namespace, dryRun, decision, patch, problems);
+              } catch (RuntimeException e) {
+                failed(path, start, e);
+                done.accept(null, e);
+                return;
+              }
+              done.accept(answer, null);
+            });
     return null;
   }
 
-  private AdmissionAnswer patched(Endpoint path, long start, JsonNode request, String uid, String namespace,
-      boolean dryRun, Decision decision, byte[] patch, List<String> copyProblems) {
+  private AdmissionAnswer patched(
+      Endpoint path,
+      long start,
+      JsonNode request,
+      String uid,
+      String namespace,
+      boolean dryRun,
+      Decision decision,
+      byte[] patch,
+      List<String> copyProblems) {
     List<String> warnings = concat(decision.warnings(), copyProblems);
-    // The line says what the answer did, like the metric: a warning alone (an unknown region, a copy problem
+    // The line says what the answer did, like the metric: a warning alone (an unknown region, a
+    // copy problem
     // on a pod that needs no change) sends no patch.
     String outcome = patch == null ? "unchanged" : "patched";
-    DecisionLog.log(uid, namespace, request, dryRun ? outcome + " (dry run)" : outcome, decision, warnings);
+    DecisionLog.log(
+        uid, namespace, request, dryRun ? outcome + " (dry run)" : outcome, decision, warnings);
     if (patch != null && !dryRun) {
       metrics.rewrites(decision.changes());
       metrics.pullSecretsAttached(decision.secretsToAttach().size());
     }
-    metrics.admission(path, patch == null ? AdmissionMetrics.Result.UNCHANGED : AdmissionMetrics.Result.PATCHED, start);
+    metrics.admission(
+        path,
+        patch == null ? AdmissionMetrics.Result.UNCHANGED : AdmissionMetrics.Result.PATCHED,
+        start);
     return AdmissionAnswer.review(ReviewWriter.write(uid, patch, warnings, Map.of()));
   }
 
@@ -190,31 +234,50 @@ public class AdmissionHandler {
    * pod.
    */
   private Uni<List<String>> ensureCopies(String namespace, List<String> secrets, boolean dryRun) {
-    return safely(() -> copier.ensure(namespace, secrets, dryRun)).onFailure().recoverWithItem(e -> {
-      LOG.errorf(e, "checking the pull secrets %s of namespace %s failed; the answer carries a warning", secrets,
-          namespace);
-      return List.of("pull secret " + String.join(",", secrets)
-          + ": copy not confirmed (internal error, see the webhook's log)");
-    });
+    return safely(() -> copier.ensure(namespace, secrets, dryRun))
+        .onFailure()
+        .recoverWithItem(
+            e -> {
+              LOG.errorf(
+                  e,
+                  "checking the pull secrets %s of namespace %s failed; the answer carries a warning",
+                  secrets,
+                  namespace);
+              return List.of(
+                  "pull secret "
+                      + String.join(",", secrets)
+                      + ": copy not confirmed (internal error, see the webhook's log)");
+            });
   }
 
-  private AdmissionAnswer auditAnswer(JsonNode request, String uid, String namespace, Decision decision) {
+  private AdmissionAnswer auditAnswer(
+      JsonNode request, String uid, String namespace, Decision decision) {
     List<String> warnings = new ArrayList<>();
     Map<String, String> annotations = new LinkedHashMap<>();
     for (ImageChange c : decision.changes()) {
-      warnings.add("would rewrite container " + c.containerName() + ": " + c.fromHost() + " -> " + c.toHost());
+      warnings.add(
+          "would rewrite container "
+              + c.containerName()
+              + ": "
+              + c.fromHost()
+              + " -> "
+              + c.toHost());
     }
     for (String secret : decision.secretsToAttach()) {
       warnings.add("would add imagePullSecret " + secret);
     }
-    List<String> missing = namespace.isEmpty() ? List.of() : copier.missing(namespace, decision.secretsNeeded());
+    List<String> missing =
+        namespace.isEmpty() ? List.of() : copier.missing(namespace, decision.secretsNeeded());
     for (String secret : missing) {
       warnings.add("would copy secret " + secret + " from namespace " + config.sourceNamespace());
     }
     warnings.addAll(decision.warnings());
     if (!decision.changes().isEmpty()) {
-      annotations.put("rewrites", decision.changes().stream()
-          .map(c -> c.containerName() + "=" + c.to()).collect(Collectors.joining(",")));
+      annotations.put(
+          "rewrites",
+          decision.changes().stream()
+              .map(c -> c.containerName() + "=" + c.to())
+              .collect(Collectors.joining(",")));
     }
     if (!decision.secretsToAttach().isEmpty()) {
       annotations.put("pull-secrets", String.join(",", decision.secretsToAttach()));
@@ -223,7 +286,8 @@ public class AdmissionHandler {
       annotations.put("secret-copies", String.join(",", missing));
     }
     DecisionLog.log(uid, namespace, request, "audited", decision, warnings);
-    metrics.auditFindings(decision.changes().size() + decision.secretsToAttach().size() + missing.size());
+    metrics.auditFindings(
+        decision.changes().size() + decision.secretsToAttach().size() + missing.size());
     return AdmissionAnswer.review(ReviewWriter.write(uid, null, warnings, annotations));
   }
 
@@ -241,7 +305,8 @@ public class AdmissionHandler {
     }
     JsonNode apiVersion = review.get("apiVersion");
     if (apiVersion != null && !"admission.k8s.io/v1".equals(apiVersion.asText())) {
-      throw new MalformedReviewException("apiVersion is " + apiVersion + ", expected \"admission.k8s.io/v1\"");
+      throw new MalformedReviewException(
+          "apiVersion is " + apiVersion + ", expected \"admission.k8s.io/v1\"");
     }
     JsonNode kind = review.get("kind");
     if (kind != null && !"AdmissionReview".equals(kind.asText())) {
@@ -255,7 +320,8 @@ public class AdmissionHandler {
     if (uid == null || !uid.isTextual() || uid.asText().isEmpty()) {
       throw new MalformedReviewException("request.uid is missing or not a string");
     }
-    // Before anything uses it: the namespace names API paths and copy jobs, and an invalid one would be retried
+    // Before anything uses it: the namespace names API paths and copy jobs, and an invalid one
+    // would be retried
     // forever. Empty or absent is a cluster-scoped object (skipped later).
     JsonNode namespace = request.get("namespace");
     if (namespace != null && !namespace.isNull()) {

@@ -1,7 +1,6 @@
 package io.icrinjector.handler;
 
 import io.icrinjector.engine.ImageChange;
-import io.icrinjector.handler.Endpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -39,8 +38,11 @@ public class AdmissionMetrics {
   }
 
   private final MeterRegistry registry;
+
   /** By endpoint and result, made on first use (a meter exists only once it counts something). */
-  private final Counter[][] admissions = new Counter[Endpoint.values().length][Result.values().length];
+  private final Counter[][] admissions =
+      new Counter[Endpoint.values().length][Result.values().length];
+
   private final Map<String, Counter> rewrites = new ConcurrentHashMap<>();
   private final Counter pullSecretsAttached;
   private final Counter auditFindings;
@@ -49,16 +51,21 @@ public class AdmissionMetrics {
   /** CDI constructor. */
   public AdmissionMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.pullSecretsAttached = Counter.builder("icr_injector_pull_secrets_attached")
-        .description("Pull secret references added to pods").register(registry);
-    this.auditFindings = Counter.builder("icr_injector_audit_findings")
-        .description("Changes audit mode reported without making them").register(registry);
-    this.latency = Timer.builder("icr_injector_admission_duration")
-        .description("Time from reading a review to its answer, secret copy included")
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1).dividedBy(20))
-        .maximumExpectedValue(Duration.ofSeconds(10))
-        .register(registry);
+    this.pullSecretsAttached =
+        Counter.builder("icr_injector_pull_secrets_attached")
+            .description("Pull secret references added to pods")
+            .register(registry);
+    this.auditFindings =
+        Counter.builder("icr_injector_audit_findings")
+            .description("Changes audit mode reported without making them")
+            .register(registry);
+    this.latency =
+        Timer.builder("icr_injector_admission_duration")
+            .description("Time from reading a review to its answer, secret copy included")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1).dividedBy(20))
+            .maximumExpectedValue(Duration.ofSeconds(10))
+            .register(registry);
   }
 
   void admission(Endpoint path, Result result, long startNanos) {
@@ -78,10 +85,12 @@ public class AdmissionMetrics {
     Counter counter = admissions[path.ordinal()][result.ordinal()];
     if (counter == null) {
       // A race only registers the same meter twice: the registry hands back the one it has.
-      counter = Counter.builder("icr_injector_admissions")
-          .description("Admission reviews answered, by endpoint and outcome")
-          .tag("path", path.path()).tag("result", result.name().toLowerCase(java.util.Locale.ROOT))
-          .register(registry);
+      counter =
+          Counter.builder("icr_injector_admissions")
+              .description("Admission reviews answered, by endpoint and outcome")
+              .tag("path", path.path())
+              .tag("result", result.name().toLowerCase(java.util.Locale.ROOT))
+              .register(registry);
       admissions[path.ordinal()][result.ordinal()] = counter;
     }
     counter.increment();
@@ -89,9 +98,16 @@ public class AdmissionMetrics {
 
   void rewrites(List<ImageChange> changes) {
     for (ImageChange c : changes) {
-      rewrites.computeIfAbsent(c.fromHost() + '|' + c.toHost(), k -> Counter.builder("icr_injector_rewrites")
-          .description("Images moved from a deprecated host").tag("from_host", c.fromHost()).tag("to_host", c.toHost())
-          .register(registry)).increment();
+      rewrites
+          .computeIfAbsent(
+              c.fromHost() + '|' + c.toHost(),
+              k ->
+                  Counter.builder("icr_injector_rewrites")
+                      .description("Images moved from a deprecated host")
+                      .tag("from_host", c.fromHost())
+                      .tag("to_host", c.toHost())
+                      .register(registry))
+          .increment();
     }
   }
 

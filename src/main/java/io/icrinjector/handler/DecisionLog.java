@@ -19,11 +19,18 @@ final class DecisionLog {
   private DecisionLog() {}
 
   /** Logs a decision: at INFO when it changed the pod or warned, else at DEBUG. */
-  static void log(String uid, String namespace, JsonNode request, String outcome, Decision d, List<String> warnings) {
+  static void log(
+      String uid,
+      String namespace,
+      JsonNode request,
+      String outcome,
+      Decision d,
+      List<String> warnings) {
     if (!d.changesPod() && warnings.isEmpty()) {
       if (LOG.isDebugEnabled()) {
-        LOG.debugf("uid=%s namespace=%s pod=%s unchanged", LogText.escape(uid), namespace,
-            LogText.escape(podName(request)));
+        LOG.debugf(
+            "uid=%s namespace=%s pod=%s unchanged",
+            LogText.escape(uid), namespace, LogText.escape(podName(request)));
       }
       return;
     }
@@ -31,8 +38,10 @@ final class DecisionLog {
       return;
     }
     String pod = podName(request);
-    // Built by hand rather than with infof: java.util.Formatter cost more than the engine's decision on a big pod.
-    // Names, images and warnings are the client's text: a newline in generateName would forge a log line.
+    // Built by hand rather than with infof: java.util.Formatter cost more than the engine's
+    // decision on a big pod.
+    // Names, images and warnings are the client's text: a newline in generateName would forge a log
+    // line.
     StringBuilder line = new StringBuilder(160 + 120 * d.changes().size());
     LogText.append(line.append("uid="), uid).append(" namespace=").append(namespace);
     LogText.append(line.append(" pod="), pod).append(' ').append(outcome).append(" rewrites=[");
@@ -49,7 +58,8 @@ final class DecisionLog {
       }
       line.append(']');
     }
-    // The same three keys as MDC fields, so JSON logs (quarkus.log.console.json.enabled) can be searched by them.
+    // The same three keys as MDC fields, so JSON logs (quarkus.log.console.json.enabled) can be
+    // searched by them.
     MDC.put("uid", uid);
     MDC.put("namespace", namespace);
     MDC.put("pod", pod);

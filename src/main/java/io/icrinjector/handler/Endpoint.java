@@ -13,6 +13,7 @@ public enum Endpoint {
 
   /** {@link #MUTATE}'s path, a constant for {@code @Path}. */
   public static final String MUTATE_PATH = "/mutate";
+
   /** {@link #AUDIT}'s path, a constant for {@code @Path}. */
   public static final String AUDIT_PATH = "/audit";
 

@@ -38,8 +38,12 @@ final class LogText {
         case '\r' -> out.append("\\r");
         case '\t' -> out.append("\\t");
         case '\\' -> out.append("\\\\");
-        default -> out.append("\\u").append(HEX[c >> 12 & 0xf]).append(HEX[c >> 8 & 0xf]).append(HEX[c >> 4 & 0xf])
-            .append(HEX[c & 0xf]);
+        default ->
+            out.append("\\u")
+                .append(HEX[c >> 12 & 0xf])
+                .append(HEX[c >> 8 & 0xf])
+                .append(HEX[c >> 4 & 0xf])
+                .append(HEX[c & 0xf]);
       }
     }
     return out.toString();

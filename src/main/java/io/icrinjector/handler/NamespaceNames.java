@@ -23,7 +23,8 @@ final class NamespaceNames {
       char c = name.charAt(i);
       boolean alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
       if (!alnum && !(c == '-' && i > 0 && i < name.length() - 1)) {
-        return quoted(name) + " is not a namespace name: lower-case letters, digits and '-', starting and ending"
+        return quoted(name)
+            + " is not a namespace name: lower-case letters, digits and '-', starting and ending"
             + " with a letter or digit (RFC 1123 label)";
       }
     }

@@ -16,13 +16,16 @@ final class ReviewWriter {
 
   /** The API server shows each warning to the client; it truncates past this many characters. */
   static final int MAX_WARNING_LENGTH = 120;
+
   private static final String WARNING_PREFIX = "icr-injector: ";
   private static final JsonFactory JSON = new JsonFactory();
 
   private ReviewWriter() {}
 
-  static byte[] write(String uid, byte[] patch, List<String> warnings, Map<String, String> auditAnnotations) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + (patch == null ? 0 : patch.length * 4 / 3 + 4));
+  static byte[] write(
+      String uid, byte[] patch, List<String> warnings, Map<String, String> auditAnnotations) {
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream(256 + (patch == null ? 0 : patch.length * 4 / 3 + 4));
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("apiVersion", "admission.k8s.io/v1");
@@ -33,7 +36,9 @@ final class ReviewWriter {
       if (patch != null) {
         g.writeStringField("patchType", "JSONPatch");
         g.writeFieldName("patch");
-        g.writeBinary(patch); // Jackson writes byte[] as standard base64, which is what the API server decodes
+        g.writeBinary(
+            patch); // Jackson writes byte[] as standard base64, which is what the API server
+        // decodes
       }
       if (!warnings.isEmpty()) {
         g.writeArrayFieldStart("warnings");

@@ -27,10 +27,12 @@ public final class Clients {
     if (client == null) {
       return null;
     }
-    RequestConfig config = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-        .withRequestRetryBackoffLimit(0)
-        .withRequestTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, requestTimeout.toMillis())))
-        .build();
+    RequestConfig config =
+        new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+            .withRequestRetryBackoffLimit(0)
+            .withRequestTimeout(
+                (int) Math.min(Integer.MAX_VALUE, Math.max(1, requestTimeout.toMillis())))
+            .build();
     return client.newClient(config).adapt(KubernetesClient.class);
   }
 }

@@ -75,6 +75,8 @@ public final class KubeErrors {
     }
     String type = root.getClass().getSimpleName();
     String message = root.getMessage() == null ? type : root.getMessage();
-    return message.toLowerCase(Locale.ROOT).contains(type.toLowerCase(Locale.ROOT)) ? message : type + ": " + message;
+    return message.toLowerCase(Locale.ROOT).contains(type.toLowerCase(Locale.ROOT))
+        ? message
+        : type + ": " + message;
   }
 }

@@ -24,8 +24,8 @@ public final class Pages {
    *
    * @return how many pages were read
    */
-  public static <T extends HasMetadata, L extends KubernetesResourceList<T>> int each(Function<ListOptions, L> list, long size,
-      Consumer<List<T>> page) {
+  public static <T extends HasMetadata, L extends KubernetesResourceList<T>> int each(
+      Function<ListOptions, L> list, long size, Consumer<List<T>> page) {
     String next = null;
     int pages = 0;
     do {
@@ -38,7 +38,8 @@ public final class Pages {
   }
 
   /** {@link #each} with pages of {@link #SIZE}. */
-  public static <T extends HasMetadata, L extends KubernetesResourceList<T>> int each(Function<ListOptions, L> list, Consumer<List<T>> page) {
+  public static <T extends HasMetadata, L extends KubernetesResourceList<T>> int each(
+      Function<ListOptions, L> list, Consumer<List<T>> page) {
     return each(list, SIZE, page);
   }
 }

@@ -20,8 +20,10 @@ public class UserAgent implements KubernetesConfigCustomizer {
 
   /** {@code icr-injector/<version>}, the version being {@code quarkus.application.version} (the pom's). */
   public static String value() {
-    String version = ConfigProvider.getConfig().getOptionalValue("quarkus.application.version", String.class)
-        .orElse("unknown");
+    String version =
+        ConfigProvider.getConfig()
+            .getOptionalValue("quarkus.application.version", String.class)
+            .orElse("unknown");
     return PRODUCT + "/" + version;
   }
 

@@ -49,50 +49,103 @@ public class CallerCheck {
   /** CDI constructor. */
   public CallerCheck(KubernetesClient client, IcrConfig config) {
     IcrConfig.ManagementPort settings = config.management();
-    // One request is one attempt (fabric8 would retry a refused connection for ~20 s): a scrape waits at most the
+    // One request is one attempt (fabric8 would retry a refused connection for ~20 s): a scrape
+    // waits at most the
     // timeout, then gets 503 with the cause.
     this.client = Clients.oneAttempt(client, settings.requestTimeout());
     AtomicInteger n = new AtomicInteger();
-    this.pool = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), r -> {
-      Thread t = new Thread(r, "icr-management-auth-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    this.cache = Caffeine.newBuilder().maximumSize(settings.cacheSize()).executor(pool)
-        .expireAfter(lifetimes(settings.cacheAllowed(), settings.cacheDenied())).buildAsync();
+    this.pool =
+        new ThreadPoolExecutor(
+            2,
+            2,
+            0,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(64),
+            r -> {
+              Thread t = new Thread(r, "icr-management-auth-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumSize(settings.cacheSize())
+            .executor(pool)
+            .expireAfter(lifetimes(settings.cacheAllowed(), settings.cacheDenied()))
+            .buildAsync();
   }
 
   /** The decision for {@code token} on {@code path}; completes on a thread of this check's pool (or at once). */
   public CompletableFuture<Verdict> check(String token, String path) {
-    return cache.get(new Key(sha256(token), path), (key, executor) -> CompletableFuture.supplyAsync(() -> decide(token, path), executor));
+    return cache.get(
+        new Key(sha256(token), path),
+        (key, executor) -> CompletableFuture.supplyAsync(() -> decide(token, path), executor));
   }
 
   private Verdict decide(String token, String path) {
     TokenReview review;
     SubjectAccessReview access;
     try {
-      review = client.authentication().v1().tokenReviews()
-          .create(new TokenReviewBuilder().withNewSpec().withToken(token).endSpec().build());
-      if (review.getStatus() == null || !Boolean.TRUE.equals(review.getStatus().getAuthenticated())) {
+      review =
+          client
+              .authentication()
+              .v1()
+              .tokenReviews()
+              .create(new TokenReviewBuilder().withNewSpec().withToken(token).endSpec().build());
+      if (review.getStatus() == null
+          || !Boolean.TRUE.equals(review.getStatus().getAuthenticated())) {
         String error = review.getStatus() == null ? null : review.getStatus().getError();
-        return new Verdict(401, "the bearer token is not valid: " + (error == null || error.isBlank() ? "Kubernetes did not authenticate it" : error));
+        return new Verdict(
+            401,
+            "the bearer token is not valid: "
+                + (error == null || error.isBlank()
+                    ? "Kubernetes did not authenticate it"
+                    : error));
       }
       UserInfo user = review.getStatus().getUser();
-      access = client.authorization().v1().subjectAccessReview().create(new SubjectAccessReviewBuilder().withNewSpec()
-          .withUser(user.getUsername()).withGroups(user.getGroups()).withUid(user.getUid()).withExtra(user.getExtra())
-          .withNewNonResourceAttributes().withPath(path).withVerb("get").endNonResourceAttributes().endSpec().build());
+      access =
+          client
+              .authorization()
+              .v1()
+              .subjectAccessReview()
+              .create(
+                  new SubjectAccessReviewBuilder()
+                      .withNewSpec()
+                      .withUser(user.getUsername())
+                      .withGroups(user.getGroups())
+                      .withUid(user.getUid())
+                      .withExtra(user.getExtra())
+                      .withNewNonResourceAttributes()
+                      .withPath(path)
+                      .withVerb("get")
+                      .endNonResourceAttributes()
+                      .endSpec()
+                      .build());
       if (access.getStatus() != null && Boolean.TRUE.equals(access.getStatus().getAllowed())) {
         return new Verdict(200, "allowed");
       }
       String reason = access.getStatus() == null ? null : access.getStatus().getReason();
-      return new Verdict(403, user.getUsername() + " may not get " + path + ": it needs `get` on nonResourceURL " + path
-          + " (bind ClusterRole " + roleFor(path) + ")" + (reason == null || reason.isBlank() ? "" : "; API server: " + reason));
+      return new Verdict(
+          403,
+          user.getUsername()
+              + " may not get "
+              + path
+              + ": it needs `get` on nonResourceURL "
+              + path
+              + " (bind ClusterRole "
+              + roleFor(path)
+              + ")"
+              + (reason == null || reason.isBlank() ? "" : "; API server: " + reason));
     } catch (KubernetesClientException e) {
-      String fix = e.getCode() == 403
-          ? " (the webhook's ServiceAccount needs create on tokenreviews and subjectaccessreviews: ClusterRoleBinding icr-injector-auth-delegator)"
-          : "";
-      throw new CannotCheck("cannot check the caller with the Kubernetes API at " + client.getMasterUrl() + ": "
-          + KubeErrors.describe(e) + fix);
+      String fix =
+          e.getCode() == 403
+              ? " (the webhook's ServiceAccount needs create on tokenreviews and subjectaccessreviews: ClusterRoleBinding icr-injector-auth-delegator)"
+              : "";
+      throw new CannotCheck(
+          "cannot check the caller with the Kubernetes API at "
+              + client.getMasterUrl()
+              + ": "
+              + KubeErrors.describe(e)
+              + fix);
     }
   }
 
@@ -122,14 +175,17 @@ public class CallerCheck {
 
       @Override
       public long expireAfterRead(Key key, Verdict verdict, long now, long current) {
-        return current; // a decision lives its lifetime from when it was made, however often it is read
+        return current; // a decision lives its lifetime from when it was made, however often it is
+        // read
       }
     };
   }
 
   private static String sha256(String token) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e); // every JVM has SHA-256
     }

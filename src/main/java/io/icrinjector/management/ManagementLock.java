@@ -26,10 +26,12 @@ public class ManagementLock {
 
   private static final Logger LOG = Logger.getLogger(ManagementLock.class);
 
-  void register(@Observes ManagementInterface management, IcrConfig config, Instance<CallerCheck> check) {
+  void register(
+      @Observes ManagementInterface management, IcrConfig config, Instance<CallerCheck> check) {
     if (config.management().auth() == IcrConfig.Switch.DISABLED) {
-      LOG.info("management port unlocked (icr.management.auth=disabled): /report and /q/metrics answer anyone who reaches port "
-          + "9000; the Deployment of deploy/ sets ICR_MANAGEMENT_AUTH=enabled");
+      LOG.info(
+          "management port unlocked (icr.management.auth=disabled): /report and /q/metrics answer anyone who reaches port "
+              + "9000; the Deployment of deploy/ sets ICR_MANAGEMENT_AUTH=enabled");
       return;
     }
     CallerCheck callers = check.get();
@@ -49,28 +51,45 @@ public class ManagementLock {
       return;
     }
     String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : "";
+    String token =
+        header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+            ? header.substring(7).strip()
+            : "";
     if (token.isEmpty()) {
-      answer(ctx, 401, "no bearer token: " + path + " answers only callers that Kubernetes authenticates; send "
-          + "\"Authorization: Bearer <token>\" with a ServiceAccount token (kubectl create token <name>)");
+      answer(
+          ctx,
+          401,
+          "no bearer token: "
+              + path
+              + " answers only callers that Kubernetes authenticates; send "
+              + "\"Authorization: Bearer <token>\" with a ServiceAccount token (kubectl create token <name>)");
       return;
     }
     Context context = Vertx.currentContext();
-    callers.check(token, path).whenComplete((verdict, failure) -> {
-      if (Vertx.currentContext() == context) {
-        decide(ctx, verdict, failure); // a cached decision: no hop
-      } else {
-        context.runOnContext(v -> decide(ctx, verdict, failure));
-      }
-    });
+    callers
+        .check(token, path)
+        .whenComplete(
+            (verdict, failure) -> {
+              if (Vertx.currentContext() == context) {
+                decide(ctx, verdict, failure); // a cached decision: no hop
+              } else {
+                context.runOnContext(v -> decide(ctx, verdict, failure));
+              }
+            });
   }
 
   private static void decide(RoutingContext ctx, CallerCheck.Verdict verdict, Throwable failure) {
     if (failure != null) {
-      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      String message = cause instanceof RejectedExecutionException
-          ? "too many caller checks in flight; retry shortly"
-          : cause instanceof CallerCheck.CannotCheck ? cause.getMessage() : "cannot check the caller: " + cause;
+      Throwable cause =
+          failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
+      String message =
+          cause instanceof RejectedExecutionException
+              ? "too many caller checks in flight; retry shortly"
+              : cause instanceof CallerCheck.CannotCheck
+                  ? cause.getMessage()
+                  : "cannot check the caller: " + cause;
       LOG.warnf("management port: %s", message);
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
       answer(ctx, 503, message);
@@ -90,7 +109,9 @@ public class ManagementLock {
 
   /** Sends an answer built by {@link AdmissionAnswer}; the management port's routes answer errors with it. */
   static void send(RoutingContext ctx, AdmissionAnswer answer) {
-    ctx.response().setStatusCode(answer.status()).putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
+    ctx.response()
+        .setStatusCode(answer.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
         .end(Buffer.buffer(answer.body()));
   }
 }

@@ -26,7 +26,10 @@ public class ReadinessCheck implements HealthCheck {
   private final IcrConfig config;
 
   /** CDI constructor. */
-  public ReadinessCheck(SecretReplicator replicator, TlsConfigurationRegistry tls, IcrConfig config,
+  public ReadinessCheck(
+      SecretReplicator replicator,
+      TlsConfigurationRegistry tls,
+      IcrConfig config,
       @ConfigProperty(name = "quarkus.http.tls-configuration-name") Optional<String> tlsName) {
     this.replicator = replicator;
     this.tls = tls;
@@ -40,14 +43,16 @@ public class ReadinessCheck implements HealthCheck {
     boolean up = true;
     if (tlsName.isPresent()) {
       boolean loaded = tls.get(tlsName.get()).map(c -> c.getKeyStore() != null).orElse(false);
-      b.withData("tls", loaded ? "loaded" : "configuration " + tlsName.get() + " has no certificate");
+      b.withData(
+          "tls", loaded ? "loaded" : "configuration " + tlsName.get() + " has no certificate");
       up = loaded;
     } else {
       b.withData("tls", "not configured (plain HTTP)");
     }
     if (config.secretCopy().enabled()) {
       boolean synced = replicator.synced();
-      b.withData("pullSecretView", synced ? "synced" : "waiting for the first list of pull secrets");
+      b.withData(
+          "pullSecretView", synced ? "synced" : "waiting for the first list of pull secrets");
       up &= synced;
     } else {
       b.withData("pullSecretView", "copying disabled");

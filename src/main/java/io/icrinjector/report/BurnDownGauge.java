@@ -41,6 +41,7 @@ import org.jboss.logging.Logger;
 public class BurnDownGauge {
 
   private static final Logger LOG = Logger.getLogger(BurnDownGauge.class);
+
   /** How long after start the first refresh runs (sooner when the interval is shorter). */
   static final long FIRST_REFRESH_MILLIS = 2_000;
 
@@ -56,16 +57,26 @@ public class BurnDownGauge {
   public BurnDownGauge(ReportBuilder builder, MeterRegistry registry, IcrConfig config) {
     this.builder = builder;
     this.maxSeries = Math.max(1, config.report().maxSeries());
-    this.images = MultiGauge.builder("icr_injector_deprecated_images")
-        .description("Pods and workload templates that still name a deprecated host, by namespace and kind").register(registry);
-    this.errors = Counter.builder("icr_injector_deprecated_images_refresh_errors")
-        .description("Refreshes of icr_injector_deprecated_images that failed (the last values stay)").register(registry);
-    Gauge.builder("icr_injector_deprecated_images_last_refresh_seconds", lastSuccess, AtomicLong::get)
-        .description("Unix time of the last successful refresh of icr_injector_deprecated_images (0: none yet)")
+    this.images =
+        MultiGauge.builder("icr_injector_deprecated_images")
+            .description(
+                "Pods and workload templates that still name a deprecated host, by namespace and kind")
+            .register(registry);
+    this.errors =
+        Counter.builder("icr_injector_deprecated_images_refresh_errors")
+            .description(
+                "Refreshes of icr_injector_deprecated_images that failed (the last values stay)")
+            .register(registry);
+    Gauge.builder(
+            "icr_injector_deprecated_images_last_refresh_seconds", lastSuccess, AtomicLong::get)
+        .description(
+            "Unix time of the last successful refresh of icr_injector_deprecated_images (0: none yet)")
         .register(registry);
     Gauge.builder("icr_injector_deprecated_images_folded_namespaces", folded, AtomicInteger::get)
-        .description("Namespaces summed under namespace=\"(other)\" to keep icr_injector_deprecated_images within "
-            + "icr.report.max-series").register(registry);
+        .description(
+            "Namespaces summed under namespace=\"(other)\" to keep icr_injector_deprecated_images within "
+                + "icr.report.max-series")
+        .register(registry);
   }
 
   void start(@Observes StartupEvent event, IcrConfig config) {
@@ -73,15 +84,21 @@ public class BurnDownGauge {
     if (interval.isZero() || interval.isNegative()) {
       return;
     }
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "icr-burndown");
-      t.setDaemon(true);
-      return t;
-    });
-    // The first refresh (a cluster-wide list) waits out the start: at once, it took 0.17 s of CPU from the two
+    timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "icr-burndown");
+              t.setDaemon(true);
+              return t;
+            });
+    // The first refresh (a cluster-wide list) waits out the start: at once, it took 0.17 s of CPU
+    // from the two
     // cores the start and the first answers share.
-    timer.scheduleWithFixedDelay(this::refresh, Math.min(FIRST_REFRESH_MILLIS, interval.toMillis()),
-        interval.toMillis(), TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::refresh,
+        Math.min(FIRST_REFRESH_MILLIS, interval.toMillis()),
+        interval.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   void stop(@Observes ShutdownEvent event) {
@@ -94,11 +111,19 @@ public class BurnDownGauge {
   void refresh() {
     try {
       Rows r = rows(builder.counts(), maxSeries);
-      images.register(r.series().stream().<MultiGauge.Row<?>>map(x -> MultiGauge.Row.of(
-          Tags.of("namespace", x.namespace(), "kind", x.kind()), x.count())).toList(), true);
+      images.register(
+          r.series().stream()
+              .<MultiGauge.Row<?>>map(
+                  x ->
+                      MultiGauge.Row.of(
+                          Tags.of("namespace", x.namespace(), "kind", x.kind()), x.count()))
+              .toList(),
+          true);
       if (folded.getAndSet(r.folded()) != r.folded() && r.folded() > 0) {
-        LOG.warnf("icr_injector_deprecated_images: %d namespaces summed under namespace=\"(other)\" to stay within "
-            + "icr.report.max-series=%d", r.folded(), maxSeries);
+        LOG.warnf(
+            "icr_injector_deprecated_images: %d namespaces summed under namespace=\"(other)\" to stay within "
+                + "icr.report.max-series=%d",
+            r.folded(), maxSeries);
       }
       lastSuccess.set(System.currentTimeMillis() / 1000);
     } catch (RuntimeException e) {
@@ -120,8 +145,9 @@ public class BurnDownGauge {
   static Rows rows(Map<String, Map<String, Long>> counts, int maxSeries) {
     int series = counts.values().stream().mapToInt(Map::size).sum();
     List<Map.Entry<String, Map<String, Long>>> byWeight = new ArrayList<>(counts.entrySet());
-    byWeight.sort(Comparator.comparingLong((Map.Entry<String, Map<String, Long>> e) -> -total(e.getValue()))
-        .thenComparing(Map.Entry::getKey));
+    byWeight.sort(
+        Comparator.comparingLong((Map.Entry<String, Map<String, Long>> e) -> -total(e.getValue()))
+            .thenComparing(Map.Entry::getKey));
     // When anything is folded, room is left for one (other) series per kind.
     long kinds = counts.values().stream().flatMap(m -> m.keySet().stream()).distinct().count();
     long room = series > maxSeries ? Math.max(0, maxSeries - kinds) : series;

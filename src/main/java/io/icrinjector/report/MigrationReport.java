@@ -13,8 +13,12 @@ import java.util.List;
  *     was left out)
  * @param omittedNamespaces namespaces left out ({@code icr.report.max-namespaces})
  */
-public record MigrationReport(String sourceNamespace, List<NamespaceReport> namespaces, int findings,
-    int omittedFindings, int omittedNamespaces) {
+public record MigrationReport(
+    String sourceNamespace,
+    List<NamespaceReport> namespaces,
+    int findings,
+    int omittedFindings,
+    int omittedNamespaces) {
 
   /** A complete report. */
   public MigrationReport(String sourceNamespace, List<NamespaceReport> namespaces, int findings) {
@@ -35,7 +39,8 @@ public record MigrationReport(String sourceNamespace, List<NamespaceReport> name
    *     (someone else's), {@code missing}
    * @param findings the pods and templates that still name a deprecated host
    */
-  public record NamespaceReport(String name, String mode, List<SecretState> pullSecrets, List<Finding> findings) {}
+  public record NamespaceReport(
+      String name, String mode, List<SecretState> pullSecrets, List<Finding> findings) {}
 
   /**
    * @param name secret name
@@ -52,5 +57,6 @@ public record MigrationReport(String sourceNamespace, List<NamespaceReport> name
    * @param image the image as written
    * @param replacement what the webhook would rewrite it to, or {@code null} when the rewrite table has no entry
    */
-  public record Finding(String kind, String name, String container, String image, String replacement) {}
+  public record Finding(
+      String kind, String name, String container, String image, String replacement) {}
 }

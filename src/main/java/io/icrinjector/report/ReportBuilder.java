@@ -57,14 +57,17 @@ public class ReportBuilder {
   private final Counter truncated;
 
   /** CDI constructor. */
-  public ReportBuilder(KubernetesClient client, RewriteRules rules, IcrConfig config, MeterRegistry registry) {
+  public ReportBuilder(
+      KubernetesClient client, RewriteRules rules, IcrConfig config, MeterRegistry registry) {
     this.client = client;
     this.engine = new MutationEngine(rules);
     this.rules = rules;
     this.config = config;
-    this.truncated = Counter.builder("icr_injector_report_truncated")
-        .description("Migration reports that left findings or namespaces out (icr.report.max-findings, max-namespaces)")
-        .register(registry);
+    this.truncated =
+        Counter.builder("icr_injector_report_truncated")
+            .description(
+                "Migration reports that left findings or namespaces out (icr.report.max-findings, max-namespaces)")
+            .register(registry);
   }
 
   /** Lists the cluster and builds the report, within its bounds; API errors propagate with the server's message. */
@@ -72,79 +75,107 @@ public class ReportBuilder {
     int maxFindings = Math.max(0, config.report().maxFindings());
     int maxNamespaces = Math.max(0, config.report().maxNamespaces());
     Map<String, List<Finding>> findings = new HashMap<>();
-    // Namespaces with findings, those left out included, so that their line still says "inject=none"; as bounded.
+    // Namespaces with findings, those left out included, so that their line still says
+    // "inject=none"; as bounded.
     java.util.Set<String> withFindings = new java.util.HashSet<>();
-    // Namespaces with findings past maxNamespaces: left out, but counted (their names only, as the gauge keeps them).
+    // Namespaces with findings past maxNamespaces: left out, but counted (their names only, as the
+    // gauge keeps them).
     java.util.Set<String> overflow = new java.util.HashSet<>();
     int[] seen = {0};
     int[] kept = {0};
-    scan((namespace, kind, found) -> {
-      seen[0] += found.size();
-      if (withFindings.size() < maxNamespaces) {
-        withFindings.add(namespace);
-      }
-      if (!withFindings.contains(namespace)) {
-        overflow.add(namespace); // never shown: its findings take no slot of maxFindings
-        return;
-      }
-      for (Finding f : found) {
-        if (kept[0] < maxFindings) {
-          findings.computeIfAbsent(namespace, k -> new ArrayList<>()).add(f);
-          kept[0]++;
-        }
-      }
-    });
+    scan(
+        (namespace, kind, found) -> {
+          seen[0] += found.size();
+          if (withFindings.size() < maxNamespaces) {
+            withFindings.add(namespace);
+          }
+          if (!withFindings.contains(namespace)) {
+            overflow.add(namespace); // never shown: its findings take no slot of maxFindings
+            return;
+          }
+          for (Finding f : found) {
+            if (kept[0] < maxFindings) {
+              findings.computeIfAbsent(namespace, k -> new ArrayList<>()).add(f);
+              kept[0]++;
+            }
+          }
+        });
 
-    // The namespaces worth a line: opted in, or with findings; at most maxNamespaces, in the API server's (name) order.
+    // The namespaces worth a line: opted in, or with findings; at most maxNamespaces, in the API
+    // server's (name) order.
     Map<String, String> modes = new LinkedHashMap<>();
     int[] left = {0};
-    Pages.each(o -> client.namespaces().list(o), page -> {
-      for (Namespace ns : page) {
-        String name = ns.getMetadata().getName();
-        String mode = labels(ns).getOrDefault(Labels.INJECT, "none");
-        if (overflow.contains(name)) {
-          continue; // counted below: its findings were not kept, so a line for it would understate them
-        }
-        if (mode.equals("none") && !withFindings.contains(name)) {
-          continue;
-        }
-        if (modes.size() < maxNamespaces) {
-          modes.put(name, mode.intern());
-        } else {
-          left[0]++;
-        }
-      }
-    });
+    Pages.each(
+        o -> client.namespaces().list(o),
+        page -> {
+          for (Namespace ns : page) {
+            String name = ns.getMetadata().getName();
+            String mode = labels(ns).getOrDefault(Labels.INJECT, "none");
+            if (overflow.contains(name)) {
+              continue; // counted below: its findings were not kept, so a line for it would
+              // understate them
+            }
+            if (mode.equals("none") && !withFindings.contains(name)) {
+              continue;
+            }
+            if (modes.size() < maxNamespaces) {
+              modes.put(name, mode.intern());
+            } else {
+              left[0]++;
+            }
+          }
+        });
 
     Map<String, Map<String, String>> secretStates = new HashMap<>();
     for (String name : rules.secretNames()) {
-      Pages.each(o -> client.secrets().inAnyNamespace().withField("metadata.name", name).list(o), page -> {
-        for (Secret s : page) {
-          if (modes.containsKey(s.getMetadata().getNamespace())) {
-            secretStates.computeIfAbsent(s.getMetadata().getNamespace(), k -> new TreeMap<>())
-                .put(name, Labels.isOurs(s) ? "managed" : "present");
-          }
-        }
-      });
+      Pages.each(
+          o -> client.secrets().inAnyNamespace().withField("metadata.name", name).list(o),
+          page -> {
+            for (Secret s : page) {
+              if (modes.containsKey(s.getMetadata().getNamespace())) {
+                secretStates
+                    .computeIfAbsent(s.getMetadata().getNamespace(), k -> new TreeMap<>())
+                    .put(name, Labels.isOurs(s) ? "managed" : "present");
+              }
+            }
+          });
     }
 
     List<NamespaceReport> namespaces = new ArrayList<>(modes.size());
     int shown = 0;
     for (Map.Entry<String, String> ns : modes.entrySet()) {
       List<Finding> nsFindings = findings.getOrDefault(ns.getKey(), List.of());
-      List<SecretState> states = rules.secretNames().stream().map(s -> new SecretState(s,
-          secretStates.getOrDefault(ns.getKey(), Map.of()).getOrDefault(s, "missing"))).toList();
+      List<SecretState> states =
+          rules.secretNames().stream()
+              .map(
+                  s ->
+                      new SecretState(
+                          s,
+                          secretStates
+                              .getOrDefault(ns.getKey(), Map.of())
+                              .getOrDefault(s, "missing")))
+              .toList();
       namespaces.add(new NamespaceReport(ns.getKey(), ns.getValue(), states, nsFindings));
       shown += nsFindings.size();
     }
     namespaces.sort((a, b) -> a.name().compareTo(b.name()));
-    MigrationReport report = new MigrationReport(config.sourceNamespace(), namespaces, seen[0], seen[0] - shown,
-        left[0] + overflow.size());
+    MigrationReport report =
+        new MigrationReport(
+            config.sourceNamespace(),
+            namespaces,
+            seen[0],
+            seen[0] - shown,
+            left[0] + overflow.size());
     if (report.truncated()) {
       truncated.increment();
-      LOG.warnf("migration report truncated: %d of %d findings and %d namespaces left out (icr.report.max-findings=%d,"
-          + " icr.report.max-namespaces=%d)", report.omittedFindings(), report.findings(), report.omittedNamespaces(),
-          maxFindings, maxNamespaces);
+      LOG.warnf(
+          "migration report truncated: %d of %d findings and %d namespaces left out (icr.report.max-findings=%d,"
+              + " icr.report.max-namespaces=%d)",
+          report.omittedFindings(),
+          report.findings(),
+          report.omittedNamespaces(),
+          maxFindings,
+          maxNamespaces);
     }
     return report;
   }
@@ -155,47 +186,72 @@ public class ReportBuilder {
    */
   public Map<String, Map<String, Long>> counts() {
     Map<String, Map<String, Long>> counts = new HashMap<>();
-    scan((namespace, kind, found) -> counts.computeIfAbsent(namespace, k -> new TreeMap<>()).merge(kind, 1L, Long::sum));
+    scan(
+        (namespace, kind, found) ->
+            counts.computeIfAbsent(namespace, k -> new TreeMap<>()).merge(kind, 1L, Long::sum));
     return counts;
   }
 
   /** Pages through pods and every workload kind, handing each object with findings to {@code out}. */
   void scan(ObjectFindings out) {
     Pages.each(o -> client.pods().inAnyNamespace().list(o), p -> scan(out, p, Pod::getSpec));
-    Pages.each(o -> client.apps().deployments().inAnyNamespace().list(o),
+    Pages.each(
+        o -> client.apps().deployments().inAnyNamespace().list(o),
         p -> scan(out, p, d -> d.getSpec().getTemplate().getSpec()));
-    Pages.each(o -> client.apps().statefulSets().inAnyNamespace().list(o),
+    Pages.each(
+        o -> client.apps().statefulSets().inAnyNamespace().list(o),
         p -> scan(out, p, d -> d.getSpec().getTemplate().getSpec()));
-    Pages.each(o -> client.apps().daemonSets().inAnyNamespace().list(o),
+    Pages.each(
+        o -> client.apps().daemonSets().inAnyNamespace().list(o),
         p -> scan(out, p, d -> d.getSpec().getTemplate().getSpec()));
-    Pages.each(o -> client.apps().replicaSets().inAnyNamespace().list(o),
-        p -> scan(out, p.stream().filter(r -> !ownedBy(r, "Deployment")).toList(), r -> r.getSpec().getTemplate().getSpec()));
-    Pages.each(o -> client.batch().v1().jobs().inAnyNamespace().list(o),
-        p -> scan(out, p.stream().filter(j -> !ownedBy(j, "CronJob")).toList(), j -> j.getSpec().getTemplate().getSpec()));
-    Pages.each(o -> client.batch().v1().cronjobs().inAnyNamespace().list(o),
+    Pages.each(
+        o -> client.apps().replicaSets().inAnyNamespace().list(o),
+        p ->
+            scan(
+                out,
+                p.stream().filter(r -> !ownedBy(r, "Deployment")).toList(),
+                r -> r.getSpec().getTemplate().getSpec()));
+    Pages.each(
+        o -> client.batch().v1().jobs().inAnyNamespace().list(o),
+        p ->
+            scan(
+                out,
+                p.stream().filter(j -> !ownedBy(j, "CronJob")).toList(),
+                j -> j.getSpec().getTemplate().getSpec()));
+    Pages.each(
+        o -> client.batch().v1().cronjobs().inAnyNamespace().list(o),
         p -> scan(out, p, c -> c.getSpec().getJobTemplate().getSpec().getTemplate().getSpec()));
   }
 
-  private <T extends HasMetadata> void scan(ObjectFindings out, List<T> objects, Function<T, PodSpec> spec) {
+  private <T extends HasMetadata> void scan(
+      ObjectFindings out, List<T> objects, Function<T, PodSpec> spec) {
     for (T o : objects) {
       PodSpec podSpec = spec.apply(o);
       if (podSpec == null) {
         continue;
       }
       Map<String, String> images = new LinkedHashMap<>(); // container name -> image, in spec order
-      Stream.of(podSpec.getInitContainers(), podSpec.getContainers()).filter(Objects::nonNull)
-          .flatMap(List::stream).forEach(c -> images.put(c.getName(), c.getImage()));
+      Stream.of(podSpec.getInitContainers(), podSpec.getContainers())
+          .filter(Objects::nonNull)
+          .flatMap(List::stream)
+          .forEach(c -> images.put(c.getName(), c.getImage()));
       if (podSpec.getEphemeralContainers() != null) {
         podSpec.getEphemeralContainers().forEach(c -> images.put(c.getName(), c.getImage()));
       }
       List<Finding> found = new ArrayList<>(0);
-      images.forEach((container, image) -> {
-        String replacement = image == null ? null : engine.replacementOf(image);
-        if (replacement != null) {
-          found.add(new Finding(o.getKind(), o.getMetadata().getName(), container, image,
-              replacement.equals(image) ? null : replacement));
-        }
-      });
+      images.forEach(
+          (container, image) -> {
+            String replacement = image == null ? null : engine.replacementOf(image);
+            if (replacement != null) {
+              found.add(
+                  new Finding(
+                      o.getKind(),
+                      o.getMetadata().getName(),
+                      container,
+                      image,
+                      replacement.equals(image) ? null : replacement));
+            }
+          });
       if (!found.isEmpty()) {
         out.accept(o.getMetadata().getNamespace(), o.getKind(), found);
       }
@@ -211,5 +267,4 @@ public class ReportBuilder {
     Map<String, String> labels = o.getMetadata().getLabels();
     return labels == null ? Map.of() : labels;
   }
-
 }

@@ -9,18 +9,17 @@ import java.util.List;
 /** {@code java -jar quarkus-run.jar report [--json]}: the migration report on stdout, exit code 0 on success. */
 public class ReportCommand implements QuarkusApplication {
 
-  @Inject
-  ReportBuilder builder;
+  @Inject ReportBuilder builder;
 
-  @Inject
-  ObjectMapper mapper;
+  @Inject ObjectMapper mapper;
 
   @Override
   public int run(String... args) throws Exception {
     List<String> options = List.of(args).subList(1, args.length);
     for (String option : options) {
       if (!option.equals("--json")) {
-        System.err.println("unknown option " + option + "\nusage: java -jar quarkus-run.jar report [--json]");
+        System.err.println(
+            "unknown option " + option + "\nusage: java -jar quarkus-run.jar report [--json]");
         return 2;
       }
     }
@@ -28,13 +27,16 @@ public class ReportCommand implements QuarkusApplication {
     try {
       report = builder.build();
     } catch (RuntimeException e) {
-      System.err.println("cannot read the cluster: " + KubeErrors.describe(e)
-          + "\n(the report uses the current kubeconfig context, or the in-cluster service account)");
+      System.err.println(
+          "cannot read the cluster: "
+              + KubeErrors.describe(e)
+              + "\n(the report uses the current kubeconfig context, or the in-cluster service account)");
       return 1;
     }
-    System.out.print(options.contains("--json")
-        ? mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n"
-        : ReportFormat.table(report));
+    System.out.print(
+        options.contains("--json")
+            ? mapper.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n"
+            : ReportFormat.table(report));
     return 0;
   }
 }

@@ -14,7 +14,12 @@ import org.jboss.logging.Logger;
 record Attempt(Kind kind, String warning, String detail) {
 
   /** Done (the copy is there), foreign (a secret not ours is), gone (the namespace is), or retry later. */
-  enum Kind { DONE, FOREIGN, GONE, RETRY }
+  enum Kind {
+    DONE,
+    FOREIGN,
+    GONE,
+    RETRY
+  }
 
   static final Attempt DONE = new Attempt(Kind.DONE, null, "");
 
@@ -39,11 +44,13 @@ record Attempt(Kind kind, String warning, String detail) {
    * Logs and fires what this try of a copy job means, when it means something: a failure ({@code FAILED}, with
    * {@code next}, what the job does now) or a job given up because its namespace went ({@code ABANDONED}).
    */
-  void report(String namespace, String name, int attempt, String next, Consumer<SecretCopyEvent> events) {
+  void report(
+      String namespace, String name, int attempt, String next, Consumer<SecretCopyEvent> events) {
     Logger log = Logger.getLogger(CopyJobs.class);
     if (!finished()) {
-      log.infof("copy of secret %s into namespace %s failed (attempt %d): %s; %s", name, namespace, attempt, detail,
-          next);
+      log.infof(
+          "copy of secret %s into namespace %s failed (attempt %d): %s; %s",
+          name, namespace, attempt, detail, next);
       events.accept(new SecretCopyEvent(namespace, name, Outcome.FAILED, detail));
     } else if (kind == Kind.GONE) {
       log.infof("copy of secret %s into namespace %s abandoned: %s", name, namespace, detail);

@@ -1,11 +1,11 @@
 package io.icrinjector.secrets;
 
-import io.icrinjector.kube.KubeErrors;
-import io.icrinjector.kube.Labels;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretList;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.icrinjector.kube.KubeErrors;
+import io.icrinjector.kube.Labels;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +37,8 @@ public final class Cleanup {
    * @param sourceNamespace where the sources live: never cleaned
    * @param out where the progress lines and the final count go
    */
-  public Cleanup(KubernetesClient client, List<String> names, String sourceNamespace, PrintStream out) {
+  public Cleanup(
+      KubernetesClient client, List<String> names, String sourceNamespace, PrintStream out) {
     this.client = client;
     this.names = List.copyOf(names);
     this.sourceNamespace = sourceNamespace;
@@ -63,44 +64,69 @@ public final class Cleanup {
       String next = null;
       int page = 0;
       do {
-        SecretList list = client.secrets().inAnyNamespace().list(new ListOptionsBuilder().withLimit(PAGE)
-            .withContinue(next).withFieldSelector("metadata.name=" + name)
-            .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGER).build());
+        SecretList list =
+            client
+                .secrets()
+                .inAnyNamespace()
+                .list(
+                    new ListOptionsBuilder()
+                        .withLimit(PAGE)
+                        .withContinue(next)
+                        .withFieldSelector("metadata.name=" + name)
+                        .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.MANAGER)
+                        .build());
         page++;
         for (Secret secret : list.getItems()) {
           if (!isCopy(secret)) {
             left++;
-            out.println("cleanup: left " + where(secret) + ": labelled as ours but "
-                + (sourceNamespace.equals(secret.getMetadata().getNamespace()) ? "in the source namespace"
-                    : "without the " + Labels.SOURCE_ANNOTATION + " annotation"));
+            out.println(
+                "cleanup: left "
+                    + where(secret)
+                    + ": labelled as ours but "
+                    + (sourceNamespace.equals(secret.getMetadata().getNamespace())
+                        ? "in the source namespace"
+                        : "without the " + Labels.SOURCE_ANNOTATION + " annotation"));
           } else if (dryRun || delete(secret)) {
             deleted++;
           } else {
             left++;
-            out.println("cleanup: left " + where(secret) + ": it changed or went since it was read (run cleanup again)");
+            out.println(
+                "cleanup: left "
+                    + where(secret)
+                    + ": it changed or went since it was read (run cleanup again)");
           }
         }
-        out.printf("cleanup: %s: page %d, %d namespaces, %s %d copies so far%n", name, page, list.getItems().size(),
-            verb, deleted);
+        out.printf(
+            "cleanup: %s: page %d, %d namespaces, %s %d copies so far%n",
+            name, page, list.getItems().size(), verb, deleted);
         next = list.getMetadata() == null ? null : list.getMetadata().getContinue();
       } while (next != null && !next.isEmpty());
     }
-    out.printf("cleanup: %s %d copies of %s; %d labelled secrets left%n", verb, deleted, String.join(", ", names), left);
+    out.printf(
+        "cleanup: %s %d copies of %s; %d labelled secrets left%n",
+        verb, deleted, String.join(", ", names), left);
     return new Result(deleted, left);
   }
 
   /** Ours, with its source named, and not in the source namespace. */
   boolean isCopy(Secret secret) {
     Map<String, String> annotations = secret.getMetadata().getAnnotations();
-    return Labels.isOurs(secret) && !sourceNamespace.equals(secret.getMetadata().getNamespace())
-        && annotations != null && annotations.containsKey(Labels.SOURCE_ANNOTATION);
+    return Labels.isOurs(secret)
+        && !sourceNamespace.equals(secret.getMetadata().getNamespace())
+        && annotations != null
+        && annotations.containsKey(Labels.SOURCE_ANNOTATION);
   }
 
   /** Deletes the secret as read; false when it changed or went meanwhile (409, or nothing deleted). */
   private boolean delete(Secret secret) {
     try {
-      return !client.secrets().inNamespace(secret.getMetadata().getNamespace()).withName(secret.getMetadata().getName())
-          .lockResourceVersion(secret.getMetadata().getResourceVersion()).delete().isEmpty();
+      return !client
+          .secrets()
+          .inNamespace(secret.getMetadata().getNamespace())
+          .withName(secret.getMetadata().getName())
+          .lockResourceVersion(secret.getMetadata().getResourceVersion())
+          .delete()
+          .isEmpty();
     } catch (RuntimeException e) {
       if (KubeErrors.code(e) == 409) {
         return false;

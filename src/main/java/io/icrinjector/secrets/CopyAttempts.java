@@ -23,7 +23,11 @@ final class CopyAttempts {
   private final OptedInNamespaces optedIn;
   private final Consumer<SecretCopyEvent> events;
 
-  CopyAttempts(CopySettings settings, SecretCache cache, CopyWriter writer, OptedInNamespaces optedIn,
+  CopyAttempts(
+      CopySettings settings,
+      SecretCache cache,
+      CopyWriter writer,
+      OptedInNamespaces optedIn,
       Consumer<SecretCopyEvent> events) {
     this.settings = settings;
     this.cache = cache;
@@ -36,7 +40,8 @@ final class CopyAttempts {
   Attempt attempt(String namespace, String name) {
     if (!optedIn.contains(namespace)) {
       // The label went since the job began: its retries end here, with no write.
-      return Attempt.gone(CopyWarnings.notOptedIn(name), "namespace " + namespace + " no longer opted in");
+      return Attempt.gone(
+          CopyWarnings.notOptedIn(name), "namespace " + namespace + " no longer opted in");
     }
     Secret existing = cache.get(namespace, name);
     if (existing != null) {
@@ -52,16 +57,19 @@ final class CopyAttempts {
       verb = "create";
       CopyWriter.Created created = writer.create(namespace, source);
       if (created.secret() == null) {
-        return Attempt.retry(CopyWarnings.racedWithDeletion(name), "created and deleted concurrently");
+        return Attempt.retry(
+            CopyWarnings.racedWithDeletion(name), "created and deleted concurrently");
       }
       cache.learned(created.secret());
       if (!created.byUs()) {
         return found(namespace, name, created.secret());
       }
       String version = source.getMetadata().getResourceVersion();
-      LOG.infof("created secret %s in namespace %s from %s/%s (source version %s)", name, namespace,
-          settings.sourceNamespace(), name, version);
-      events.accept(new SecretCopyEvent(namespace, name, Outcome.CREATED, "source version " + version));
+      LOG.infof(
+          "created secret %s in namespace %s from %s/%s (source version %s)",
+          name, namespace, settings.sourceNamespace(), name, version);
+      events.accept(
+          new SecretCopyEvent(namespace, name, Outcome.CREATED, "source version " + version));
       return Attempt.DONE;
     } catch (RuntimeException e) {
       return failure(namespace, name, verb, e);
@@ -76,10 +84,15 @@ final class CopyAttempts {
       return Attempt.DONE;
     }
     String warning = foreignWarning(name, existing);
-    LOG.infof("secret %s in namespace %s is not managed by icr-injector; left unchanged%s", name, namespace,
-        warning == null ? "" : " (it differs from the source)");
-    events.accept(new SecretCopyEvent(namespace, name, Outcome.SKIPPED_FOREIGN,
-        warning == null ? "same as source" : "differs from source"));
+    LOG.infof(
+        "secret %s in namespace %s is not managed by icr-injector; left unchanged%s",
+        name, namespace, warning == null ? "" : " (it differs from the source)");
+    events.accept(
+        new SecretCopyEvent(
+            namespace,
+            name,
+            Outcome.SKIPPED_FOREIGN,
+            warning == null ? "same as source" : "differs from source"));
     return Attempt.foreign(warning);
   }
 
@@ -87,17 +100,22 @@ final class CopyAttempts {
   private Attempt failure(String namespace, String name, String verb, RuntimeException e) {
     int code = KubeErrors.code(e);
     if (KubeErrors.namespaceTerminating(e)) {
-      return Attempt.gone(CopyWarnings.terminating(name), "namespace " + namespace + " terminating");
+      return Attempt.gone(
+          CopyWarnings.terminating(name), "namespace " + namespace + " terminating");
     }
     if (code == HttpURLConnection.HTTP_NOT_FOUND && "create".equals(verb)) {
-      return Attempt.gone(CopyWarnings.namespaceNotFound(name), "namespace " + namespace + " not found");
+      return Attempt.gone(
+          CopyWarnings.namespaceNotFound(name), "namespace " + namespace + " not found");
     }
     if (code == HttpURLConnection.HTTP_FORBIDDEN) {
-      return Attempt.retry(CopyWarnings.forbidden(verb, name, "get".equals(verb) ? settings.sourceNamespace() : null),
+      return Attempt.retry(
+          CopyWarnings.forbidden(
+              verb, name, "get".equals(verb) ? settings.sourceNamespace() : null),
           "forbidden: " + KubeErrors.message(e));
     }
     if (code > 0) {
-      return Attempt.retry(CopyWarnings.failed(name, code), "HTTP " + code + ": " + KubeErrors.message(e));
+      return Attempt.retry(
+          CopyWarnings.failed(name, code), "HTTP " + code + ": " + KubeErrors.message(e));
     }
     return Attempt.retry(CopyWarnings.unreachable(name), KubeErrors.describe(e));
   }

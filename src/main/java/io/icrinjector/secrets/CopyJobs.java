@@ -35,14 +35,28 @@ final class CopyJobs {
   private final DoubleSupplier random;
   private final Turns<Job> turns;
   private final Object recovery = new Object();
+
   /** When {@link #recovered} last ran the waiting jobs; it does so at most once per initial back-off. */
   private long lastRecovery = Long.MIN_VALUE;
+
   private volatile boolean closed;
 
   /** Jobs without bounds or jitter; for tests of the back-off itself. */
-  CopyJobs(Scheduler scheduler, Duration initialBackoff, Duration maxBackoff,
-      BiFunction<String, String, Attempt> attempt, Consumer<SecretCopyEvent> events) {
-    this(scheduler, initialBackoff, maxBackoff, Integer.MAX_VALUE, Integer.MAX_VALUE, () -> 1.0, attempt, events);
+  CopyJobs(
+      Scheduler scheduler,
+      Duration initialBackoff,
+      Duration maxBackoff,
+      BiFunction<String, String, Attempt> attempt,
+      Consumer<SecretCopyEvent> events) {
+    this(
+        scheduler,
+        initialBackoff,
+        maxBackoff,
+        Integer.MAX_VALUE,
+        Integer.MAX_VALUE,
+        () -> 1.0,
+        attempt,
+        events);
   }
 
   /**
@@ -51,8 +65,15 @@ final class CopyJobs {
    * @param random uniform in [0, 1]: the jitter of each wait
    * @param attempt one blocking try for (namespace, name); a RuntimeException it throws counts as a retry
    */
-  CopyJobs(Scheduler scheduler, Duration initialBackoff, Duration maxBackoff, int maxPending, int maxConcurrent,
-      DoubleSupplier random, BiFunction<String, String, Attempt> attempt, Consumer<SecretCopyEvent> events) {
+  CopyJobs(
+      Scheduler scheduler,
+      Duration initialBackoff,
+      Duration maxBackoff,
+      int maxPending,
+      int maxConcurrent,
+      DoubleSupplier random,
+      BiFunction<String, String, Attempt> attempt,
+      Consumer<SecretCopyEvent> events) {
     this.scheduler = scheduler;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
@@ -96,8 +117,14 @@ final class CopyJobs {
   /** Turns the oldest deferred copies into jobs while fewer than {@code maxPending} are pending. */
   private void startDeferred() {
     Job job;
-    while (!closed && (job = deferred.startOldest(() -> jobs.size() < maxPending,
-        next -> jobs.computeIfAbsent(next[0] + "/" + next[1], k -> new Job(next[0], next[1])))) != null) {
+    while (!closed
+        && (job =
+                deferred.startOldest(
+                    () -> jobs.size() < maxPending,
+                    next ->
+                        jobs.computeIfAbsent(
+                            next[0] + "/" + next[1], k -> new Job(next[0], next[1]))))
+            != null) {
       job.begin();
     }
   }
@@ -119,7 +146,8 @@ final class CopyJobs {
   void recovered() {
     synchronized (recovery) {
       long now = scheduler.nanoTime();
-      // Many successes in a row (or a relist delivering every namespace) rerun the waiting jobs once, not each time.
+      // Many successes in a row (or a relist delivering every namespace) rerun the waiting jobs
+      // once, not each time.
       if (lastRecovery != Long.MIN_VALUE && now - lastRecovery < initialBackoff.toNanos()) {
         return;
       }
@@ -163,11 +191,15 @@ final class CopyJobs {
   final class Job {
     final String namespace;
     final String name;
+
     /** Completes with the first attempt's outcome. */
     final CompletableFuture<Attempt> first = new CompletableFuture<>();
+
     final long startedNanos = scheduler.nanoTime();
+
     /** The latest attempt's outcome, null before the first ends. */
     volatile Attempt last;
+
     private boolean begun;
     private boolean running;
     private boolean rerun;
@@ -240,7 +272,8 @@ final class CopyJobs {
       }
       finish(a);
       if (a.kind() == Attempt.Kind.DONE || a.kind() == Attempt.Kind.FOREIGN) {
-        recovered(); // the API server answered a copy: those waiting need not wait out their back-off
+        recovered(); // the API server answered a copy: those waiting need not wait out their
+        // back-off
       }
     }
 
@@ -274,8 +307,14 @@ final class CopyJobs {
           }
         }
       }
-      a.report(namespace, name, n, again ? "retrying now" : wait == null ? "giving up"
-          : "next try in " + CopyWarnings.format(wait), events);
+      a.report(
+          namespace,
+          name,
+          n,
+          again
+              ? "retrying now"
+              : wait == null ? "giving up" : "next try in " + CopyWarnings.format(wait),
+          events);
       boolean ended;
       synchronized (this) {
         ended = finished && jobs.remove(namespace + "/" + name, this);

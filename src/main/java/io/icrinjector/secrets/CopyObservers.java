@@ -40,24 +40,30 @@ public class CopyObservers {
     void record(String namespace, String reason, String type, String message);
 
     /** An Event about the secret {@code secret} in {@code namespace}; by default, about the namespace. */
-    default void recordOnSecret(String namespace, String secret, String reason, String type, String message) {
+    default void recordOnSecret(
+        String namespace, String secret, String reason, String type, String message) {
       record(namespace, reason, type, message);
     }
   }
 
   private static final Logger LOG = Logger.getLogger(CopyObservers.class);
+
   /** Who reports the Event, as {@code kubectl get events} shows it. */
   public static final String COMPONENT = "icr-injector";
+
   /** Events waiting to be written at most; more are dropped. */
   static final int QUEUED_EVENTS = 256;
 
-  private final Map<SecretCopyEvent.Outcome, Counter> counters = new EnumMap<>(SecretCopyEvent.Outcome.class);
+  private final Map<SecretCopyEvent.Outcome, Counter> counters =
+      new EnumMap<>(SecretCopyEvent.Outcome.class);
+
   /**
    * The failure last reported per namespace/secret, so that a retry that fails the same way adds no new Event. Any
    * other outcome ends that story (the copy is there, is someone else's, or its namespace is gone), so the entry
    * goes, and the map holds only failures still being retried.
    */
   private final Map<String, String> lastFailure = new ConcurrentHashMap<>();
+
   private final Recorder recorder;
 
   /**
@@ -66,27 +72,53 @@ public class CopyObservers {
    * metrics need, and an API server that hangs costs dropped Events (the log and the metric keep the story).
    */
   @Inject
-  public CopyObservers(MeterRegistry registry, KubernetesClient client, IcrConfig config,
+  public CopyObservers(
+      MeterRegistry registry,
+      KubernetesClient client,
+      IcrConfig config,
       SecretReplicator replicator) {
-    this(registry, recorder(Clients.oneAttempt(client, config.secretCopy().requestTimeout()), replicator::writeLimiter));
+    this(
+        registry,
+        recorder(
+            Clients.oneAttempt(client, config.secretCopy().requestTimeout()),
+            replicator::writeLimiter));
   }
 
   private static Recorder recorder(KubernetesClient client, Supplier<WriteLimiter> limiter) {
-    ThreadPoolExecutor thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(QUEUED_EVENTS), r -> {
-          Thread t = new Thread(r, "icr-copy-events");
-          t.setDaemon(true);
-          return t;
-        }, (r, pool) -> LOG.debug("event dropped: too many waiting to be written"));
+    ThreadPoolExecutor thread =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUED_EVENTS),
+            r -> {
+              Thread t = new Thread(r, "icr-copy-events");
+              t.setDaemon(true);
+              return t;
+            },
+            (r, pool) -> LOG.debug("event dropped: too many waiting to be written"));
     return new Recorder() {
       @Override
       public void record(String namespace, String reason, String type, String message) {
-        thread.execute(() -> write(client, limiter.get(), namespace, "Namespace", namespace, reason, type, message));
+        thread.execute(
+            () ->
+                write(
+                    client,
+                    limiter.get(),
+                    namespace,
+                    "Namespace",
+                    namespace,
+                    reason,
+                    type,
+                    message));
       }
 
       @Override
-      public void recordOnSecret(String namespace, String secret, String reason, String type, String message) {
-        thread.execute(() -> write(client, limiter.get(), namespace, "Secret", secret, reason, type, message));
+      public void recordOnSecret(
+          String namespace, String secret, String reason, String type, String message) {
+        thread.execute(
+            () -> write(client, limiter.get(), namespace, "Secret", secret, reason, type, message));
       }
     };
   }
@@ -94,9 +126,12 @@ public class CopyObservers {
   CopyObservers(MeterRegistry registry, Recorder recorder) {
     this.recorder = recorder;
     for (SecretCopyEvent.Outcome outcome : SecretCopyEvent.Outcome.values()) {
-      counters.put(outcome, Counter.builder("icr_injector_secret_copies")
-          .description("Pull secret copy outcomes").tag("result", outcome.name().toLowerCase(Locale.ROOT))
-          .register(registry));
+      counters.put(
+          outcome,
+          Counter.builder("icr_injector_secret_copies")
+              .description("Pull secret copy outcomes")
+              .tag("result", outcome.name().toLowerCase(Locale.ROOT))
+              .register(registry));
     }
   }
 
@@ -110,20 +145,39 @@ public class CopyObservers {
     switch (event.outcome()) {
       case FAILED -> {
         if (!event.detail().equals(lastFailure.put(key, event.detail()))) {
-          recorder.record(event.namespace(), "PullSecretCopyFailed", "Warning",
+          recorder.record(
+              event.namespace(),
+              "PullSecretCopyFailed",
+              "Warning",
               "could not copy secret " + secret + ": " + event.detail());
         }
       }
-      // Nothing happened, and nothing ended; nor is an Event written in a namespace that did not opt in.
-      case DRY_RUN, NOT_OPTED_IN, NOT_QUEUED -> { }
-      case ROTATED -> recorder.recordOnSecret(event.namespace(), secret, "PullSecretRotated", "Normal",
-          "brought the copies of secret " + secret + " in line with it: " + event.detail());
+      // Nothing happened, and nothing ended; nor is an Event written in a namespace that did not
+      // opt in.
+      case DRY_RUN, NOT_OPTED_IN, NOT_QUEUED -> {}
+      case ROTATED ->
+          recorder.recordOnSecret(
+              event.namespace(),
+              secret,
+              "PullSecretRotated",
+              "Normal",
+              "brought the copies of secret " + secret + " in line with it: " + event.detail());
       default -> {
         lastFailure.remove(key);
         if (event.outcome() == SecretCopyEvent.Outcome.CREATED) {
-          recorder.record(event.namespace(), "PullSecretCopied", "Normal",
-              "copied secret " + secret + " into namespace " + event.namespace() + " (" + event.detail() + ")");
-        } // updated (the rotation's Event counts it), exists, foreign, abandoned: nothing worth an Event of its own
+          recorder.record(
+              event.namespace(),
+              "PullSecretCopied",
+              "Normal",
+              "copied secret "
+                  + secret
+                  + " into namespace "
+                  + event.namespace()
+                  + " ("
+                  + event.detail()
+                  + ")");
+        } // updated (the rotation's Event counts it), exists, foreign, abandoned: nothing worth an
+        // Event of its own
       }
     }
   }
@@ -133,22 +187,48 @@ public class CopyObservers {
     return lastFailure.size();
   }
 
-  private static void write(KubernetesClient client, WriteLimiter limiter, String namespace, String kind, String name,
-      String reason, String type, String message) {
+  private static void write(
+      KubernetesClient client,
+      WriteLimiter limiter,
+      String namespace,
+      String kind,
+      String name,
+      String reason,
+      String type,
+      String message) {
     try {
       limiter.acquire(WriteLimiter.Priority.BACKGROUND);
       String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-      client.v1().events().inNamespace(namespace).resource(new EventBuilder()
-          .withNewMetadata().withName(name + "." + UUID.randomUUID().toString().substring(0, 13)).endMetadata()
-          .withNewInvolvedObject().withApiVersion("v1").withKind(kind).withName(name).withNamespace(namespace)
-          .endInvolvedObject()
-          .withReason(reason).withType(type).withMessage(message)
-          .withNewSource().withComponent(COMPONENT).endSource()
-          .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
-          .build()).create();
+      client
+          .v1()
+          .events()
+          .inNamespace(namespace)
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withName(name + "." + UUID.randomUUID().toString().substring(0, 13))
+                  .endMetadata()
+                  .withNewInvolvedObject()
+                  .withApiVersion("v1")
+                  .withKind(kind)
+                  .withName(name)
+                  .withNamespace(namespace)
+                  .endInvolvedObject()
+                  .withReason(reason)
+                  .withType(type)
+                  .withMessage(message)
+                  .withNewSource()
+                  .withComponent(COMPONENT)
+                  .endSource()
+                  .withFirstTimestamp(now)
+                  .withLastTimestamp(now)
+                  .withCount(1)
+                  .build())
+          .create();
     } catch (RuntimeException e) {
       // Events are a courtesy: the log line and the metric already tell the story.
-      LOG.debugf("could not record event %s in namespace %s: %s", reason, namespace, e.getMessage());
+      LOG.debugf(
+          "could not record event %s in namespace %s: %s", reason, namespace, e.getMessage());
     }
   }
 }

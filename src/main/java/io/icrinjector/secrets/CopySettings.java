@@ -28,32 +28,74 @@ import java.util.Set;
  *     always writes rotations
  * @param leaseName the name of that Lease
  */
-public record CopySettings(boolean enabled, String sourceNamespace, List<String> secretNames,
-    Set<String> protectedNamespaces, Duration budget, Duration initialBackoff, Duration maxBackoff,
-    Duration requestTimeout, int maxPending, int maxConcurrent, double writesPerSecond, int writeBurst,
-    String leaseNamespace, String leaseName) {
+public record CopySettings(
+    boolean enabled,
+    String sourceNamespace,
+    List<String> secretNames,
+    Set<String> protectedNamespaces,
+    Duration budget,
+    Duration initialBackoff,
+    Duration maxBackoff,
+    Duration requestTimeout,
+    int maxPending,
+    int maxConcurrent,
+    double writesPerSecond,
+    int writeBurst,
+    String leaseNamespace,
+    String leaseName) {
 
   /**
    * Settings with the application's defaults ({@link IcrConfig.SecretCopy}) for the request timeout, job bound,
    * attempts in flight and write limit, and no leader election.
    */
-  public CopySettings(boolean enabled, String sourceNamespace, List<String> secretNames,
-      Set<String> protectedNamespaces, Duration budget, Duration initialBackoff, Duration maxBackoff) {
-    this(enabled, sourceNamespace, secretNames, protectedNamespaces, budget, initialBackoff, maxBackoff,
+  public CopySettings(
+      boolean enabled,
+      String sourceNamespace,
+      List<String> secretNames,
+      Set<String> protectedNamespaces,
+      Duration budget,
+      Duration initialBackoff,
+      Duration maxBackoff) {
+    this(
+        enabled,
+        sourceNamespace,
+        secretNames,
+        protectedNamespaces,
+        budget,
+        initialBackoff,
+        maxBackoff,
         DurationConverter.parseDuration(IcrConfig.SecretCopy.REQUEST_TIMEOUT),
-        Integer.parseInt(IcrConfig.SecretCopy.MAX_PENDING), Integer.parseInt(IcrConfig.SecretCopy.MAX_CONCURRENT),
-        Double.parseDouble(IcrConfig.SecretCopy.WRITES_PER_SECOND), Integer.parseInt(IcrConfig.SecretCopy.WRITE_BURST),
-        null, null);
+        Integer.parseInt(IcrConfig.SecretCopy.MAX_PENDING),
+        Integer.parseInt(IcrConfig.SecretCopy.MAX_CONCURRENT),
+        Double.parseDouble(IcrConfig.SecretCopy.WRITES_PER_SECOND),
+        Integer.parseInt(IcrConfig.SecretCopy.WRITE_BURST),
+        null,
+        null);
   }
 
   /** These settings with another write limit and rotation Lease (null namespace: no election); for tests. */
-  public CopySettings withWrites(double perSecond, int burst, String leaseNamespace, String leaseName) {
-    return new CopySettings(enabled, sourceNamespace, secretNames, protectedNamespaces, budget, initialBackoff,
-        maxBackoff, requestTimeout, maxPending, maxConcurrent, perSecond, burst, leaseNamespace, leaseName);
+  public CopySettings withWrites(
+      double perSecond, int burst, String leaseNamespace, String leaseName) {
+    return new CopySettings(
+        enabled,
+        sourceNamespace,
+        secretNames,
+        protectedNamespaces,
+        budget,
+        initialBackoff,
+        maxBackoff,
+        requestTimeout,
+        maxPending,
+        maxConcurrent,
+        perSecond,
+        burst,
+        leaseNamespace,
+        leaseName);
   }
 
   /** Namespaces that belong to the cluster itself; a pull secret is never written there. */
-  public static final Set<String> SYSTEM_NAMESPACES = Set.of("kube-system", "kube-public", "kube-node-lease");
+  public static final Set<String> SYSTEM_NAMESPACES =
+      Set.of("kube-system", "kube-public", "kube-node-lease");
 
   /** Normalises the protected set: the system namespaces and the source namespace are always in it. */
   public CopySettings {
@@ -72,11 +114,26 @@ public record CopySettings(boolean enabled, String sourceNamespace, List<String>
     Set<String> protectedNamespaces = new LinkedHashSet<>();
     config.webhookNamespace().filter(ns -> !ns.isBlank()).ifPresent(protectedNamespaces::add);
     IcrConfig.SecretCopy copy = config.secretCopy();
-    // Without its own namespace (a local run) the webhook has nowhere to put the Lease: it writes rotations alone.
-    String leaseNamespace = copy.leaderElection() ? config.webhookNamespace().filter(ns -> !ns.isBlank()).orElse(null)
-        : null;
-    return new CopySettings(copy.enabled(), config.sourceNamespace(), rules.secretNames(), protectedNamespaces,
-        copy.budget(), copy.initialBackoff(), copy.maxBackoff(), copy.requestTimeout(), copy.maxPending(),
-        copy.maxConcurrent(), copy.writesPerSecond(), copy.writeBurst(), leaseNamespace, copy.leaseName());
+    // Without its own namespace (a local run) the webhook has nowhere to put the Lease: it writes
+    // rotations alone.
+    String leaseNamespace =
+        copy.leaderElection()
+            ? config.webhookNamespace().filter(ns -> !ns.isBlank()).orElse(null)
+            : null;
+    return new CopySettings(
+        copy.enabled(),
+        config.sourceNamespace(),
+        rules.secretNames(),
+        protectedNamespaces,
+        copy.budget(),
+        copy.initialBackoff(),
+        copy.maxBackoff(),
+        copy.requestTimeout(),
+        copy.maxPending(),
+        copy.maxConcurrent(),
+        copy.writesPerSecond(),
+        copy.writeBurst(),
+        leaseNamespace,
+        copy.leaseName());
   }
 }

@@ -16,12 +16,21 @@ final class CopyWarnings {
   }
 
   static String stillRunning(String name, Duration budget) {
-    return "copy of secret " + name + " still running after " + format(budget) + "; continues in the background";
+    return "copy of secret "
+        + name
+        + " still running after "
+        + format(budget)
+        + "; continues in the background";
   }
 
   static String forbidden(String verb, String name, String inNamespace) {
     String where = inNamespace == null ? "" : " in " + inNamespace;
-    return "RBAC forbids " + verb + " of secret " + name + where + "; grant it in icr-injector's ClusterRole";
+    return "RBAC forbids "
+        + verb
+        + " of secret "
+        + name
+        + where
+        + "; grant it in icr-injector's ClusterRole";
   }
 
   static String failed(String name, int code) {
@@ -50,7 +59,11 @@ final class CopyWarnings {
 
   /** A same-named secret that is not ours differs from the source in {@code sourceNamespace}. */
   static String foreignDiffers(String name, String sourceNamespace) {
-    return "secret " + name + " here is not icr-injector's and differs from " + sourceNamespace + "; left unchanged";
+    return "secret "
+        + name
+        + " here is not icr-injector's and differs from "
+        + sourceNamespace
+        + "; left unchanged";
   }
 
   static String notOptedIn(String name) {
@@ -59,11 +72,17 @@ final class CopyWarnings {
 
   /** The namespace watch has not listed yet (the API server not reached since start): opted in or not is unknown. */
   static String optInUnknown(String name) {
-    return "namespace opt-in not known yet (no namespace list from the API server); secret " + name + " not copied";
+    return "namespace opt-in not known yet (no namespace list from the API server); secret "
+        + name
+        + " not copied";
   }
 
   static String notQueued(String name, int pending) {
-    return "copy of secret " + name + " deferred: " + pending + " copies already pending; starts when one ends";
+    return "copy of secret "
+        + name
+        + " deferred: "
+        + pending
+        + " copies already pending; starts when one ends";
   }
 
   /** {@code 2s}, or {@code 300ms} when not whole seconds. */

@@ -46,11 +46,16 @@ final class CopyWriter {
    */
   Secret shape(String namespace, Secret source) {
     String name = source.getMetadata().getName();
-    return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .endMetadata()
         .editMetadata()
-          .addToLabels(Labels.MANAGED_BY, Labels.MANAGER)
-          .addToAnnotations(Labels.SOURCE_ANNOTATION, sourceNamespace + "/" + name)
-          .addToAnnotations(Labels.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion())
+        .addToLabels(Labels.MANAGED_BY, Labels.MANAGER)
+        .addToAnnotations(Labels.SOURCE_ANNOTATION, sourceNamespace + "/" + name)
+        .addToAnnotations(
+            Labels.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion())
         .endMetadata()
         .withType(SecretView.type(source))
         .withData(SecretView.data(source))
@@ -65,7 +70,8 @@ final class CopyWriter {
   Created create(String namespace, Secret source) {
     limiter.acquire(WriteLimiter.Priority.ADMISSION);
     try {
-      return new Created(client.secrets().inNamespace(namespace).resource(shape(namespace, source)).create(),
+      return new Created(
+          client.secrets().inNamespace(namespace).resource(shape(namespace, source)).create(),
           true);
     } catch (KubernetesClientException e) {
       if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
@@ -85,12 +91,22 @@ final class CopyWriter {
    */
   Secret update(Secret copy, Secret source) {
     limiter.acquire(WriteLimiter.Priority.BACKGROUND);
-    // On resource(an object naming the copy), not withName(...): fabric8 then takes the URL from the object, where
-    // withName(...).patch(...) first GETs the whole secret (one more request per copy and rotation). A plain Secret,
+    // On resource(an object naming the copy), not withName(...): fabric8 then takes the URL from
+    // the object, where
+    // withName(...).patch(...) first GETs the whole secret (one more request per copy and
+    // rotation). A plain Secret,
     // not the slim one: fabric8 reads the answer into the object's class.
-    Secret target = new SecretBuilder().withNewMetadata().withName(copy.getMetadata().getName())
-        .withNamespace(copy.getMetadata().getNamespace()).endMetadata().build();
-    return client.secrets().inNamespace(copy.getMetadata().getNamespace()).resource(target)
+    Secret target =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(copy.getMetadata().getName())
+            .withNamespace(copy.getMetadata().getNamespace())
+            .endMetadata()
+            .build();
+    return client
+        .secrets()
+        .inNamespace(copy.getMetadata().getNamespace())
+        .resource(target)
         .patch(PatchContext.of(PatchType.JSON_MERGE), patch(copy, source));
   }
 
@@ -100,7 +116,8 @@ final class CopyWriter {
     ObjectNode metadata = patch.putObject("metadata");
     metadata.put("resourceVersion", copy.getMetadata().getResourceVersion());
     metadata.putObject("labels").put(Labels.MANAGED_BY, Labels.MANAGER);
-    metadata.putObject("annotations")
+    metadata
+        .putObject("annotations")
         .put(Labels.SOURCE_ANNOTATION, sourceNamespace + "/" + source.getMetadata().getName())
         .put(Labels.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion());
     ObjectNode data = patch.putObject("data");

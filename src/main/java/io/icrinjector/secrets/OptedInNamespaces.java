@@ -29,16 +29,24 @@ class OptedInNamespaces {
   private static final Logger LOG = Logger.getLogger(OptedInNamespaces.class);
 
   private final Supplier<SharedIndexInformer<Namespace>> informerFor;
+
   /** Admissions waiting for a namespace labelled a moment ago that the watch has not delivered yet. */
   private final Map<String, CompletableFuture<Void>> waiters = new ConcurrentHashMap<>();
+
   private final int maxWaiters;
   private volatile SharedIndexInformer<Namespace> informer;
   private volatile boolean closed;
 
   /** The watch through {@code client}; at most {@code maxWaiters} namespaces are waited for at once. */
   OptedInNamespaces(KubernetesClient client, int maxWaiters) {
-    this(() -> client.namespaces().withLabel(Labels.INJECT, Labels.INJECT_ENABLED).withLimit(SecretCache.PAGE)
-        .runnableInformer(SecretCache.RESYNC_MILLIS), maxWaiters);
+    this(
+        () ->
+            client
+                .namespaces()
+                .withLabel(Labels.INJECT, Labels.INJECT_ENABLED)
+                .withLimit(SecretCache.PAGE)
+                .runnableInformer(SecretCache.RESYNC_MILLIS),
+        maxWaiters);
   }
 
   private OptedInNamespaces(Supplier<SharedIndexInformer<Namespace>> informerFor, int maxWaiters) {
@@ -71,37 +79,45 @@ class OptedInNamespaces {
    */
   void start(Consumer<String> optedOut, Runnable heard) {
     SharedIndexInformer<Namespace> i = informerFor.get();
-    i.itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, OptedInNamespaces::slim)).removeNamespaceIndex();
-    i.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Namespace ns) {
-        CompletableFuture<Void> waiting = waiters.remove(ns.getMetadata().getName());
-        if (waiting != null) {
-          waiting.complete(null);
-        }
-        heard.run();
-      }
+    i.itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, OptedInNamespaces::slim))
+        .removeNamespaceIndex();
+    i.addEventHandler(
+        new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(Namespace ns) {
+            CompletableFuture<Void> waiting = waiters.remove(ns.getMetadata().getName());
+            if (waiting != null) {
+              waiting.complete(null);
+            }
+            heard.run();
+          }
 
-      @Override
-      public void onUpdate(Namespace old, Namespace ns) {
-        onAdd(ns);
-      }
+          @Override
+          public void onUpdate(Namespace old, Namespace ns) {
+            onAdd(ns);
+          }
 
-      @Override
-      public void onDelete(Namespace ns, boolean finalStateUnknown) {
-        optedOut.accept(ns.getMetadata().getName());
-      }
-    });
-    // Keep trying through a failed first list (the default gives up for good), as the secret watch does.
-    i.exceptionHandler((wasStarted, t) -> {
-      LOG.debugf("the watch of opted-in namespaces failed (%s); retrying", KubeErrors.describe(t));
-      return !closed;
-    });
-    i.start().whenComplete((v, t) -> {
-      if (t == null) {
-        LOG.infof("watching namespaces labelled %s=%s", Labels.INJECT, Labels.INJECT_ENABLED);
-      }
-    });
+          @Override
+          public void onDelete(Namespace ns, boolean finalStateUnknown) {
+            optedOut.accept(ns.getMetadata().getName());
+          }
+        });
+    // Keep trying through a failed first list (the default gives up for good), as the secret watch
+    // does.
+    i.exceptionHandler(
+        (wasStarted, t) -> {
+          LOG.debugf(
+              "the watch of opted-in namespaces failed (%s); retrying", KubeErrors.describe(t));
+          return !closed;
+        });
+    i.start()
+        .whenComplete(
+            (v, t) -> {
+              if (t == null) {
+                LOG.infof(
+                    "watching namespaces labelled %s=%s", Labels.INJECT, Labels.INJECT_ENABLED);
+              }
+            });
     informer = i;
   }
 

@@ -50,19 +50,30 @@ final class Rotation {
   private final CopySettings settings;
   private final Consumer<SecretCopyEvent> events;
   private final BooleanSupplier leads;
+
   /** Per copy, the (copy version, source version) whose type mismatch was last reported: said once, not per resync. */
   private final Map<String, String> typeMismatchReported = new ConcurrentHashMap<>();
+
   /** Copies (namespace/name) known to differ from their source and not yet written. */
   private final Set<String> stale = ConcurrentHashMap.newKeySet();
+
   private volatile ExecutorService thread;
 
   /** A rotation that always writes (one replica, or tests). */
-  Rotation(SecretCache cache, CopyWriter writer, CopySettings settings, Consumer<SecretCopyEvent> events) {
+  Rotation(
+      SecretCache cache,
+      CopyWriter writer,
+      CopySettings settings,
+      Consumer<SecretCopyEvent> events) {
     this(cache, writer, settings, events, () -> true);
   }
 
   /** @param leads whether this replica writes rotations now (holds the Lease) */
-  Rotation(SecretCache cache, CopyWriter writer, CopySettings settings, Consumer<SecretCopyEvent> events,
+  Rotation(
+      SecretCache cache,
+      CopyWriter writer,
+      CopySettings settings,
+      Consumer<SecretCopyEvent> events,
       BooleanSupplier leads) {
     this.cache = cache;
     this.writer = writer;
@@ -72,11 +83,13 @@ final class Rotation {
   }
 
   void start() {
-    thread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "icr-secret-rotation");
-      t.setDaemon(true);
-      return t;
-    });
+    thread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "icr-secret-rotation");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   void close() {
@@ -113,10 +126,19 @@ final class Rotation {
     }
     Secret source = cache.get(settings.sourceNamespace(), name);
     String version = source == null ? "?" : source.getMetadata().getResourceVersion();
-    String detail = "updated " + updated + ", failed " + failed + ", skipped " + skipped + " (source version "
-        + version + ")";
-    LOG.infof("rotation of secret %s/%s: %s in %d ms", settings.sourceNamespace(), name, detail,
-        (System.nanoTime() - started) / 1_000_000);
+    String detail =
+        "updated "
+            + updated
+            + ", failed "
+            + failed
+            + ", skipped "
+            + skipped
+            + " (source version "
+            + version
+            + ")";
+    LOG.infof(
+        "rotation of secret %s/%s: %s in %d ms",
+        settings.sourceNamespace(), name, detail, (System.nanoTime() - started) / 1_000_000);
     events.accept(new SecretCopyEvent(settings.sourceNamespace(), name, Outcome.ROTATED, detail));
   }
 
@@ -125,10 +147,11 @@ final class Rotation {
    * Cheap when all is in step (the set is empty).
    */
   int pending() {
-    stale.removeIf(key -> {
-      int slash = key.indexOf('/');
-      return cache.get(key.substring(0, slash), key.substring(slash + 1)) == null;
-    });
+    stale.removeIf(
+        key -> {
+          int slash = key.indexOf('/');
+          return cache.get(key.substring(0, slash), key.substring(slash + 1)) == null;
+        });
     return stale.size();
   }
 
@@ -158,8 +181,11 @@ final class Rotation {
     Secret source = cache.get(settings.sourceNamespace(), name);
     Secret copy = cache.get(namespace, name);
     String key = namespace + "/" + name;
-    if (source == null || copy == null || !Labels.isOurs(copy)
-        || settings.protectedNamespaces().contains(namespace) || SecretView.sameContent(copy, source)) {
+    if (source == null
+        || copy == null
+        || !Labels.isOurs(copy)
+        || settings.protectedNamespaces().contains(namespace)
+        || SecretView.sameContent(copy, source)) {
       stale.remove(key);
       return Result.UNCHANGED;
     }
@@ -169,12 +195,18 @@ final class Rotation {
     }
     String version = source.getMetadata().getResourceVersion();
     if (!SecretView.type(copy).equals(SecretView.type(source))) {
-      // A secret's type cannot change in place, and recreating it would need the right to delete every secret of
-      // this name in the cluster, users' own included. Least privilege wins: say what to do instead, once per
-      // state of the pair, since nothing changes until someone acts (every resync would repeat it otherwise).
+      // A secret's type cannot change in place, and recreating it would need the right to delete
+      // every secret of
+      // this name in the cluster, users' own included. Least privilege wins: say what to do
+      // instead, once per
+      // state of the pair, since nothing changes until someone acts (every resync would repeat it
+      // otherwise).
       String state = copy.getMetadata().getResourceVersion() + "/" + version;
       if (!Objects.equals(typeMismatchReported.put(key, state), state)) {
-        String detail = "source type is now " + SecretView.type(source) + "; delete this copy to have it recreated";
+        String detail =
+            "source type is now "
+                + SecretView.type(source)
+                + "; delete this copy to have it recreated";
         LOG.warnf("secret %s in namespace %s: %s", name, namespace, detail);
         events.accept(new SecretCopyEvent(namespace, name, Outcome.FAILED, detail));
       }
@@ -185,23 +217,32 @@ final class Rotation {
       cache.learned(writer.update(copy, source));
       stale.remove(key);
       LOG.infof("updated secret %s in namespace %s to source version %s", name, namespace, version);
-      events.accept(new SecretCopyEvent(namespace, name, Outcome.UPDATED, "source version " + version));
+      events.accept(
+          new SecretCopyEvent(namespace, name, Outcome.UPDATED, "source version " + version));
       return Result.UPDATED;
     } catch (WriteLimiter.WriteCancelledException e) {
       return Result.SKIPPED; // shutting down
     } catch (RuntimeException e) {
       if (KubeErrors.code(e) == HttpURLConnection.HTTP_CONFLICT) {
-        // Someone wrote it since our cache saw it (a previous writer, a user): its watch event brings it back here.
-        LOG.infof("secret %s in namespace %s changed while being updated; re-checked on its next event", name,
-            namespace);
+        // Someone wrote it since our cache saw it (a previous writer, a user): its watch event
+        // brings it back here.
+        LOG.infof(
+            "secret %s in namespace %s changed while being updated; re-checked on its next event",
+            name, namespace);
         return Result.SKIPPED;
       }
-      String detail = KubeErrors.code(e) == HttpURLConnection.HTTP_FORBIDDEN
-          ? "update forbidden by RBAC; grant patch of secret " + name + " in icr-injector's ClusterRole ("
-              + KubeErrors.message(e) + ")"
-          : "update: " + KubeErrors.describe(e);
-      LOG.warnf("copy of secret %s in namespace %s does not follow its source version %s: %s; retried at the next "
-          + "change or resync", name, namespace, version, detail);
+      String detail =
+          KubeErrors.code(e) == HttpURLConnection.HTTP_FORBIDDEN
+              ? "update forbidden by RBAC; grant patch of secret "
+                  + name
+                  + " in icr-injector's ClusterRole ("
+                  + KubeErrors.message(e)
+                  + ")"
+              : "update: " + KubeErrors.describe(e);
+      LOG.warnf(
+          "copy of secret %s in namespace %s does not follow its source version %s: %s; retried at the next "
+              + "change or resync",
+          name, namespace, version, detail);
       events.accept(new SecretCopyEvent(namespace, name, Outcome.FAILED, detail));
       return Result.FAILED;
     }

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.icrinjector.kube.Clients;
 import io.icrinjector.kube.KubeErrors;
 import java.time.Duration;
 import java.util.UUID;
@@ -70,7 +69,9 @@ final class RotationLeader {
   /** This replica's name in the Lease: the pod's name, and a suffix that tells one start of it from the next. */
   static String identity() {
     String host = System.getenv("HOSTNAME");
-    return (host == null || host.isBlank() ? "icr-injector" : host) + "_" + UUID.randomUUID().toString().substring(0, 8);
+    return (host == null || host.isBlank() ? "icr-injector" : host)
+        + "_"
+        + UUID.randomUUID().toString().substring(0, 8);
   }
 
   /** Whether this replica writes rotations now. */
@@ -95,8 +96,9 @@ final class RotationLeader {
     }
     timer = Executors.newSingleThreadScheduledExecutor(daemon("icr-rotation-lease-timer"));
     electorThread = Executors.newSingleThreadExecutor(daemon("icr-rotation-lease"));
-    LOG.infof("campaigning for lease %s/%s as %s: only its holder rewrites copies on rotation", namespace, name,
-        identity);
+    LOG.infof(
+        "campaigning for lease %s/%s as %s: only its holder rewrites copies on rotation",
+        namespace, name, identity);
     campaign();
   }
 
@@ -105,27 +107,30 @@ final class RotationLeader {
     if (closed) {
       return;
     }
-    LeaderElectionConfig config = new LeaderElectionConfigBuilder()
-        .withName(name)
-        .withLock(new LeaseLock(namespace, name, identity))
-        .withLeaseDuration(LEASE_DURATION)
-        .withRenewDeadline(RENEW_DEADLINE)
-        .withRetryPeriod(RETRY_PERIOD)
-        // A replica that shuts down hands over at once rather than after the lease runs out.
-        .withReleaseOnCancel(true)
-        .withLeaderCallbacks(new LeaderCallbacks(this::started, this::stopped, this::observed))
-        .build();
+    LeaderElectionConfig config =
+        new LeaderElectionConfigBuilder()
+            .withName(name)
+            .withLock(new LeaseLock(namespace, name, identity))
+            .withLeaseDuration(LEASE_DURATION)
+            .withRenewDeadline(RENEW_DEADLINE)
+            .withRetryPeriod(RETRY_PERIOD)
+            // A replica that shuts down hands over at once rather than after the lease runs out.
+            .withReleaseOnCancel(true)
+            .withLeaderCallbacks(new LeaderCallbacks(this::started, this::stopped, this::observed))
+            .build();
     try {
       CompletableFuture<?> f = new LeaderElector(client, config, electorThread).start();
       term = f;
-      f.whenComplete((v, t) -> {
-        stopped();
-        // One term ended (the Lease was lost or could not be renewed): stand again.
-        campaignLater();
-      });
+      f.whenComplete(
+          (v, t) -> {
+            stopped();
+            // One term ended (the Lease was lost or could not be renewed): stand again.
+            campaignLater();
+          });
     } catch (RuntimeException e) {
-      LOG.warnf("cannot campaign for lease %s/%s (%s); trying again in %ds", namespace, name, KubeErrors.describe(e),
-          RETRY_PERIOD.toSeconds());
+      LOG.warnf(
+          "cannot campaign for lease %s/%s (%s); trying again in %ds",
+          namespace, name, KubeErrors.describe(e), RETRY_PERIOD.toSeconds());
       campaignLater();
     }
   }
@@ -142,21 +147,26 @@ final class RotationLeader {
       return;
     }
     leading = true;
-    LOG.infof("this replica (%s) holds lease %s/%s: it rewrites copies on rotation", identity, namespace, name);
+    LOG.infof(
+        "this replica (%s) holds lease %s/%s: it rewrites copies on rotation",
+        identity, namespace, name);
     onStart.run();
   }
 
   private void stopped() {
     if (leading && namespace != null) {
       leading = false;
-      LOG.infof("this replica (%s) no longer holds lease %s/%s: it stops rewriting copies", identity, namespace,
-          name);
+      LOG.infof(
+          "this replica (%s) no longer holds lease %s/%s: it stops rewriting copies",
+          identity, namespace, name);
     }
   }
 
   private void observed(String holder) {
     if (holder != null && !holder.equals(identity)) {
-      LOG.infof("lease %s/%s is held by %s: that replica rewrites copies on rotation", namespace, name, holder);
+      LOG.infof(
+          "lease %s/%s is held by %s: that replica rewrites copies on rotation",
+          namespace, name, holder);
     }
   }
 

@@ -39,17 +39,22 @@ final class SecretCache {
   }
 
   private static final Logger LOG = Logger.getLogger(SecretCache.class);
+
   /** How often the informers replay their cache; each replay re-checks every copy against its source. */
   static final long RESYNC_MILLIS = TimeUnit.MINUTES.toMillis(10);
+
   /** How long to wait before trying again to set up an informer whose creation or start failed. */
   static final Duration SETUP_RETRY = Duration.ofSeconds(30);
+
   /** Objects per page of an informer's list: a relist never holds every secret of the cluster at once. */
   static final long PAGE = 500;
+
   /** When to say that the informers have not synced yet. */
   static final Duration SYNC_WARNING = Duration.ofSeconds(10);
 
   /** For the one read of a source before its watch has listed: one request, no client retry (Clients). */
   private final KubernetesClient reads;
+
   private final CopySettings settings;
   private final Scheduler scheduler;
   private final Function<String, SharedIndexInformer<Secret>> informerFor;
@@ -64,26 +69,42 @@ final class SecretCache {
   }
 
   /** A cache whose informers come from {@code informerFor} (tests make one fail); null for the client's own. */
-  SecretCache(KubernetesClient client, CopySettings settings, Scheduler scheduler,
+  SecretCache(
+      KubernetesClient client,
+      CopySettings settings,
+      Scheduler scheduler,
       Function<String, SharedIndexInformer<Secret>> informerFor) {
     this.reads = Clients.oneAttempt(client, settings.requestTimeout());
     this.settings = settings;
     this.scheduler = scheduler;
-    this.informerFor = informerFor != null ? informerFor : name -> client.secrets().inAnyNamespace()
-        .withField("metadata.name", name).withLimit(PAGE).runnableInformer(RESYNC_MILLIS);
+    this.informerFor =
+        informerFor != null
+            ? informerFor
+            : name ->
+                client
+                    .secrets()
+                    .inAnyNamespace()
+                    .withField("metadata.name", name)
+                    .withLimit(PAGE)
+                    .runnableInformer(RESYNC_MILLIS);
   }
 
   /** Starts the informers in the background; never blocks and never fails (see {@link SecretReplicator#start}). */
   void start(Listener l) {
     this.listener = l;
     scheduler.execute(this::startInformers);
-    // The informer reports a failed first list only after the client's own retries, which can take minutes.
-    scheduler.schedule(() -> {
-      if (!closed && !synced()) {
-        LOG.warnf("the watch of secrets %s has not synced after %ds; is the API server reachable? Copies use "
-            + "the API directly meanwhile", settings.secretNames(), SYNC_WARNING.toSeconds());
-      }
-    }, SYNC_WARNING);
+    // The informer reports a failed first list only after the client's own retries, which can take
+    // minutes.
+    scheduler.schedule(
+        () -> {
+          if (!closed && !synced()) {
+            LOG.warnf(
+                "the watch of secrets %s has not synced after %ds; is the API server reachable? Copies use "
+                    + "the API directly meanwhile",
+                settings.secretNames(), SYNC_WARNING.toSeconds());
+          }
+        },
+        SYNC_WARNING);
   }
 
   private void startInformers() {
@@ -95,41 +116,54 @@ final class SecretCache {
       SharedIndexInformer<Secret> informer = null;
       try {
         informer = informerFor.apply(name);
-        // Nothing looks secrets up by namespace index (only by key), and that index costs a set per namespace.
-        informer.itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, this::slim)).removeNamespaceIndex();
+        // Nothing looks secrets up by namespace index (only by key), and that index costs a set per
+        // namespace.
+        informer
+            .itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, this::slim))
+            .removeNamespaceIndex();
         informer.addEventHandler(new Handler(name, informer));
-        // The default handler gives up when the very first list fails (start() then fails for good);
+        // The default handler gives up when the very first list fails (start() then fails for
+        // good);
         // retrying always lets the informer's own back-off reconnect once the API server answers.
-        informer.exceptionHandler((wasStarted, t) -> {
-          if (!wasStarted && warned.add(name)) {
-            if (KubeErrors.code(t) == HttpURLConnection.HTTP_FORBIDDEN) {
-              // Not transient: the webhook stays unready (readiness waits for this watch) until RBAC is fixed.
-              LOG.errorf("RBAC forbids watching secret %s: add it to the resourceNames of icr-injector's "
-                  + "ClusterRole (deploy/base/rbac.yaml); not ready until then (%s)", name, KubeErrors.describe(t));
-            } else {
-              LOG.warnf("cannot watch secret %s yet (%s); copies use the API directly until it works, retrying",
-                  name, KubeErrors.describe(t));
-            }
-          }
-          return !closed;
-        });
-        informer.start().whenComplete((v, t) -> {
-          if (t == null) {
-            LOG.infof("watching secret %s in all namespaces", name);
-            Listener l = listener;
-            if (l != null) {
-              l.sourceChanged(name);
-            }
-          }
-        });
+        informer.exceptionHandler(
+            (wasStarted, t) -> {
+              if (!wasStarted && warned.add(name)) {
+                if (KubeErrors.code(t) == HttpURLConnection.HTTP_FORBIDDEN) {
+                  // Not transient: the webhook stays unready (readiness waits for this watch) until
+                  // RBAC is fixed.
+                  LOG.errorf(
+                      "RBAC forbids watching secret %s: add it to the resourceNames of icr-injector's "
+                          + "ClusterRole (deploy/base/rbac.yaml); not ready until then (%s)",
+                      name, KubeErrors.describe(t));
+                } else {
+                  LOG.warnf(
+                      "cannot watch secret %s yet (%s); copies use the API directly until it works, retrying",
+                      name, KubeErrors.describe(t));
+                }
+              }
+              return !closed;
+            });
+        informer
+            .start()
+            .whenComplete(
+                (v, t) -> {
+                  if (t == null) {
+                    LOG.infof("watching secret %s in all namespaces", name);
+                    Listener l = listener;
+                    if (l != null) {
+                      l.sourceChanged(name);
+                    }
+                  }
+                });
         // Only a started informer counts: one whose start threw must be made again by the retry.
         informers.put(name, informer);
       } catch (RuntimeException e) {
         if (informer != null) {
           informer.stop();
         }
-        LOG.warnf("cannot set up the watch of secret %s (%s); retrying in %ds", name, KubeErrors.describe(e),
-            SETUP_RETRY.toSeconds());
+        LOG.warnf(
+            "cannot set up the watch of secret %s (%s); retrying in %ds",
+            name, KubeErrors.describe(e), SETUP_RETRY.toSeconds());
         retry = true;
       }
     }
@@ -177,7 +211,8 @@ final class SecretCache {
     if (informer != null && informer.hasSynced()) {
       return get(settings.sourceNamespace(), name);
     }
-    Secret source = slim(reads.secrets().inNamespace(settings.sourceNamespace()).withName(name).get());
+    Secret source =
+        slim(reads.secrets().inNamespace(settings.sourceNamespace()).withName(name).get());
     if (source != null) {
       view.learned(source);
     }
@@ -231,11 +266,14 @@ final class SecretCache {
       }
       view.observedDeleted(secret);
       if (settings.sourceNamespace().equals(secret.getMetadata().getNamespace())) {
-        // Copies stay: `ibmcloud ks cluster pull-secret apply` and similar tools delete and recreate the source,
-        // and removing every copy meanwhile would break image pulls cluster-wide. The recreated source rotates
+        // Copies stay: `ibmcloud ks cluster pull-secret apply` and similar tools delete and
+        // recreate the source,
+        // and removing every copy meanwhile would break image pulls cluster-wide. The recreated
+        // source rotates
         // them as usual.
-        LOG.infof("source secret %s/%s was deleted; its copies are left in place", settings.sourceNamespace(),
-            name);
+        LOG.infof(
+            "source secret %s/%s was deleted; its copies are left in place",
+            settings.sourceNamespace(), name);
       }
     }
 
@@ -263,8 +301,10 @@ final class SecretCache {
      */
     private Secret kept(Secret secret) {
       Secret stored = informer.getStore().getByKey(Cache.metaNamespaceKeyFunc(secret));
-      if (stored instanceof SlimSecret && Objects.equals(stored.getMetadata().getResourceVersion(),
-          secret.getMetadata().getResourceVersion())) {
+      if (stored instanceof SlimSecret
+          && Objects.equals(
+              stored.getMetadata().getResourceVersion(),
+              secret.getMetadata().getResourceVersion())) {
         return stored;
       }
       return slim(secret);

@@ -51,14 +51,17 @@ public class SecretReplicator implements PullSecretCopier {
   private final RotationLeader leader;
   private final AdmissionCopies admissions;
   private final AtomicBoolean started = new AtomicBoolean();
+
   /** The pool the CDI constructor made, shut down on close; null when the caller owns the threads. */
   private ScheduledExecutorService ownPool;
+
   /**
    * The gauges the CDI constructor registered, removed on close: they read this instance (weakly), and a registry
    * that outlives it (Quarkus's global one across the test suite's restarts) would otherwise keep the dead
    * instance's gauges and hand them to the next replicator instead of registering its own.
    */
   private MeterRegistry registry;
+
   private List<Meter> gauges = List.of();
 
   /**
@@ -66,18 +69,33 @@ public class SecretReplicator implements PullSecretCopier {
    * {@code icr_injector_copies_pending} and {@code icr_injector_leader}.
    */
   @Inject
-  public SecretReplicator(KubernetesClient client, IcrConfig config, RewriteRules rules,
-      Event<SecretCopyEvent> events, MeterRegistry registry) {
-    this(client, CopySettings.from(config, rules), events::fire, copyPool(config.secretCopy().maxConcurrent()));
+  public SecretReplicator(
+      KubernetesClient client,
+      IcrConfig config,
+      RewriteRules rules,
+      Event<SecretCopyEvent> events,
+      MeterRegistry registry) {
+    this(
+        client,
+        CopySettings.from(config, rules),
+        events::fire,
+        copyPool(config.secretCopy().maxConcurrent()));
     this.registry = registry;
-    this.gauges = List.of(
-        Gauge.builder("icr_injector_copies_pending", this, SecretReplicator::copiesPending)
-            .description("Copies known to differ from their source and not yet written").register(registry),
-        Gauge.builder("icr_injector_leader", this, r -> r.leading() ? 1 : 0)
-            .description("1 while this replica writes rotations (holds the rotation Lease), else 0").register(registry));
+    this.gauges =
+        List.of(
+            Gauge.builder("icr_injector_copies_pending", this, SecretReplicator::copiesPending)
+                .description("Copies known to differ from their source and not yet written")
+                .register(registry),
+            Gauge.builder("icr_injector_leader", this, r -> r.leading() ? 1 : 0)
+                .description(
+                    "1 while this replica writes rotations (holds the rotation Lease), else 0")
+                .register(registry));
   }
 
-  private SecretReplicator(KubernetesClient client, CopySettings settings, Consumer<SecretCopyEvent> events,
+  private SecretReplicator(
+      KubernetesClient client,
+      CopySettings settings,
+      Consumer<SecretCopyEvent> events,
       ScheduledExecutorService pool) {
     this(client, settings, events, () -> pool);
     this.ownPool = pool;
@@ -90,11 +108,14 @@ public class SecretReplicator implements PullSecretCopier {
    */
   static ScheduledExecutorService copyPool(int maxConcurrent) {
     AtomicInteger n = new AtomicInteger();
-    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(Math.max(1, maxConcurrent) + 1, r -> {
-      Thread t = new Thread(r, "icr-secret-copy-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(
+            Math.max(1, maxConcurrent) + 1,
+            r -> {
+              Thread t = new Thread(r, "icr-secret-copy-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     pool.setRemoveOnCancelPolicy(true); // a kicked job's cancelled back-off timer goes at once
     return pool;
   }
@@ -107,9 +128,17 @@ public class SecretReplicator implements PullSecretCopier {
    * @param events receives one event per outcome
    * @param workers runs the blocking API calls and schedules the retries; never an I/O thread
    */
-  public SecretReplicator(KubernetesClient client, CopySettings settings, Consumer<SecretCopyEvent> events,
+  public SecretReplicator(
+      KubernetesClient client,
+      CopySettings settings,
+      Consumer<SecretCopyEvent> events,
       Supplier<ScheduledExecutorService> workers) {
-    this(client, settings, events, Scheduler.of(workers), new SecretCache(client, settings, Scheduler.of(workers)),
+    this(
+        client,
+        settings,
+        events,
+        Scheduler.of(workers),
+        new SecretCache(client, settings, Scheduler.of(workers)),
         new OptedInNamespaces(client, settings.maxPending()));
   }
 
@@ -117,8 +146,13 @@ public class SecretReplicator implements PullSecretCopier {
    * A replicator on the given scheduler, cache and opt-in view; for tests that move a fake clock, break an informer
    * or cannot serve a watch.
    */
-  SecretReplicator(KubernetesClient client, CopySettings settings, Consumer<SecretCopyEvent> events,
-      Scheduler scheduler, SecretCache cache, OptedInNamespaces optedIn) {
+  SecretReplicator(
+      KubernetesClient client,
+      CopySettings settings,
+      Consumer<SecretCopyEvent> events,
+      Scheduler scheduler,
+      SecretCache cache,
+      OptedInNamespaces optedIn) {
     this.settings = settings;
     this.cache = cache;
     this.optedIn = optedIn;
@@ -126,13 +160,27 @@ public class SecretReplicator implements PullSecretCopier {
     KubernetesClient copies = Clients.oneAttempt(client, settings.requestTimeout());
     CopyWriter writer = new CopyWriter(copies, settings.sourceNamespace(), limiter);
     CopyAttempts attempts = new CopyAttempts(settings, cache, writer, optedIn, events);
-    this.jobs = new CopyJobs(scheduler, settings.initialBackoff(), settings.maxBackoff(), settings.maxPending(),
-        settings.maxConcurrent(), () -> ThreadLocalRandom.current().nextDouble(), attempts::attempt, events);
-    // A new leader reconciles every copy: whatever the previous one left undone when it died is caught up here.
-    this.leader = new RotationLeader(copies, settings.leaseNamespace(), settings.leaseName(),
-        () -> settings.secretNames().forEach(this::rotateAll));
+    this.jobs =
+        new CopyJobs(
+            scheduler,
+            settings.initialBackoff(),
+            settings.maxBackoff(),
+            settings.maxPending(),
+            settings.maxConcurrent(),
+            () -> ThreadLocalRandom.current().nextDouble(),
+            attempts::attempt,
+            events);
+    // A new leader reconciles every copy: whatever the previous one left undone when it died is
+    // caught up here.
+    this.leader =
+        new RotationLeader(
+            copies,
+            settings.leaseNamespace(),
+            settings.leaseName(),
+            () -> settings.secretNames().forEach(this::rotateAll));
     this.rotation = new Rotation(cache, writer, settings, events, leader::leading);
-    this.admissions = new AdmissionCopies(settings, events, scheduler, cache, attempts, jobs, optedIn);
+    this.admissions =
+        new AdmissionCopies(settings, events, scheduler, cache, attempts, jobs, optedIn);
   }
 
   private void rotateAll(String name) {
@@ -146,14 +194,18 @@ public class SecretReplicator implements PullSecretCopier {
    * is only not started yet, as it was not synced yet before: not ready, and a review sees no opted-in namespace.
    */
   static void onStart(@Observes StartupEvent event, SecretReplicator replicator) {
-    Thread t = new Thread(() -> {
-      try {
-        replicator.start();
-      } catch (RuntimeException e) {
-        // Readiness asks the replicator too, so the pod stays unready while it cannot be made.
-        LOG.error("cannot start copying pull secrets", e);
-      }
-    }, "icr-secret-replicator-start");
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                replicator.start();
+              } catch (RuntimeException e) {
+                // Readiness asks the replicator too, so the pod stays unready while it cannot be
+                // made.
+                LOG.error("cannot start copying pull secrets", e);
+              }
+            },
+            "icr-secret-replicator-start");
     t.setDaemon(true);
     t.start();
   }
@@ -167,23 +219,25 @@ public class SecretReplicator implements PullSecretCopier {
       return;
     }
     rotation.start();
-    // A namespace that loses the label ends its retries; any namespace the watch delivers says the API answers.
+    // A namespace that loses the label ends its retries; any namespace the watch delivers says the
+    // API answers.
     optedIn.start(jobs::kickNamespace, jobs::recovered);
-    cache.start(new SecretCache.Listener() {
-      @Override
-      public void sourceChanged(String name) {
-        jobs.kickAll(name);
-        jobs.recovered();
-        rotation.all(name);
-      }
+    cache.start(
+        new SecretCache.Listener() {
+          @Override
+          public void sourceChanged(String name) {
+            jobs.kickAll(name);
+            jobs.recovered();
+            rotation.all(name);
+          }
 
-      @Override
-      public void copyChanged(Secret secret) {
-        jobs.kick(secret.getMetadata().getNamespace(), secret.getMetadata().getName());
-        jobs.recovered();
-        rotation.one(secret.getMetadata().getNamespace(), secret.getMetadata().getName());
-      }
-    });
+          @Override
+          public void copyChanged(Secret secret) {
+            jobs.kick(secret.getMetadata().getNamespace(), secret.getMetadata().getName());
+            jobs.recovered();
+            rotation.one(secret.getMetadata().getNamespace(), secret.getMetadata().getName());
+          }
+        });
     leader.start();
   }
 

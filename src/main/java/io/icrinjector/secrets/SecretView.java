@@ -77,10 +77,15 @@ final class SecretView {
    * namespace, UID, resourceVersion), not the credentials: namespaces come and go for the life of the process.
    */
   void observedDeleted(Secret secret) {
-    Secret tombstone = new SecretBuilder().withNewMetadata()
-        .withName(secret.getMetadata().getName()).withNamespace(secret.getMetadata().getNamespace())
-        .withUid(secret.getMetadata().getUid()).withResourceVersion(secret.getMetadata().getResourceVersion())
-        .endMetadata().build();
+    Secret tombstone =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withName(secret.getMetadata().getName())
+            .withNamespace(secret.getMetadata().getNamespace())
+            .withUid(secret.getMetadata().getUid())
+            .withResourceVersion(secret.getMetadata().getResourceVersion())
+            .endMetadata()
+            .build();
     long now = clock.getAsLong();
     pruneTombstones(now);
     namespaces(secret).put(secret.getMetadata().getNamespace(), new Entry(tombstone, true, now));
@@ -113,15 +118,18 @@ final class SecretView {
    */
   void learned(Secret secret) {
     Entry fresh = new Entry(secret, false, 0);
-    namespaces(secret).compute(secret.getMetadata().getNamespace(), (ns, old) -> {
-      if (old == null) {
-        return fresh;
-      }
-      if (!Objects.equals(old.uid(), fresh.uid())) {
-        return old.deleted() ? fresh : old;
-      }
-      return !old.deleted() && newer(secret, old.secret()) ? fresh : old;
-    });
+    namespaces(secret)
+        .compute(
+            secret.getMetadata().getNamespace(),
+            (ns, old) -> {
+              if (old == null) {
+                return fresh;
+              }
+              if (!Objects.equals(old.uid(), fresh.uid())) {
+                return old.deleted() ? fresh : old;
+              }
+              return !old.deleted() && newer(secret, old.secret()) ? fresh : old;
+            });
   }
 
   private Map<String, Entry> namespaces(Secret secret) {

@@ -48,7 +48,8 @@ final class SlimSecret extends Secret {
     boolean source = sourceNamespace.equals(from.getNamespace());
     List<String> keys = new ArrayList<>(data.size());
     data.keySet().stream().sorted().forEach(k -> keys.add(k.intern()));
-    SlimSecret slim = new SlimSecret(digestOf(SecretView.type(s), data), source ? List.of() : List.copyOf(keys));
+    SlimSecret slim =
+        new SlimSecret(digestOf(SecretView.type(s), data), source ? List.of() : List.copyOf(keys));
     ObjectMeta meta = new ObjectMeta();
     meta.setName(intern(from.getName()));
     meta.setNamespace(from.getNamespace());
@@ -71,7 +72,9 @@ final class SlimSecret extends Secret {
 
   /** The digest of {@code s}'s type and data: kept for a slim secret, computed for any other. */
   static String digest(Secret s) {
-    return s instanceof SlimSecret slim ? slim.digest : digestOf(SecretView.type(s), SecretView.data(s));
+    return s instanceof SlimSecret slim
+        ? slim.digest
+        : digestOf(SecretView.type(s), SecretView.data(s));
   }
 
   /**
@@ -112,12 +115,14 @@ final class SlimSecret extends Secret {
       return null;
     }
     Map<String, String> kept = new HashMap<>(2);
-    annotations.forEach((k, v) -> {
-      if (k.startsWith(Labels.PREFIX) && v != null) {
-        // Thousands of copies name the same source and version: one string each, not one per copy.
-        kept.put(k.intern(), v.intern());
-      }
-    });
+    annotations.forEach(
+        (k, v) -> {
+          if (k.startsWith(Labels.PREFIX) && v != null) {
+            // Thousands of copies name the same source and version: one string each, not one per
+            // copy.
+            kept.put(k.intern(), v.intern());
+          }
+        });
     return kept.isEmpty() ? null : Map.copyOf(kept);
   }
 

@@ -61,7 +61,8 @@ final class WriteLimiter {
    */
   WriteLimiter(double perSecond, int burst, LongSupplier clock, Sleeper sleeper) {
     if (!(perSecond > 0) || burst < 1) {
-      throw new IllegalArgumentException("rate " + perSecond + "/s and burst " + burst + " must be positive");
+      throw new IllegalArgumentException(
+          "rate " + perSecond + "/s and burst " + burst + " must be positive");
     }
     this.perNano = perSecond / TimeUnit.SECONDS.toNanos(1);
     this.burst = burst;
@@ -74,7 +75,7 @@ final class WriteLimiter {
 
   /** A limiter that never waits; for tests that count no writes. */
   static WriteLimiter unlimited() {
-    return new WriteLimiter(1e9, Integer.MAX_VALUE, () -> 0L, nanos -> { });
+    return new WriteLimiter(1e9, Integer.MAX_VALUE, () -> 0L, nanos -> {});
   }
 
   /**

@@ -32,38 +32,42 @@ import org.junit.jupiter.api.Test;
 class MatchConditionsCheckTest {
 
   static final String NAME = "icr-injector";
-  static final String PATH = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/" + NAME;
+  static final String PATH =
+      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/" + NAME;
 
-  @KubernetesTestServer
-  KubernetesServer server;
+  @KubernetesTestServer KubernetesServer server;
 
-  @Inject
-  MatchConditionsCheck check;
+  @Inject MatchConditionsCheck check;
 
-  @Inject
-  RewriteRules rules;
+  @Inject RewriteRules rules;
 
-  @Inject
-  MeterRegistry registry;
+  @Inject MeterRegistry registry;
 
   final List<LogRecord> records = new CopyOnWriteArrayList<>();
-  final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord r) {
-      records.add(r);
-    }
+  final Handler capture =
+      new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+          records.add(r);
+        }
 
-    @Override
-    public void flush() {}
+        @Override
+        public void flush() {}
 
-    @Override
-    public void close() {}
-  };
+        @Override
+        public void close() {}
+      };
 
   @BeforeEach
   void listen() {
     Logger.getLogger(MatchConditionsCheck.class.getName()).addHandler(capture);
-    server.getClient().admissionRegistration().v1().mutatingWebhookConfigurations().withName(NAME).delete();
+    server
+        .getClient()
+        .admissionRegistration()
+        .v1()
+        .mutatingWebhookConfigurations()
+        .withName(NAME)
+        .delete();
   }
 
   @AfterEach
@@ -75,20 +79,31 @@ class MatchConditionsCheckTest {
   void conditionsThatSkipAConfiguredHostAreAnErrorNamingHostWebhookAndFix() {
     String generated = MatchConditions.expression(rules);
     String lacksIcrIo = generated.replace("\"icr.io\", ", "");
-    register(configuration(List.of("mutate.icr-injector.io", lacksIcrIo), List.of("audit.icr-injector.io", generated)));
+    register(
+        configuration(
+            List.of("mutate.icr-injector.io", lacksIcrIo),
+            List.of("audit.icr-injector.io", generated)));
 
     assertThat(check.check()).containsExactly("icr.io");
 
-    assertThat(messages(Level.SEVERE)).singleElement().asString()
-        .contains("webhook mutate.icr-injector.io", "MutatingWebhookConfiguration icr-injector", "skips pods on [icr.io]")
-        .contains("Fix: add [icr.io] to the host list of the expression, or regenerate it", generated);
+    assertThat(messages(Level.SEVERE))
+        .singleElement()
+        .asString()
+        .contains(
+            "webhook mutate.icr-injector.io",
+            "MutatingWebhookConfiguration icr-injector",
+            "skips pods on [icr.io]")
+        .contains(
+            "Fix: add [icr.io] to the host list of the expression, or regenerate it", generated);
     assertThat(gauge()).isEqualTo(1.0);
   }
 
   @Test
   void theGeneratedConditionsOrNoneAreFine() {
-    register(configuration(List.of("mutate.icr-injector.io", MatchConditions.expression(rules)),
-        List.of("audit.icr-injector.io", "")));
+    register(
+        configuration(
+            List.of("mutate.icr-injector.io", MatchConditions.expression(rules)),
+            List.of("audit.icr-injector.io", "")));
 
     assertThat(check.check()).isEmpty();
     assertThat(messages(Level.WARNING)).isEmpty();
@@ -97,33 +112,64 @@ class MatchConditionsCheckTest {
 
   @Test
   void forbiddenIsAWarningThatSaysHowToGrantIt() {
-    server.expect().get().withPath(PATH).andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403)
-        .withReason("Forbidden").withMessage("mutatingwebhookconfigurations.admissionregistration.k8s.io \"icr-injector\" "
-            + "is forbidden").build()).once();
+    server
+        .expect()
+        .get()
+        .withPath(PATH)
+        .andReturn(
+            403,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withCode(403)
+                .withReason("Forbidden")
+                .withMessage(
+                    "mutatingwebhookconfigurations.admissionregistration.k8s.io \"icr-injector\" "
+                        + "is forbidden")
+                .build())
+        .once();
 
     assertThat(check.check()).isEmpty();
-    assertThat(messages(Level.WARNING)).singleElement().asString().contains("could not check the matchConditions",
-        "HTTP 403", "grant the app's ServiceAccount get on mutatingwebhookconfigurations with resourceNames [icr-injector]");
+    assertThat(messages(Level.WARNING))
+        .singleElement()
+        .asString()
+        .contains(
+            "could not check the matchConditions",
+            "HTTP 403",
+            "grant the app's ServiceAccount get on mutatingwebhookconfigurations with resourceNames [icr-injector]");
     assertThat(messages(Level.SEVERE)).isEmpty();
   }
 
   @Test
   void aMissingConfigurationIsAWarningNamingTheSetting() {
     assertThat(check.check()).isEmpty();
-    assertThat(messages(Level.WARNING)).singleElement().asString()
-        .contains("MutatingWebhookConfiguration icr-injector does not exist", "icr.webhook-configuration-name");
+    assertThat(messages(Level.WARNING))
+        .singleElement()
+        .asString()
+        .contains(
+            "MutatingWebhookConfiguration icr-injector does not exist",
+            "icr.webhook-configuration-name");
   }
 
   /** Webhooks as name and expression; an empty expression is a webhook without matchConditions. */
   @SafeVarargs
   static MutatingWebhookConfiguration configuration(List<String>... webhooks) {
-    MutatingWebhookConfigurationBuilder b = new MutatingWebhookConfigurationBuilder().withNewMetadata().withName(NAME)
-        .endMetadata();
+    MutatingWebhookConfigurationBuilder b =
+        new MutatingWebhookConfigurationBuilder().withNewMetadata().withName(NAME).endMetadata();
     for (List<String> w : webhooks) {
-      var webhook = b.addNewWebhook().withName(w.get(0)).withAdmissionReviewVersions("v1").withSideEffects("None")
-          .withNewClientConfig().withUrl("https://127.0.0.1:1/mutate").endClientConfig();
+      var webhook =
+          b.addNewWebhook()
+              .withName(w.get(0))
+              .withAdmissionReviewVersions("v1")
+              .withSideEffects("None")
+              .withNewClientConfig()
+              .withUrl("https://127.0.0.1:1/mutate")
+              .endClientConfig();
       if (!w.get(1).isEmpty()) {
-        webhook.addNewMatchCondition().withName(MatchConditions.NAME).withExpression(w.get(1)).endMatchCondition();
+        webhook
+            .addNewMatchCondition()
+            .withName(MatchConditions.NAME)
+            .withExpression(w.get(1))
+            .endMatchCondition();
       }
       webhook.endWebhook();
     }
@@ -135,8 +181,10 @@ class MatchConditionsCheckTest {
   }
 
   List<String> messages(Level atLeast) {
-    return records.stream().filter(r -> r.getLevel().intValue() >= atLeast.intValue())
-        .map(r -> r instanceof ExtLogRecord e ? e.getFormattedMessage() : r.getMessage()).toList();
+    return records.stream()
+        .filter(r -> r.getLevel().intValue() >= atLeast.intValue())
+        .map(r -> r instanceof ExtLogRecord e ? e.getFormattedMessage() : r.getMessage())
+        .toList();
   }
 
   double gauge() {

@@ -17,14 +17,17 @@ import org.junit.jupiter.api.Test;
  */
 class ChartReadmeTest {
 
-  private static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\| `(.*?)` \\| .+ \\|$", Pattern.MULTILINE);
+  private static final Pattern ROW =
+      Pattern.compile("^\\| `([^`]+)` \\| `(.*?)` \\| .+ \\|$", Pattern.MULTILINE);
 
   @Test
   void theValuesTableIsValuesYaml() throws Exception {
     Map<String, String> table = new LinkedHashMap<>();
     Matcher m = ROW.matcher(Files.readString(Path.of(HelmChart.CHART, "README.md")));
     while (m.find()) {
-      assertThat(table.put(m.group(1), m.group(2))).as("key %s twice in the README", m.group(1)).isNull();
+      assertThat(table.put(m.group(1), m.group(2)))
+          .as("key %s twice in the README", m.group(1))
+          .isNull();
     }
     assertThat(table).as("the README's values table").hasSizeGreaterThan(20);
     assertThat(table).isEqualTo(leaves(Files.readString(Path.of(HelmChart.CHART, "values.yaml"))));
@@ -33,7 +36,8 @@ class ChartReadmeTest {
   @Test
   void aKeyMissingFromTheTableIsFound() {
     Map<String, String> leaves = leaves("a:\n  b: 1\n  c: {}\nd: [x]\n");
-    assertThat(leaves).containsExactly(Map.entry("a.b", "1"), Map.entry("a.c", "{}"), Map.entry("d", "[\"x\"]"));
+    assertThat(leaves)
+        .containsExactly(Map.entry("a.b", "1"), Map.entry("a.c", "{}"), Map.entry("d", "[\"x\"]"));
   }
 
   /** Every leaf of a YAML document as dotted key to compact JSON. */

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 final class HelmChart {
 
   static final String CHART = "deploy/helm/icr-injector";
+
   /** The chart needs 1.30 or later; without a cluster, helm assumes 1.20. */
   static final String KUBE_VERSION = "1.37.2";
 
@@ -28,7 +29,10 @@ final class HelmChart {
   static Run helm(List<String> args) {
     Path helm = ControlPlane.binaries().resolve("helm");
     if (!Files.isExecutable(helm)) {
-      throw new AssertionError("no helm at " + helm + ": run `make controlplane` (src/test/controlplane/build.sh builds it)");
+      throw new AssertionError(
+          "no helm at "
+              + helm
+              + ": run `make controlplane` (src/test/controlplane/build.sh builds it)");
     }
     List<String> command = new ArrayList<>(List.of(helm.toString()));
     command.addAll(args);
@@ -65,8 +69,17 @@ final class HelmChart {
 
   /** Arguments of {@code helm template}; the pod of {@code helm test} is left out (deploy/ has no such pod). */
   static List<String> templateArgs(String... extra) {
-    List<String> args = new ArrayList<>(List.of("template", "icr-injector", CHART, "--namespace", "icr-injector",
-        "--kube-version", KUBE_VERSION, "--skip-tests"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "template",
+                "icr-injector",
+                CHART,
+                "--namespace",
+                "icr-injector",
+                "--kube-version",
+                KUBE_VERSION,
+                "--skip-tests"));
     args.addAll(List.of(extra));
     return args;
   }
@@ -106,6 +119,10 @@ final class HelmChart {
   @SuppressWarnings("unchecked")
   static String key(Map<String, Object> object) {
     Map<String, Object> metadata = (Map<String, Object>) object.get("metadata");
-    return object.get("kind") + "/" + metadata.getOrDefault("namespace", "") + "/" + metadata.get("name");
+    return object.get("kind")
+        + "/"
+        + metadata.getOrDefault("namespace", "")
+        + "/"
+        + metadata.get("name");
   }
 }

@@ -50,16 +50,26 @@ public final class Manifests {
   }
 
   /** The one object of a kind and name. */
-  public static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type, String name) {
-    return objects.stream().filter(type::isInstance).map(type::cast)
-        .filter(o -> o.getMetadata().getName().equals(name)).findFirst()
-        .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name + " in " + names(objects)));
+  public static <T extends HasMetadata> T one(
+      List<HasMetadata> objects, Class<T> type, String name) {
+    return objects.stream()
+        .filter(type::isInstance)
+        .map(type::cast)
+        .filter(o -> o.getMetadata().getName().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                new AssertionError(
+                    "no " + type.getSimpleName() + " " + name + " in " + names(objects)));
   }
 
   /** The one object of a kind that fabric8 does not model (cert-manager's), by kind and name. */
-  public static GenericKubernetesResource generic(List<HasMetadata> objects, String kind, String name) {
-    return objects.stream().filter(o -> o.getKind().equals(kind) && o.getMetadata().getName().equals(name))
-        .map(GenericKubernetesResource.class::cast).findFirst()
+  public static GenericKubernetesResource generic(
+      List<HasMetadata> objects, String kind, String name) {
+    return objects.stream()
+        .filter(o -> o.getKind().equals(kind) && o.getMetadata().getName().equals(name))
+        .map(GenericKubernetesResource.class::cast)
+        .findFirst()
         .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in " + names(objects)));
   }
 

@@ -25,24 +25,41 @@ class MatchConditionsManifestTest {
   @ValueSource(strings = {"deploy", "deploy/overlays/fail-closed"})
   void bothWebhooksCarryTheGeneratedCondition(String dir) throws Exception {
     List<HasMetadata> objects = Manifests.render(dir);
-    String name = IcrConfig.class.getMethod("webhookConfigurationName").getAnnotation(WithDefault.class).value();
-    MutatingWebhookConfiguration config = Manifests.one(objects, MutatingWebhookConfiguration.class, name);
+    String name =
+        IcrConfig.class
+            .getMethod("webhookConfigurationName")
+            .getAnnotation(WithDefault.class)
+            .value();
+    MutatingWebhookConfiguration config =
+        Manifests.one(objects, MutatingWebhookConfiguration.class, name);
     String expected = MatchConditions.expression(DefaultRules.of());
 
-    assertThat(config.getWebhooks()).hasSize(2).allSatisfy(w -> assertThat(w.getMatchConditions())
-        .as("matchConditions of %s", w.getName()).singleElement().satisfies(c -> {
-          assertThat(c.getName()).isEqualTo(MatchConditions.NAME);
-          assertThat(c.getExpression()).isEqualTo(expected);
-        }));
-    assertThat(config.getWebhooks()).flatExtracting(w -> w.getMatchConditions()).extracting(MatchCondition::getExpression)
+    assertThat(config.getWebhooks())
+        .hasSize(2)
+        .allSatisfy(
+            w ->
+                assertThat(w.getMatchConditions())
+                    .as("matchConditions of %s", w.getName())
+                    .singleElement()
+                    .satisfies(
+                        c -> {
+                          assertThat(c.getName()).isEqualTo(MatchConditions.NAME);
+                          assertThat(c.getExpression()).isEqualTo(expected);
+                        }));
+    assertThat(config.getWebhooks())
+        .flatExtracting(w -> w.getMatchConditions())
+        .extracting(MatchCondition::getExpression)
         .allSatisfy(e -> assertThat(MatchConditions.missing(DefaultRules.of(), e)).isEmpty());
 
     ClusterRole role = Manifests.one(objects, ClusterRole.class, "icr-injector");
-    assertThat(role.getRules()).filteredOn(r -> r.getResources().contains("mutatingwebhookconfigurations")).singleElement()
-        .satisfies(r -> {
-          assertThat(r.getApiGroups()).containsExactly("admissionregistration.k8s.io");
-          assertThat(r.getVerbs()).containsExactly("get");
-          assertThat(r.getResourceNames()).containsExactly(name);
-        });
+    assertThat(role.getRules())
+        .filteredOn(r -> r.getResources().contains("mutatingwebhookconfigurations"))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getApiGroups()).containsExactly("admissionregistration.k8s.io");
+              assertThat(r.getVerbs()).containsExactly("get");
+              assertThat(r.getResourceNames()).containsExactly(name);
+            });
   }
 }

@@ -30,30 +30,47 @@ class OptionalComponentsTest {
 
   @Test
   void safetyNetHostListIsTheDefaultRewriteTable() {
-    ValidatingAdmissionPolicy policy = Manifests.one(Manifests.render("deploy/components/safety-net"),
-        ValidatingAdmissionPolicy.class, "icr-injector-safety-net");
-    String list = policy.getSpec().getVariables().stream().filter(v -> v.getName().equals("deprecatedHosts"))
-        .map(Variable::getExpression).findFirst().orElseThrow(() -> new AssertionError("no variable deprecatedHosts"));
+    ValidatingAdmissionPolicy policy =
+        Manifests.one(
+            Manifests.render("deploy/components/safety-net"),
+            ValidatingAdmissionPolicy.class,
+            "icr-injector-safety-net");
+    String list =
+        policy.getSpec().getVariables().stream()
+            .filter(v -> v.getName().equals("deprecatedHosts"))
+            .map(Variable::getExpression)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no variable deprecatedHosts"));
     Matcher m = QUOTED.matcher(list);
     List<String> hosts = new java.util.ArrayList<>();
     while (m.find()) {
       hosts.add(m.group(1));
     }
-    assertThat(hosts).as("policy.yaml deprecatedHosts vs IcrConfig's default icr.rewrites")
+    assertThat(hosts)
+        .as("policy.yaml deprecatedHosts vs IcrConfig's default icr.rewrites")
         .containsExactlyInAnyOrderElementsOf(DefaultRules.of().rewrites().keySet());
   }
 
   @Test
   void safetyNetSelectsThePodsTheMutateWebhookIsSentAndOnlyWarns() {
     List<HasMetadata> net = Manifests.render("deploy/components/safety-net");
-    ValidatingAdmissionPolicy policy = Manifests.one(net, ValidatingAdmissionPolicy.class, "icr-injector-safety-net");
-    MutatingWebhook mutate = Manifests.one(Manifests.render("deploy"), MutatingWebhookConfiguration.class, "icr-injector")
-        .getWebhooks().stream().filter(w -> w.getName().equals("mutate.icr-injector.io")).findFirst().orElseThrow();
-    assertThat(policy.getSpec().getMatchConstraints().getNamespaceSelector()).isEqualTo(mutate.getNamespaceSelector());
-    assertThat(policy.getSpec().getMatchConstraints().getObjectSelector()).isEqualTo(mutate.getObjectSelector());
+    ValidatingAdmissionPolicy policy =
+        Manifests.one(net, ValidatingAdmissionPolicy.class, "icr-injector-safety-net");
+    MutatingWebhook mutate =
+        Manifests.one(
+                Manifests.render("deploy"), MutatingWebhookConfiguration.class, "icr-injector")
+            .getWebhooks()
+            .stream()
+            .filter(w -> w.getName().equals("mutate.icr-injector.io"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(policy.getSpec().getMatchConstraints().getNamespaceSelector())
+        .isEqualTo(mutate.getNamespaceSelector());
+    assertThat(policy.getSpec().getMatchConstraints().getObjectSelector())
+        .isEqualTo(mutate.getObjectSelector());
     assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Ignore");
-    ValidatingAdmissionPolicyBinding binding = Manifests.one(net, ValidatingAdmissionPolicyBinding.class,
-        "icr-injector-safety-net");
+    ValidatingAdmissionPolicyBinding binding =
+        Manifests.one(net, ValidatingAdmissionPolicyBinding.class, "icr-injector-safety-net");
     assertThat(binding.getSpec().getPolicyName()).isEqualTo("icr-injector-safety-net");
     assertThat(binding.getSpec().getValidationActions()).containsExactly("Warn", "Audit");
   }
@@ -61,17 +78,22 @@ class OptionalComponentsTest {
   @Test
   @SuppressWarnings("unchecked")
   void serviceMonitorSelectsTheWebhookServiceByAPortItHas() {
-    GenericKubernetesResource monitor = Manifests.generic(Manifests.render("deploy/components/monitoring"),
-        "ServiceMonitor", "icr-injector");
+    GenericKubernetesResource monitor =
+        Manifests.generic(
+            Manifests.render("deploy/components/monitoring"), "ServiceMonitor", "icr-injector");
     Service service = Manifests.one(Manifests.render("deploy"), Service.class, "icr-injector");
     Map<String, Object> spec = (Map<String, Object>) monitor.getAdditionalProperties().get("spec");
-    Map<String, String> selector = (Map<String, String>) ((Map<String, Object>) spec.get("selector")).get("matchLabels");
+    Map<String, String> selector =
+        (Map<String, String>) ((Map<String, Object>) spec.get("selector")).get("matchLabels");
     assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(selector);
-    assertThat(monitor.getMetadata().getNamespace()).isEqualTo(service.getMetadata().getNamespace());
+    assertThat(monitor.getMetadata().getNamespace())
+        .isEqualTo(service.getMetadata().getNamespace());
     List<Map<String, Object>> endpoints = (List<Map<String, Object>>) spec.get("endpoints");
     assertThat(endpoints).isNotEmpty();
     for (Map<String, Object> e : endpoints) {
-      assertThat(service.getSpec().getPorts()).extracting(ServicePort::getName).contains((String) e.get("port"));
+      assertThat(service.getSpec().getPorts())
+          .extracting(ServicePort::getName)
+          .contains((String) e.get("port"));
     }
   }
 
@@ -82,26 +104,38 @@ class OptionalComponentsTest {
   @Test
   @SuppressWarnings("unchecked")
   void everyAlertLinksItsRunbookSectionInOperatingMd() throws Exception {
-    GenericKubernetesResource rule = Manifests.generic(Manifests.render("deploy/components/monitoring"),
-        "PrometheusRule", "icr-injector");
+    GenericKubernetesResource rule =
+        Manifests.generic(
+            Manifests.render("deploy/components/monitoring"), "PrometheusRule", "icr-injector");
     String operating = java.nio.file.Files.readString(java.nio.file.Path.of("docs/operating.md"));
     List<String> alerts = new java.util.ArrayList<>();
-    for (Map<String, Object> group : (List<Map<String, Object>>) ((Map<String, Object>) rule.getAdditionalProperties()
-        .get("spec")).get("groups")) {
+    for (Map<String, Object> group :
+        (List<Map<String, Object>>)
+            ((Map<String, Object>) rule.getAdditionalProperties().get("spec")).get("groups")) {
       for (Map<String, Object> r : (List<Map<String, Object>>) group.get("rules")) {
         String alert = (String) r.get("alert");
         alerts.add(alert);
         Map<String, Object> annotations = (Map<String, Object>) r.get("annotations");
         String anchor = alert.toLowerCase(java.util.Locale.ROOT);
-        assertThat(annotations).as(alert).doesNotContainKey("runbook")
+        assertThat(annotations)
+            .as(alert)
+            .doesNotContainKey("runbook")
             .containsEntry("runbook_url", "docs/operating.md#" + anchor);
-        assertThat(operating).as("docs/operating.md anchor for " + alert).contains("<a id=\"" + anchor + "\"></a>");
+        assertThat(operating)
+            .as("docs/operating.md anchor for " + alert)
+            .contains("<a id=\"" + anchor + "\"></a>");
       }
     }
-    assertThat(alerts).doesNotHaveDuplicates().contains("IcrInjectorMatchConditionsMissingHosts",
-        "IcrInjectorBurnDownStale", "IcrInjectorMetricsAbsent");
+    assertThat(alerts)
+        .doesNotHaveDuplicates()
+        .contains(
+            "IcrInjectorMatchConditionsMissingHosts",
+            "IcrInjectorBurnDownStale",
+            "IcrInjectorMetricsAbsent");
     assertThat(rule.getAdditionalProperties().get("spec").toString())
-        .contains("icr_injector_match_conditions_missing_hosts) > 0", "time() - icr_injector_deprecated_images_last_refresh_seconds",
+        .contains(
+            "icr_injector_match_conditions_missing_hosts) > 0",
+            "time() - icr_injector_deprecated_images_last_refresh_seconds",
             "absent(icr_injector_reviews_in_flight_bytes{namespace=\"icr-injector\"})")
         .doesNotContain("exported_namespace");
   }
@@ -110,47 +144,82 @@ class OptionalComponentsTest {
   @Test
   @SuppressWarnings("unchecked")
   void theServiceMonitorHonoursTheGaugesNamespaceLabel() {
-    GenericKubernetesResource monitor = Manifests.generic(Manifests.render("deploy/components/monitoring"),
-        "ServiceMonitor", "icr-injector");
-    List<Map<String, Object>> endpoints = (List<Map<String, Object>>) ((Map<String, Object>) monitor
-        .getAdditionalProperties().get("spec")).get("endpoints");
+    GenericKubernetesResource monitor =
+        Manifests.generic(
+            Manifests.render("deploy/components/monitoring"), "ServiceMonitor", "icr-injector");
+    List<Map<String, Object>> endpoints =
+        (List<Map<String, Object>>)
+            ((Map<String, Object>) monitor.getAdditionalProperties().get("spec")).get("endpoints");
     assertThat(endpoints).allSatisfy(e -> assertThat(e).containsEntry("honorLabels", true));
   }
 
   @Test
   void flowSchemaSendsTheWebhooksServiceAccountToItsOwnLevelAndItsLeaseAhead() {
     List<HasMetadata> apf = Manifests.render("deploy/components/flowschema");
-    io.fabric8.kubernetes.api.model.ServiceAccount account = Manifests.one(Manifests.render("deploy"),
-        io.fabric8.kubernetes.api.model.ServiceAccount.class, "icr-injector");
-    io.fabric8.kubernetes.api.model.rbac.Role leaseRole = Manifests.one(Manifests.render("deploy"),
-        io.fabric8.kubernetes.api.model.rbac.Role.class, "icr-injector-rotation-lease");
-    io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema all = Manifests.one(apf,
-        io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema.class, "icr-injector");
-    io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema lease = Manifests.one(apf,
-        io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema.class, "icr-injector-rotation-lease");
-    io.fabric8.kubernetes.api.model.flowcontrol.v1.PriorityLevelConfiguration level = Manifests.one(apf,
-        io.fabric8.kubernetes.api.model.flowcontrol.v1.PriorityLevelConfiguration.class, "icr-injector");
+    io.fabric8.kubernetes.api.model.ServiceAccount account =
+        Manifests.one(
+            Manifests.render("deploy"),
+            io.fabric8.kubernetes.api.model.ServiceAccount.class,
+            "icr-injector");
+    io.fabric8.kubernetes.api.model.rbac.Role leaseRole =
+        Manifests.one(
+            Manifests.render("deploy"),
+            io.fabric8.kubernetes.api.model.rbac.Role.class,
+            "icr-injector-rotation-lease");
+    io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema all =
+        Manifests.one(
+            apf, io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema.class, "icr-injector");
+    io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema lease =
+        Manifests.one(
+            apf,
+            io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema.class,
+            "icr-injector-rotation-lease");
+    io.fabric8.kubernetes.api.model.flowcontrol.v1.PriorityLevelConfiguration level =
+        Manifests.one(
+            apf,
+            io.fabric8.kubernetes.api.model.flowcontrol.v1.PriorityLevelConfiguration.class,
+            "icr-injector");
 
     for (var schema : List.of(all, lease)) {
-      assertThat(schema.getSpec().getRules()).singleElement().satisfies(r -> assertThat(r.getSubjects())
-          .singleElement().satisfies(s -> {
-            assertThat(s.getKind()).isEqualTo("ServiceAccount");
-            assertThat(s.getServiceAccount().getName() + "@" + s.getServiceAccount().getNamespace())
-                .isEqualTo(account.getMetadata().getName() + "@" + account.getMetadata().getNamespace());
-          }));
+      assertThat(schema.getSpec().getRules())
+          .singleElement()
+          .satisfies(
+              r ->
+                  assertThat(r.getSubjects())
+                      .singleElement()
+                      .satisfies(
+                          s -> {
+                            assertThat(s.getKind()).isEqualTo("ServiceAccount");
+                            assertThat(
+                                    s.getServiceAccount().getName()
+                                        + "@"
+                                        + s.getServiceAccount().getNamespace())
+                                .isEqualTo(
+                                    account.getMetadata().getName()
+                                        + "@"
+                                        + account.getMetadata().getNamespace());
+                          }));
     }
-    assertThat(all.getSpec().getPriorityLevelConfiguration().getName()).isEqualTo(level.getMetadata().getName());
-    // Ahead of the schemas every other ServiceAccount falls into (service-accounts 9000, global-default 9900).
+    assertThat(all.getSpec().getPriorityLevelConfiguration().getName())
+        .isEqualTo(level.getMetadata().getName());
+    // Ahead of the schemas every other ServiceAccount falls into (service-accounts 9000,
+    // global-default 9900).
     assertThat(all.getSpec().getMatchingPrecedence()).isLessThan(9000);
     assertThat(level.getSpec().getType()).isEqualTo("Limited");
     assertThat(level.getSpec().getLimited().getLimitResponse().getType()).isEqualTo("Queue");
-    // The Lease is matched before the rest, in the namespace its Role grants, and goes to leader-election.
-    assertThat(lease.getSpec().getMatchingPrecedence()).isLessThan(all.getSpec().getMatchingPrecedence());
-    assertThat(lease.getSpec().getPriorityLevelConfiguration().getName()).isEqualTo("leader-election");
-    assertThat(lease.getSpec().getRules().get(0).getResourceRules()).singleElement().satisfies(r -> {
-      assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
-      assertThat(r.getResources()).containsExactly("leases");
-      assertThat(r.getNamespaces()).containsExactly(leaseRole.getMetadata().getNamespace());
-    });
+    // The Lease is matched before the rest, in the namespace its Role grants, and goes to
+    // leader-election.
+    assertThat(lease.getSpec().getMatchingPrecedence())
+        .isLessThan(all.getSpec().getMatchingPrecedence());
+    assertThat(lease.getSpec().getPriorityLevelConfiguration().getName())
+        .isEqualTo("leader-election");
+    assertThat(lease.getSpec().getRules().get(0).getResourceRules())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
+              assertThat(r.getResources()).containsExactly("leases");
+              assertThat(r.getNamespaces()).containsExactly(leaseRole.getMetadata().getNamespace());
+            });
   }
 }

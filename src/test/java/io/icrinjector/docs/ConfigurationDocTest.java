@@ -24,15 +24,19 @@ import org.junit.jupiter.api.Test;
 class ConfigurationDocTest {
 
   private static final Pattern ROW =
-      Pattern.compile("^\\| `(icr\\.[^`]+)` \\| `([^`]+)` \\| (`[^`]*`|unset) \\| .+ \\|$", Pattern.MULTILINE);
+      Pattern.compile(
+          "^\\| `(icr\\.[^`]+)` \\| `([^`]+)` \\| (`[^`]*`|unset) \\| .+ \\|$", Pattern.MULTILINE);
 
   @Test
   void theTableIsIcrConfig() throws Exception {
     Map<String, String> documented = new TreeMap<>();
     Matcher m = ROW.matcher(Files.readString(Path.of("docs/configuration.md")));
     while (m.find()) {
-      assertThat(m.group(2)).as("environment variable of %s", m.group(1)).isEqualTo(environmentName(m.group(1)));
-      String value = m.group(3).equals("unset") ? "unset" : m.group(3).substring(1, m.group(3).length() - 1);
+      assertThat(m.group(2))
+          .as("environment variable of %s", m.group(1))
+          .isEqualTo(environmentName(m.group(1)));
+      String value =
+          m.group(3).equals("unset") ? "unset" : m.group(3).substring(1, m.group(3).length() - 1);
       assertThat(documented.put(m.group(1), value)).as("%s documented twice", m.group(1)).isNull();
     }
     assertThat(documented).isEqualTo(keys());
@@ -41,9 +45,13 @@ class ConfigurationDocTest {
   @Test
   void theMappingIsReadWithNestedGroupsAndOptionalKeys() {
     Map<String, String> keys = keys();
-    assertThat(keys).containsEntry("icr.secret-copy.webhook-timeout", "5s")
-        .containsEntry("icr.pull-secret-rules", "icr.io=all-icr-io,*.icr.io=all-icr-io,private.*.icr.io=all-icr-io")
-        .containsEntry("icr.webhook-namespace", "unset").containsEntry("icr.max-bytes-in-flight", "24M")
+    assertThat(keys)
+        .containsEntry("icr.secret-copy.webhook-timeout", "5s")
+        .containsEntry(
+            "icr.pull-secret-rules",
+            "icr.io=all-icr-io,*.icr.io=all-icr-io,private.*.icr.io=all-icr-io")
+        .containsEntry("icr.webhook-namespace", "unset")
+        .containsEntry("icr.max-bytes-in-flight", "24M")
         .doesNotContainKeys("icr.secret-copy", "icr.management", "icr.report");
   }
 

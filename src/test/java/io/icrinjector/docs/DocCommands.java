@@ -41,8 +41,15 @@ public final class DocCommands {
    * the reason it is not run (null when it is), the steps to run first, its commands and what is wrong with it
    * (null when nothing).
    */
-  public record Block(Path doc, int line, String heading, String language, String notRun, List<String> runAfter,
-      List<Command> commands, String problem) {
+  public record Block(
+      Path doc,
+      int line,
+      String heading,
+      String language,
+      String notRun,
+      List<String> runAfter,
+      List<Command> commands,
+      String problem) {
 
     /** Whether the node suite runs it. */
     public boolean runnable() {
@@ -85,7 +92,13 @@ public final class DocCommands {
     return blocks;
   }
 
-  private static Block block(Path doc, int start, String[] lines, String heading, String language, List<String> body,
+  private static Block block(
+      Path doc,
+      int start,
+      String[] lines,
+      String heading,
+      String language,
+      List<String> body,
       boolean unclosed) {
     String notRun = null;
     List<String> runAfter = new ArrayList<>();
@@ -122,7 +135,8 @@ public final class DocCommands {
           commandLine = start + k + 2;
         } else if (command == null) {
           if (!line.isBlank() && problem == null) {
-            problem = "line " + (start + k + 2) + " is neither a '$ ' command nor the output of one";
+            problem =
+                "line " + (start + k + 2) + " is neither a '$ ' command nor the output of one";
           }
         } else if (!line.isBlank()) {
           output.add(line.strip());
@@ -133,14 +147,25 @@ public final class DocCommands {
       }
     }
     if (notRun == null && problem == null && commands.isEmpty()) {
-      problem = language.equals("console")
-          ? "a console block with no '$ ' command"
-          : "a ```" + (language.isEmpty() ? "" : language) + " block: neither a console block of commands nor"
-              + " marked <!-- not run: REASON -->";
+      problem =
+          language.equals("console")
+              ? "a console block with no '$ ' command"
+              : "a ```"
+                  + (language.isEmpty() ? "" : language)
+                  + " block: neither a console block of commands nor"
+                  + " marked <!-- not run: REASON -->";
     }
     if (notRun != null && !runAfter.isEmpty() && problem == null) {
       problem = "both 'not run' and 'run after'";
     }
-    return new Block(doc, start + 1, heading, language, notRun, List.copyOf(runAfter), List.copyOf(commands), problem);
+    return new Block(
+        doc,
+        start + 1,
+        heading,
+        language,
+        notRun,
+        List.copyOf(runAfter),
+        List.copyOf(commands),
+        problem);
   }
 }

@@ -34,13 +34,18 @@ class DocCommandsTest {
         }
       }
     }
-    assertThat(wrong).as("blocks that are neither run by DocsNodeIT nor marked <!-- not run: REASON -->").isEmpty();
+    assertThat(wrong)
+        .as("blocks that are neither run by DocsNodeIT nor marked <!-- not run: REASON -->")
+        .isEmpty();
     assertThat(runnable).isGreaterThanOrEqualTo(10);
   }
 
   @Test
   void commandsContinuationsAndOutputAreReadFromAConsoleBlock() {
-    List<Block> blocks = DocCommands.parse(Path.of("t.md"), """
+    List<Block> blocks =
+        DocCommands.parse(
+            Path.of("t.md"),
+            """
         # Title
         ## Run
 
@@ -53,20 +58,31 @@ class DocCommandsTest {
         $ true
         ```
         """);
-    assertThat(blocks).singleElement().satisfies(b -> {
-      assertThat(b.runnable()).isTrue();
-      assertThat(b.line()).isEqualTo(4);
-      assertThat(b.heading()).isEqualTo("Run");
-      assertThat(b.commands()).containsExactly(
-          new Command(5, "make cluster          # a comment stays with the command: bash drops it", List.of()),
-          new Command(6, "kubectl get pods \\\n    -n demo", List.of("first", "second")),
-          new Command(10, "true", List.of()));
-    });
+    assertThat(blocks)
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.runnable()).isTrue();
+              assertThat(b.line()).isEqualTo(4);
+              assertThat(b.heading()).isEqualTo("Run");
+              assertThat(b.commands())
+                  .containsExactly(
+                      new Command(
+                          5,
+                          "make cluster          # a comment stays with the command: bash drops it",
+                          List.of()),
+                      new Command(
+                          6, "kubectl get pods \\\n    -n demo", List.of("first", "second")),
+                      new Command(10, "true", List.of()));
+            });
   }
 
   @Test
   void markersSayWhyABlockIsNotRunAndWhatRunsFirst() {
-    List<Block> blocks = DocCommands.parse(Path.of("t.md"), """
+    List<Block> blocks =
+        DocCommands.parse(
+            Path.of("t.md"),
+            """
         <!-- not run: OpenShift only -->
         ```console
         $ oc apply -k x
@@ -92,7 +108,10 @@ class DocCommandsTest {
 
   @Test
   void aBlockThatIsNeitherRunnableNorMarkedIsAProblem() {
-    List<Block> blocks = DocCommands.parse(Path.of("t.md"), """
+    List<Block> blocks =
+        DocCommands.parse(
+            Path.of("t.md"),
+            """
         ```
         Warning: an unmarked sample
         ```
@@ -110,7 +129,9 @@ class DocCommandsTest {
         a: 1
         ```
         """);
-    assertThat(blocks).extracting(Block::problem).allSatisfy(p -> assertThat(p).isNotNull())
+    assertThat(blocks)
+        .extracting(Block::problem)
+        .allSatisfy(p -> assertThat(p).isNotNull())
         .satisfiesExactly(
             p -> assertThat(p).contains("neither a console block"),
             p -> assertThat(p).contains("without a reason"),

@@ -28,8 +28,12 @@ class DocsLinksTest {
   private static final Pattern ID = Pattern.compile("<a id=\"([^\"]+)\"></a>");
 
   static List<Path> documents() throws IOException {
-    List<Path> docs = new ArrayList<>(List.of(Path.of("README.md"), Path.of("CONTRIBUTING.md"),
-        Path.of("deploy/helm/icr-injector/README.md")));
+    List<Path> docs =
+        new ArrayList<>(
+            List.of(
+                Path.of("README.md"),
+                Path.of("CONTRIBUTING.md"),
+                Path.of("deploy/helm/icr-injector/README.md")));
     try (Stream<Path> files = Files.list(Path.of("docs"))) {
       files.filter(p -> p.toString().endsWith(".md")).sorted().forEach(docs::add);
     }
@@ -49,7 +53,10 @@ class DocsLinksTest {
         }
         checked++;
         int hash = target.indexOf('#');
-        Path file = hash == 0 ? doc : doc.resolveSibling(hash < 0 ? target : target.substring(0, hash)).normalize();
+        Path file =
+            hash == 0
+                ? doc
+                : doc.resolveSibling(hash < 0 ? target : target.substring(0, hash)).normalize();
         if (!Files.exists(file)) {
           broken.add(doc + ": " + target + " (no file " + file + ")");
         } else if (hash >= 0 && !anchors(file).contains(target.substring(hash + 1))) {
@@ -63,7 +70,8 @@ class DocsLinksTest {
 
   @Test
   void anchorsAreGithubsHeadingSlugsAndExplicitIds() {
-    assertThat(slug("Taking a kustomize install over with Helm")).isEqualTo("taking-a-kustomize-install-over-with-helm");
+    assertThat(slug("Taking a kustomize install over with Helm"))
+        .isEqualTo("taking-a-kustomize-install-over-with-helm");
     assertThat(slug("icr.* and `make test`")).isEqualTo("icr-and-make-test");
   }
 
@@ -76,7 +84,8 @@ class DocsLinksTest {
         }
       }
     }
-    assertThat(Files.readString(Path.of("src/main/image/build.sh"))).doesNotContain("load it with: ctr")
+    assertThat(Files.readString(Path.of("src/main/image/build.sh")))
+        .doesNotContain("load it with: ctr")
         .contains("src/test/node/cluster.sh import");
   }
 
@@ -96,6 +105,10 @@ class DocsLinksTest {
 
   /** GitHub's heading anchor: lower case, punctuation but '-' and '_' dropped, spaces as '-'. */
   static String slug(String heading) {
-    return heading.strip().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
+    return heading
+        .strip()
+        .toLowerCase(Locale.ROOT)
+        .replaceAll("[^\\p{L}\\p{N} _-]", "")
+        .replace(' ', '-');
   }
 }

@@ -15,7 +15,9 @@ public class HostileProfile implements QuarkusTestProfile {
   @Override
   public Map<String, String> getConfigOverrides() {
     return Map.of(
-        "icr.max-bytes-in-flight", String.valueOf(BOUND),
-        "quarkus.log.category.\"io.icrinjector.door\".level", "DEBUG");
+        "icr.max-bytes-in-flight",
+        String.valueOf(BOUND),
+        "quarkus.log.category.\"io.icrinjector.door\".level",
+        "DEBUG");
   }
 }

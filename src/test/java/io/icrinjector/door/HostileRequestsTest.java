@@ -1,5 +1,10 @@
 package io.icrinjector.door;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
 import io.icrinjector.handler.Endpoint;
 import io.icrinjector.management.Management;
 import io.quarkus.test.junit.QuarkusTest;
@@ -22,11 +27,6 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.containsString;
-
 
 /**
  * What the door does with callers that do not play by the rules: bodies over the limit, more bytes at once than
@@ -46,7 +46,9 @@ class HostileRequestsTest {
       out.write(headers(8 * 1024 * 1024));
       out.flush();
       String answer = readAnswer(socket);
-      assertThat(answer).startsWith("HTTP/1.1 413").contains("larger than the limit of 7340032 bytes");
+      assertThat(answer)
+          .startsWith("HTTP/1.1 413")
+          .contains("larger than the limit of 7340032 bytes");
     }
   }
 
@@ -54,19 +56,25 @@ class HostileRequestsTest {
   void aChunkedBodyOverTheLimitIs413SayingWhy() throws Exception {
     try (Socket socket = open()) {
       OutputStream out = socket.getOutputStream();
-      out.write(("POST " + Endpoint.MUTATE.path() + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-          + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST "
+                  + Endpoint.MUTATE.path()
+                  + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                  + "Transfer-Encoding: chunked\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       byte[] chunk = new byte[64 * 1024];
       Arrays.fill(chunk, (byte) ' ');
       try {
         for (int i = 0; i < 8 * 16 + 1; i++) { // 8 MiB and a bit
-          out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+          out.write(
+              (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
           out.write(chunk);
           out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
         }
         out.flush();
       } catch (IOException e) {
-        // the server answered and closed while the body was still going out; its answer is still there to read
+        // the server answered and closed while the body was still going out; its answer is still
+        // there to read
       }
       assertThat(readAnswer(socket)).startsWith("HTTP/1.1 413").contains("larger than the limit");
     }
@@ -76,8 +84,13 @@ class HostileRequestsTest {
   @Test
   void bytesAfterTheReviewAre400() {
     for (String trailing : List.of("{}", "x", "]")) {
-      given().body(REVIEW + trailing).contentType(ContentType.JSON).post(Endpoint.MUTATE.path())
-          .then().statusCode(400).body(containsString("trailing data after the review object"));
+      given()
+          .body(REVIEW + trailing)
+          .contentType(ContentType.JSON)
+          .post(Endpoint.MUTATE.path())
+          .then()
+          .statusCode(400)
+          .body(containsString("trailing data after the review object"));
     }
   }
 
@@ -85,8 +98,10 @@ class HostileRequestsTest {
   void reviewsPastTheBytesInFlightAre503WithRetryAfterAndTheServerKeepsServing() throws Exception {
     String padded = REVIEW + " ".repeat(9_000 - REVIEW.length());
     byte[] body = padded.getBytes(StandardCharsets.UTF_8);
-    double overloadedBefore = series("icr_injector_admissions_total{path=\"/mutate\",result=\"overloaded\"}");
-    try (Socket first = open(); Socket second = open()) {
+    double overloadedBefore =
+        series("icr_injector_admissions_total{path=\"/mutate\",result=\"overloaded\"}");
+    try (Socket first = open();
+        Socket second = open()) {
       // Two reviews whose headers are in but whose bodies are not: they hold the whole bound.
       for (Socket s : List.of(first, second)) {
         s.getOutputStream().write(headers(body.length));
@@ -96,10 +111,17 @@ class HostileRequestsTest {
       await().atMost(Duration.ofSeconds(20)).until(() -> inFlight() == 2 * body.length);
 
       // A third is refused before its body is read, and says why and when to come back.
-      given().body(REVIEW).contentType(ContentType.JSON).post(Endpoint.MUTATE.path())
-          .then().statusCode(503).header("Retry-After", "1")
+      given()
+          .body(REVIEW)
+          .contentType(ContentType.JSON)
+          .post(Endpoint.MUTATE.path())
+          .then()
+          .statusCode(503)
+          .header("Retry-After", "1")
           .body(containsString("would pass icr.max-bytes-in-flight=" + HostileProfile.BOUND));
-      assertThat(series("icr_injector_admissions_total{path=\"/mutate\",result=\"overloaded\"}") - overloadedBefore)
+      assertThat(
+              series("icr_injector_admissions_total{path=\"/mutate\",result=\"overloaded\"}")
+                  - overloadedBefore)
           .isEqualTo(1);
 
       // The held ones finish and are answered as usual.
@@ -118,21 +140,22 @@ class HostileRequestsTest {
   @Test
   void aClientThatHangsUpMidBodyIsNotAnErrorAndGivesItsBytesBack() throws Exception {
     List<LogRecord> records = new CopyOnWriteArrayList<>();
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        if (r.getLevel().intValue() >= Level.SEVERE.intValue()
-            || r.getLoggerName().equals(AdmissionRoutes.class.getName())) {
-          records.add(r);
-        }
-      }
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            if (r.getLevel().intValue() >= Level.SEVERE.intValue()
+                || r.getLoggerName().equals(AdmissionRoutes.class.getName())) {
+              records.add(r);
+            }
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     Logger root = Logger.getLogger("");
     root.addHandler(capture);
     try {
@@ -142,10 +165,12 @@ class HostileRequestsTest {
         socket.getOutputStream().flush();
         await().atMost(Duration.ofSeconds(20)).until(() -> inFlight() == 5_000);
       }
-      // The first word the server says about it: an ERROR (what it used to log), or the door's DEBUG line.
+      // The first word the server says about it: an ERROR (what it used to log), or the door's
+      // DEBUG line.
       await().atMost(Duration.ofSeconds(20)).until(() -> !records.isEmpty());
       LogRecord first = records.get(0);
-      assertThat(first.getLevel().intValue()).as(first.getLoggerName() + ": " + first.getMessage())
+      assertThat(first.getLevel().intValue())
+          .as(first.getLoggerName() + ": " + first.getMessage())
           .isLessThan(Level.SEVERE.intValue());
       assertThat(first.getMessage()).contains("closed the connection");
       await().atMost(Duration.ofSeconds(20)).until(() -> inFlight() == 0);
@@ -162,8 +187,13 @@ class HostileRequestsTest {
   }
 
   private static byte[] headers(long contentLength) {
-    return ("POST " + Endpoint.MUTATE.path() + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + contentLength + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    return ("POST "
+            + Endpoint.MUTATE.path()
+            + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            + "Content-Length: "
+            + contentLength
+            + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII);
   }
 
   /** Everything the server sends until it closes the connection. */
@@ -204,7 +234,13 @@ class HostileRequestsTest {
   }
 
   private static String post(String review) {
-    return given().body(review).contentType(ContentType.JSON).post(Endpoint.MUTATE.path())
-        .then().statusCode(200).extract().asString();
+    return given()
+        .body(review)
+        .contentType(ContentType.JSON)
+        .post(Endpoint.MUTATE.path())
+        .then()
+        .statusCode(200)
+        .extract()
+        .asString();
   }
 }

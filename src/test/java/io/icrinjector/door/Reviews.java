@@ -47,7 +47,8 @@ public final class Reviews {
     if (!response.containsKey("patch")) {
       return null;
     }
-    String json = new String(Base64.getDecoder().decode(response.getString("patch")), StandardCharsets.UTF_8);
+    String json =
+        new String(Base64.getDecoder().decode(response.getString("patch")), StandardCharsets.UTF_8);
     try (JsonReader r = Json.createReader(new StringReader(json))) {
       return r.readArray();
     }
@@ -62,7 +63,8 @@ public final class Reviews {
   /** The review with {@code request.object} replaced (to feed a patched pod back in). */
   public static String withObject(String review, JsonValue object) {
     JsonObject r = parse(review);
-    JsonObject request = Json.createObjectBuilder(r.getJsonObject("request")).add("object", object).build();
+    JsonObject request =
+        Json.createObjectBuilder(r.getJsonObject("request")).add("object", object).build();
     return Json.createObjectBuilder(r).add("request", request).build().toString();
   }
 }

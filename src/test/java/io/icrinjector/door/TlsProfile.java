@@ -45,12 +45,18 @@ public class TlsProfile implements QuarkusTestProfile {
         throw new IllegalStateException(e);
       }
       return Map.of(
-          "quarkus.http.tls-configuration-name", "webhook",
-          "quarkus.tls.webhook.key-store.pem.0.cert", dir.resolve("tls.crt").toString(),
-          "quarkus.tls.webhook.key-store.pem.0.key", dir.resolve("tls.key").toString(),
-          "quarkus.tls.webhook.reload-period", "1s",
-          "quarkus.http.insecure-requests", "disabled",
-          "quarkus.http.test-port", String.valueOf(httpPort));
+          "quarkus.http.tls-configuration-name",
+          "webhook",
+          "quarkus.tls.webhook.key-store.pem.0.cert",
+          dir.resolve("tls.crt").toString(),
+          "quarkus.tls.webhook.key-store.pem.0.key",
+          dir.resolve("tls.key").toString(),
+          "quarkus.tls.webhook.reload-period",
+          "1s",
+          "quarkus.http.insecure-requests",
+          "disabled",
+          "quarkus.http.test-port",
+          String.valueOf(httpPort));
     }
 
     @Override
@@ -60,7 +66,9 @@ public class TlsProfile implements QuarkusTestProfile {
   /** Runs {@code certs/gen.sh dir}; {@code force} makes a new CA and certificate over the old files. */
   public static void generate(Path dir, boolean force) {
     try {
-      ProcessBuilder pb = ChildEnv.process(List.of("bash", "certs/gen.sh", dir.toString())).redirectErrorStream(true);
+      ProcessBuilder pb =
+          ChildEnv.process(List.of("bash", "certs/gen.sh", dir.toString()))
+              .redirectErrorStream(true);
       pb.environment().put("FORCE", force ? "1" : "0");
       Process p = pb.start();
       String out = new String(p.getInputStream().readAllBytes());

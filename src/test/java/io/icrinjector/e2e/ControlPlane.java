@@ -43,10 +43,17 @@ public final class ControlPlane implements AutoCloseable {
   public static Path binaries() {
     Path k8s = root().resolve("k8s");
     try (Stream<Path> dirs = Files.isDirectory(k8s) ? Files.list(k8s) : Stream.empty()) {
-      return dirs.filter(d -> Stream.of("etcd", "kube-apiserver", "kubectl").allMatch(b -> Files.isExecutable(d.resolve(b))))
+      return dirs.filter(
+              d ->
+                  Stream.of("etcd", "kube-apiserver", "kubectl")
+                      .allMatch(b -> Files.isExecutable(d.resolve(b))))
           .max(Comparator.comparing(d -> d.getFileName().toString()))
-          .orElseThrow(() -> new IllegalStateException("no etcd, kube-apiserver and kubectl under " + k8s
-              + ": run `make controlplane` (or set ICR_CONTROLPLANE_DIR to the directory it prints)"));
+          .orElseThrow(
+              () ->
+                  new IllegalStateException(
+                      "no etcd, kube-apiserver and kubectl under "
+                          + k8s
+                          + ": run `make controlplane` (or set ICR_CONTROLPLANE_DIR to the directory it prints)"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -54,8 +61,10 @@ public final class ControlPlane implements AutoCloseable {
 
   /** Where {@code make controlplane} caches its binaries: {@code ICR_CONTROLPLANE_DIR}, else under the user's home. */
   public static Path root() {
-    String configured = System.getProperty("icr.controlplane.dir", System.getenv("ICR_CONTROLPLANE_DIR"));
-    return configured != null && !configured.isBlank() ? Paths.get(configured)
+    String configured =
+        System.getProperty("icr.controlplane.dir", System.getenv("ICR_CONTROLPLANE_DIR"));
+    return configured != null && !configured.isBlank()
+        ? Paths.get(configured)
         : Paths.get(System.getProperty("user.home"), ".cache", "icr-injector", "controlplane");
   }
 
@@ -76,59 +85,155 @@ public final class ControlPlane implements AutoCloseable {
     int etcdPort = Processes.freePort();
     int peerPort = Processes.freePort();
     Path etcdLog = work.resolve("etcd.log");
-    etcd = Processes.start(List.of(bin.resolve("etcd").toString(), "--name=e2e", "--data-dir=" + work.resolve("etcd"),
-        "--listen-client-urls=http://127.0.0.1:" + etcdPort, "--advertise-client-urls=http://127.0.0.1:" + etcdPort,
-        "--listen-peer-urls=http://127.0.0.1:" + peerPort, "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
-        "--initial-cluster=e2e=http://127.0.0.1:" + peerPort, "--unsafe-no-fsync", "--log-level=warn"), etcdLog);
+    etcd =
+        Processes.start(
+            List.of(
+                bin.resolve("etcd").toString(),
+                "--name=e2e",
+                "--data-dir=" + work.resolve("etcd"),
+                "--listen-client-urls=http://127.0.0.1:" + etcdPort,
+                "--advertise-client-urls=http://127.0.0.1:" + etcdPort,
+                "--listen-peer-urls=http://127.0.0.1:" + peerPort,
+                "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
+                "--initial-cluster=e2e=http://127.0.0.1:" + peerPort,
+                "--unsafe-no-fsync",
+                "--log-level=warn"),
+            etcdLog);
 
     apiPort = Processes.freePort();
     Path apiLog = work.resolve("kube-apiserver.log");
-    apiserver = Processes.start(List.of(bin.resolve("kube-apiserver").toString(),
-        "--etcd-servers=http://127.0.0.1:" + etcdPort, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-        "--endpoint-reconciler-type=none", "--secure-port=" + apiPort, "--cert-dir=" + work.resolve("apiserver-certs"),
-        "--tls-cert-file=" + pki.resolve("apiserver.crt"), "--tls-private-key-file=" + pki.resolve("apiserver.key"),
-        "--client-ca-file=" + pki.resolve("ca.crt"), "--authorization-mode=Node,RBAC",
-        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-        "--service-account-key-file=" + pki.resolve("sa.pub"), "--service-account-signing-key-file=" + pki.resolve("sa.key"),
-        "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true"), apiLog);
+    apiserver =
+        Processes.start(
+            List.of(
+                bin.resolve("kube-apiserver").toString(),
+                "--etcd-servers=http://127.0.0.1:" + etcdPort,
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                "--endpoint-reconciler-type=none",
+                "--secure-port=" + apiPort,
+                "--cert-dir=" + work.resolve("apiserver-certs"),
+                "--tls-cert-file=" + pki.resolve("apiserver.crt"),
+                "--tls-private-key-file=" + pki.resolve("apiserver.key"),
+                "--client-ca-file=" + pki.resolve("ca.crt"),
+                "--authorization-mode=Node,RBAC",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                "--service-account-key-file=" + pki.resolve("sa.pub"),
+                "--service-account-signing-key-file=" + pki.resolve("sa.key"),
+                "--service-cluster-ip-range=10.0.0.0/24",
+                "--allow-privileged=true"),
+            apiLog);
 
     writeKubeconfig();
     admin = new KubernetesClientBuilder().withConfig(adminConfig()).build();
-    Processes.await("kube-apiserver ready", Duration.ofSeconds(90), apiserver, apiLog, () -> {
-      try {
-        return "ok".equals(admin.raw("/readyz"));
-      } catch (RuntimeException notYet) {
-        return false;
-      }
-    });
-    System.out.printf("[e2e] control plane from %s ready on https://127.0.0.1:%d in %d ms%n", bin, apiPort,
-        (System.nanoTime() - t0) / 1_000_000);
+    Processes.await(
+        "kube-apiserver ready",
+        Duration.ofSeconds(90),
+        apiserver,
+        apiLog,
+        () -> {
+          try {
+            return "ok".equals(admin.raw("/readyz"));
+          } catch (RuntimeException notYet) {
+            return false;
+          }
+        });
+    System.out.printf(
+        "[e2e] control plane from %s ready on https://127.0.0.1:%d in %d ms%n",
+        bin, apiPort, (System.nanoTime() - t0) / 1_000_000);
   }
 
   private void makePki() throws IOException {
     Files.createDirectories(pki);
-    Files.writeString(pki.resolve("apiserver.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n"
-        + "extendedKeyUsage=serverAuth\n");
+    Files.writeString(
+        pki.resolve("apiserver.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n"
+            + "extendedKeyUsage=serverAuth\n");
     Files.writeString(pki.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
-    for (List<String> cmd : List.of(
-        List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-keyout", "ca.key", "-out", "ca.crt",
-            "-subj", "/CN=icr-injector-e2e-ca"),
-        List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "apiserver.key", "-out", "apiserver.csr",
-            "-subj", "/CN=kube-apiserver"),
-        List.of("openssl", "x509", "-req", "-in", "apiserver.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "30", "-extfile", "apiserver.ext", "-out", "apiserver.crt"),
-        List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "admin.key", "-out", "admin.csr",
-            "-subj", "/O=system:masters/CN=e2e-admin"),
-        List.of("openssl", "x509", "-req", "-in", "admin.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "30", "-extfile", "client.ext", "-out", "admin.crt"),
-        List.of("openssl", "genrsa", "-out", "sa.key", "2048"),
-        List.of("openssl", "rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"))) {
+    for (List<String> cmd :
+        List.of(
+            List.of(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "30",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-subj",
+                "/CN=icr-injector-e2e-ca"),
+            List.of(
+                "openssl",
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "apiserver.key",
+                "-out",
+                "apiserver.csr",
+                "-subj",
+                "/CN=kube-apiserver"),
+            List.of(
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                "apiserver.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "30",
+                "-extfile",
+                "apiserver.ext",
+                "-out",
+                "apiserver.crt"),
+            List.of(
+                "openssl",
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "admin.key",
+                "-out",
+                "admin.csr",
+                "-subj",
+                "/O=system:masters/CN=e2e-admin"),
+            List.of(
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                "admin.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "30",
+                "-extfile",
+                "client.ext",
+                "-out",
+                "admin.crt"),
+            List.of("openssl", "genrsa", "-out", "sa.key", "2048"),
+            List.of("openssl", "rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"))) {
       Processes.run(cmd, pki);
     }
   }
 
   private void writeKubeconfig() throws IOException {
-    Files.writeString(kubeconfig(), """
+    Files.writeString(
+        kubeconfig(),
+        """
         apiVersion: v1
         kind: Config
         clusters:
@@ -145,13 +250,19 @@ public final class ControlPlane implements AutoCloseable {
         - name: e2e
           context: {cluster: e2e, user: admin}
         current-context: e2e
-        """.formatted(url(), pki.resolve("ca.crt"), pki.resolve("admin.crt"), pki.resolve("admin.key")));
+        """
+            .formatted(
+                url(), pki.resolve("ca.crt"), pki.resolve("admin.crt"), pki.resolve("admin.key")));
   }
 
   private Config adminConfig() {
-    return new ConfigBuilder().withMasterUrl(url()).withCaCertFile(pki.resolve("ca.crt").toString())
-        .withClientCertFile(pki.resolve("admin.crt").toString()).withClientKeyFile(pki.resolve("admin.key").toString())
-        .withRequestRetryBackoffLimit(0).build();
+    return new ConfigBuilder()
+        .withMasterUrl(url())
+        .withCaCertFile(pki.resolve("ca.crt").toString())
+        .withClientCertFile(pki.resolve("admin.crt").toString())
+        .withClientKeyFile(pki.resolve("admin.key").toString())
+        .withRequestRetryBackoffLimit(0)
+        .build();
   }
 
   /**
@@ -160,16 +271,30 @@ public final class ControlPlane implements AutoCloseable {
    * controller-manager runs here to make it).
    */
   public void namespace(String name, String mode) {
-    labelledNamespace(name, mode == null ? java.util.Map.of() : java.util.Map.of("icr-injector.io/inject", mode));
+    labelledNamespace(
+        name, mode == null ? java.util.Map.of() : java.util.Map.of("icr-injector.io/inject", mode));
   }
 
   /** Creates a namespace with these labels and the {@code default} ServiceAccount (see above). */
   public void labelledNamespace(String name, java.util.Map<String, String> labels) {
-    var ns = new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name)
-        .withLabels(labels).endMetadata().build();
+    var ns =
+        new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withLabels(labels)
+            .endMetadata()
+            .build();
     admin.namespaces().resource(ns).create();
-    admin.serviceAccounts().inNamespace(name).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
-        .withNewMetadata().withName("default").endMetadata().build()).create();
+    admin
+        .serviceAccounts()
+        .inNamespace(name)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("default")
+                .endMetadata()
+                .build())
+        .create();
   }
 
   /** The API server's URL. */
@@ -194,13 +319,21 @@ public final class ControlPlane implements AutoCloseable {
 
   /** A client that authenticates with a bearer token (a ServiceAccount's). */
   public KubernetesClient withToken(String token) {
-    return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url())
-        .withCaCertFile(caFile().toString()).withOauthToken(token).withRequestRetryBackoffLimit(0).build()).build();
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new ConfigBuilder()
+                .withMasterUrl(url())
+                .withCaCertFile(caFile().toString())
+                .withOauthToken(token)
+                .withRequestRetryBackoffLimit(0)
+                .build())
+        .build();
   }
 
   /** Runs the control plane's kubectl as admin; returns stdout and stderr together. */
   public String kubectl(String... args) {
-    List<String> cmd = new ArrayList<>(List.of(bin.resolve("kubectl").toString(), "--kubeconfig=" + kubeconfig()));
+    List<String> cmd =
+        new ArrayList<>(List.of(bin.resolve("kubectl").toString(), "--kubeconfig=" + kubeconfig()));
     cmd.addAll(List.of(args));
     return Processes.run(cmd, null);
   }

@@ -33,12 +33,28 @@ public final class Demo {
     step("starting etcd and kube-apiserver (binaries from make controlplane)");
     try (ControlPlane cluster = ControlPlane.start()) {
       KubernetesClient admin = cluster.admin();
-      step("creating the source pull secret default/all-icr-io (as `ibmcloud ks cluster pull-secret apply` would)");
-      admin.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("all-icr-io")
-          .endMetadata().withType("kubernetes.io/dockerconfigjson").withData(Map.of(".dockerconfigjson", Base64.getEncoder()
-              .encodeToString("{\"auths\":{\"icr.io\":{\"username\":\"iamapikey\",\"password\":\"demo\"}}}"
-                  .getBytes(StandardCharsets.UTF_8)))).build()).create();
-      step("installing icr-injector from deploy/ (RBAC, webhook registration) and starting the packaged jar");
+      step(
+          "creating the source pull secret default/all-icr-io (as `ibmcloud ks cluster pull-secret apply` would)");
+      admin
+          .secrets()
+          .inNamespace("default")
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName("all-icr-io")
+                  .endMetadata()
+                  .withType("kubernetes.io/dockerconfigjson")
+                  .withData(
+                      Map.of(
+                          ".dockerconfigjson",
+                          Base64.getEncoder()
+                              .encodeToString(
+                                  "{\"auths\":{\"icr.io\":{\"username\":\"iamapikey\",\"password\":\"demo\"}}}"
+                                      .getBytes(StandardCharsets.UTF_8))))
+                  .build())
+          .create();
+      step(
+          "installing icr-injector from deploy/ (RBAC, webhook registration) and starting the packaged jar");
       try (Webhook webhook = Webhook.install(cluster)) {
         webhook.register();
         if (measure) {
@@ -51,7 +67,8 @@ public final class Demo {
       }
     }
     step("done");
-    // The HTTP client's event-loop threads are not daemons; under `mvn exec:java` they would keep Maven waiting.
+    // The HTTP client's event-loop threads are not daemons; under `mvn exec:java` they would keep
+    // Maven waiting.
     System.exit(0);
   }
 
@@ -59,8 +76,18 @@ public final class Demo {
     KubernetesClient admin = cluster.admin();
     cluster.namespace("demo", "enabled");
     step("namespace demo labelled icr-injector.io/inject=enabled");
-    Pod submitted = new PodBuilder().withNewMetadata().withName("hello").endMetadata().withNewSpec()
-        .addNewContainer().withName("hello").withImage("registry.ng.bluemix.net/acme/hello:1.0").endContainer().endSpec().build();
+    Pod submitted =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("hello")
+            .endMetadata()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("hello")
+            .withImage("registry.ng.bluemix.net/acme/hello:1.0")
+            .endContainer()
+            .endSpec()
+            .build();
     show("BEFORE (as submitted)", submitted);
     Pod stored = admin.pods().inNamespace("demo").resource(submitted).create();
     show("AFTER (as stored by the API server)", stored);
@@ -77,18 +104,51 @@ public final class Demo {
   private static void report(ControlPlane cluster, Webhook webhook) {
     KubernetesClient admin = cluster.admin();
     cluster.namespace("legacy", null);
-    admin.apps().deployments().inNamespace("legacy").resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
-        .withNewMetadata().withName("billing").endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "billing")
-        .endSelector().withNewTemplate().withNewMetadata().addToLabels("app", "billing").endMetadata().withNewSpec()
-        .addNewInitContainer().withName("migrate").withImage("registry.eu-de.bluemix.net/acme/billing-migrate:7").endInitContainer()
-        .addNewContainer().withName("billing").withImage("registry.eu-de.bluemix.net/acme/billing:7").endContainer()
-        .addNewContainer().withName("tracer").withImage("registry.jp-tok.bluemix.net/acme/tracer:1").endContainer()
-        .endSpec().endTemplate().endSpec().build()).create();
-    step("an unlabelled namespace legacy runs a Deployment from registry.eu-de.bluemix.net; the migration report:");
+    admin
+        .apps()
+        .deployments()
+        .inNamespace("legacy")
+        .resource(
+            new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+                .withNewMetadata()
+                .withName("billing")
+                .endMetadata()
+                .withNewSpec()
+                .withNewSelector()
+                .addToMatchLabels("app", "billing")
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", "billing")
+                .endMetadata()
+                .withNewSpec()
+                .addNewInitContainer()
+                .withName("migrate")
+                .withImage("registry.eu-de.bluemix.net/acme/billing-migrate:7")
+                .endInitContainer()
+                .addNewContainer()
+                .withName("billing")
+                .withImage("registry.eu-de.bluemix.net/acme/billing:7")
+                .endContainer()
+                .addNewContainer()
+                .withName("tracer")
+                .withImage("registry.jp-tok.bluemix.net/acme/tracer:1")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+    step(
+        "an unlabelled namespace legacy runs a Deployment from registry.eu-de.bluemix.net; the migration report:");
     try {
-      var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create(webhook.managementUrl() + "/report?format=table")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
+      var response =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(webhook.managementUrl() + "/report?format=table"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
       System.out.println();
       System.out.print(response.body());
       System.out.println();
@@ -105,8 +165,11 @@ public final class Demo {
     create(admin, "warm", "warmup", 50, IBM); // JIT and connection warm-up on both sides
     step("timing " + pods + " pod creates in a namespace that has its secret, webhook registered");
     long[] withWebhook = create(admin, "warm", "with", pods, IBM);
-    step("timing " + pods + " pod creates that name no IBM image, webhook registered (its matchConditions skip them), "
-        + "alternating with as many in a namespace the webhook does not select");
+    step(
+        "timing "
+            + pods
+            + " pod creates that name no IBM image, webhook registered (its matchConditions skip them), "
+            + "alternating with as many in a namespace the webhook does not select");
     cluster.namespace("unselected", null);
     double seenBefore = admissions(webhook);
     long[] skipped = new long[pods];
@@ -119,10 +182,15 @@ public final class Demo {
     if (seen != 0) {
       throw new IllegalStateException(seen + " pods that name no IBM image reached the webhook");
     }
-    step("the webhook counted 0 of them (icr_injector_admissions_total; it counted " + admissions(webhook)
-        + " admissions in all)");
+    step(
+        "the webhook counted 0 of them (icr_injector_admissions_total; it counted "
+            + admissions(webhook)
+            + " admissions in all)");
     int firsts = Math.max(10, pods / 10);
-    step("timing the first pod of " + firsts + " new namespaces (the webhook copies the secret before answering)");
+    step(
+        "timing the first pod of "
+            + firsts
+            + " new namespaces (the webhook copies the secret before answering)");
     long[] first = new long[firsts];
     for (int i = 0; i < firsts; i++) {
       cluster.namespace("first-" + i, "enabled");
@@ -141,7 +209,10 @@ public final class Demo {
       cluster.namespace("bare-first-" + i, null);
       firstWithout[i] = create(admin, "bare-first-" + i, "p", 1, IBM)[0];
     }
-    step("installing the MutatingAdmissionPolicy (src/test/resources/policy) and timing " + pods + " pod creates");
+    step(
+        "installing the MutatingAdmissionPolicy (src/test/resources/policy) and timing "
+            + pods
+            + " pod creates");
     RewritePolicy.install(cluster, "policy");
     create(admin, "policy", "warmup", 50, IBM);
     long[] withPolicy = create(admin, "policy", "with", pods, IBM);
@@ -162,11 +233,20 @@ public final class Demo {
   /** Every admission the webhook counted (icr_injector_admissions_total, all paths and results). */
   private static double admissions(Webhook webhook) {
     try {
-      String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create(webhook.managementUrl() + "/q/metrics")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-      return java.util.regex.Pattern.compile("(?m)^icr_injector_admissions_total\\{[^}]*} ([0-9.E]+)$").matcher(metrics)
-          .results().mapToDouble(m -> Double.parseDouble(m.group(1))).sum();
+      String metrics =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(webhook.managementUrl() + "/q/metrics"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
+      return java.util.regex.Pattern.compile(
+              "(?m)^icr_injector_admissions_total\\{[^}]*} ([0-9.E]+)$")
+          .matcher(metrics)
+          .results()
+          .mapToDouble(m -> Double.parseDouble(m.group(1)))
+          .sum();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -175,15 +255,30 @@ public final class Demo {
     }
   }
 
-  private static final java.util.function.IntFunction<String> IBM = i -> "registry.ng.bluemix.net/acme/app:" + i;
+  private static final java.util.function.IntFunction<String> IBM =
+      i -> "registry.ng.bluemix.net/acme/app:" + i;
   private static final java.util.function.IntFunction<String> OTHER = i -> "quay.io/acme/app:" + i;
 
-  private static long[] create(KubernetesClient admin, String ns, String prefix, int n,
+  private static long[] create(
+      KubernetesClient admin,
+      String ns,
+      String prefix,
+      int n,
       java.util.function.IntFunction<String> image) {
     long[] nanos = new long[n];
     for (int i = 0; i < n; i++) {
-      Pod pod = new PodBuilder().withNewMetadata().withName(prefix + "-" + i).endMetadata().withNewSpec()
-          .addNewContainer().withName("app").withImage(image.apply(i)).endContainer().endSpec().build();
+      Pod pod =
+          new PodBuilder()
+              .withNewMetadata()
+              .withName(prefix + "-" + i)
+              .endMetadata()
+              .withNewSpec()
+              .addNewContainer()
+              .withName("app")
+              .withImage(image.apply(i))
+              .endContainer()
+              .endSpec()
+              .build();
       long t0 = System.nanoTime();
       admin.pods().inNamespace(ns).resource(pod).create();
       nanos[i] = System.nanoTime() - t0;
@@ -194,7 +289,9 @@ public final class Demo {
   private static void row(String name, long[] nanos) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
-    System.out.printf("  %-56s %7d %7.2f %7.2f %7.2f%n", name, sorted.length, pct(sorted, 50), pct(sorted, 90), pct(sorted, 99));
+    System.out.printf(
+        "  %-56s %7d %7.2f %7.2f %7.2f%n",
+        name, sorted.length, pct(sorted, 50), pct(sorted, 90), pct(sorted, 99));
   }
 
   private static double pct(long[] sorted, int p) {
@@ -205,9 +302,15 @@ public final class Demo {
   private static void show(String title, Pod pod) {
     System.out.println();
     System.out.println(title);
-    pod.getSpec().getContainers().forEach(c -> System.out.println("  container " + c.getName() + ": " + c.getImage()));
-    List<String> secrets = pod.getSpec().getImagePullSecrets() == null ? new ArrayList<>()
-        : pod.getSpec().getImagePullSecrets().stream().map(LocalObjectReference::getName).collect(Collectors.toList());
+    pod.getSpec()
+        .getContainers()
+        .forEach(c -> System.out.println("  container " + c.getName() + ": " + c.getImage()));
+    List<String> secrets =
+        pod.getSpec().getImagePullSecrets() == null
+            ? new ArrayList<>()
+            : pod.getSpec().getImagePullSecrets().stream()
+                .map(LocalObjectReference::getName)
+                .collect(Collectors.toList());
     System.out.println("  imagePullSecrets: " + (secrets.isEmpty() ? "(none)" : secrets));
   }
 

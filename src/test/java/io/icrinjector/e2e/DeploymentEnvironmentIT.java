@@ -74,27 +74,48 @@ class DeploymentEnvironmentIT {
       try (ServerSocket s = new ServerSocket(p)) {
         s.setReuseAddress(true);
       } catch (IOException e) {
-        throw new IllegalStateException("port " + p + " of the container is taken on this machine: " + e.getMessage());
+        throw new IllegalStateException(
+            "port " + p + " of the container is taken on this machine: " + e.getMessage());
       }
     }
-    // Identity and RBAC as deploy/ gives them, and a token of the ServiceAccount (what the kubelet mounts).
+    // Identity and RBAC as deploy/ gives them, and a token of the ServiceAccount (what the kubelet
+    // mounts).
     for (HasMetadata o : objects) {
-      if (List.of("Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+      if (List.of(
+              "Namespace",
+              "ServiceAccount",
+              "ClusterRole",
+              "ClusterRoleBinding",
+              "Role",
+              "RoleBinding")
           .contains(o.getKind())) {
         cluster.admin().resource(o).serverSideApply();
       }
     }
     String namespace = deployment.getMetadata().getNamespace();
-    webhookToken = cluster.admin().serviceAccounts().inNamespace(namespace)
-        .withName(deployment.getSpec().getTemplate().getSpec().getServiceAccountName())
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-        .getStatus().getToken();
+    webhookToken =
+        cluster
+            .admin()
+            .serviceAccounts()
+            .inNamespace(namespace)
+            .withName(deployment.getSpec().getTemplate().getSpec().getServiceAccountName())
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
 
     certs = cluster.work().resolve("deployment-certs");
     Processes.run(List.of("bash", "certs/gen.sh", certs.toString()), null);
     Map<String, Path> mounts = new LinkedHashMap<>();
     for (var m : app.getVolumeMounts()) {
-      Path local = m.getName().equals("tls") ? certs : Files.createDirectories(cluster.work().resolve("mount-" + m.getName()));
+      Path local =
+          m.getName().equals("tls")
+              ? certs
+              : Files.createDirectories(cluster.work().resolve("mount-" + m.getName()));
       mounts.put(m.getMountPath(), local);
     }
 
@@ -102,20 +123,26 @@ class DeploymentEnvironmentIT {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", System.getenv("PATH")); // the image's PATH names its own runtime
     env.put("HOME", cluster.work().toString());
-    image.env().forEach((k, v) -> {
-      if (!k.equals("PATH") && !k.equals("JAVA_HOME")) {
-        env.put(k, v);
-      }
-    });
+    image
+        .env()
+        .forEach(
+            (k, v) -> {
+              if (!k.equals("PATH") && !k.equals("JAVA_HOME")) {
+                env.put(k, v);
+              }
+            });
     for (EnvVar e : app.getEnv()) {
       if (e.getValue() != null) {
         env.put(e.getName(), local(e.getValue(), mounts));
-      } else if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null
+      } else if (e.getValueFrom() != null
+          && e.getValueFrom().getFieldRef() != null
           && e.getValueFrom().getFieldRef().getFieldPath().equals("metadata.namespace")) {
         env.put(e.getName(), namespace);
       } else {
-        throw new AssertionError("the test cannot resolve the Deployment's variable " + e.getName()
-            + " (only values and fieldRef metadata.namespace): teach it, do not drop the check");
+        throw new AssertionError(
+            "the test cannot resolve the Deployment's variable "
+                + e.getName()
+                + " (only values and fieldRef metadata.namespace): teach it, do not drop the check");
       }
     }
     env.put("KUBERNETES_MASTER", cluster.url());
@@ -124,17 +151,24 @@ class DeploymentEnvironmentIT {
     env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
     env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
 
-    // The image's entry point, with its runtime and /deployments replaced by this JDK and target/quarkus-app.
+    // The image's entry point, with its runtime and /deployments replaced by this JDK and
+    // target/quarkus-app.
     Path appDir = Paths.get("target", "quarkus-app").toAbsolutePath();
     List<String> cmd = new ArrayList<>();
     for (String word : image.entrypoint()) {
-      cmd.add(word.replace("/opt/java/bin/java", Paths.get(System.getProperty("java.home"), "bin", "java").toString())
-          .replace(image.workdir() + "/", appDir + "/"));
+      cmd.add(
+          word.replace(
+                  "/opt/java/bin/java",
+                  Paths.get(System.getProperty("java.home"), "bin", "java").toString())
+              .replace(image.workdir() + "/", appDir + "/"));
     }
     assertThat(cmd).as("entry point").contains(appDir.resolve("quarkus-run.jar").toString());
     log = cluster.work().resolve("deployment-env.log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(appDir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(appDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
     pb.environment().clear();
     pb.environment().putAll(env);
     process = pb.start();
@@ -151,24 +185,41 @@ class DeploymentEnvironmentIT {
   @Test
   void startsReadyAndAnswersOverHttpsWithTheMountedCertificate() throws Exception {
     HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    Processes.awaitOk("ready with the Deployment's environment", Duration.ofSeconds(90), process, log,
+    Processes.awaitOk(
+        "ready with the Deployment's environment",
+        Duration.ofSeconds(90),
+        process,
+        log,
         "http://127.0.0.1:" + managementPort + "/q/health/ready");
 
     X509Certificate served = certificate(certs.resolve("tls.crt"));
-    HttpClient https = HttpClient.newBuilder().sslContext(trusting(certs.resolve("ca.crt")))
-        .connectTimeout(Duration.ofSeconds(2)).build();
-    HttpResponse<String> answer = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort + "/mutate"))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(Reviews.fixture("create-us-south.json"))).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpClient https =
+        HttpClient.newBuilder()
+            .sslContext(trusting(certs.resolve("ca.crt")))
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+    HttpResponse<String> answer =
+        https.send(
+            HttpRequest.newBuilder(URI.create("https://localhost:" + httpsPort + "/mutate"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Reviews.fixture("create-us-south.json")))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).isEqualTo(200);
-    assertThat(answer.body()).contains("\"uid\":\"c1a1e7b0-0001-4000-8000-000000000001\"", "\"patch\"");
+    assertThat(answer.body())
+        .contains("\"uid\":\"c1a1e7b0-0001-4000-8000-000000000001\"", "\"patch\"");
     SSLSession session = answer.sslSession().orElseThrow();
-    assertThat(((X509Certificate) session.getPeerCertificates()[0]).getSerialNumber()).isEqualTo(served.getSerialNumber());
+    assertThat(((X509Certificate) session.getPeerCertificates()[0]).getSerialNumber())
+        .isEqualTo(served.getSerialNumber());
 
     // QUARKUS_HTTP_INSECURE_REQUESTS=disabled: no plain HTTP port.
-    assertThatThrownBy(() -> plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:8080/mutate"))
-        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.discarding()))
+    assertThatThrownBy(
+            () ->
+                plain.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:8080/mutate"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                    HttpResponse.BodyHandlers.discarding()))
         .isInstanceOf(ConnectException.class);
   }
 
@@ -180,24 +231,46 @@ class DeploymentEnvironmentIT {
   @Test
   void theDeploymentLocksTheManagementPort() throws Exception {
     HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    Processes.awaitOk("management port up", Duration.ofSeconds(90), process, log,
+    Processes.awaitOk(
+        "management port up",
+        Duration.ofSeconds(90),
+        process,
+        log,
         "http://127.0.0.1:" + managementPort + "/q/health/live");
     URI metrics = URI.create("http://127.0.0.1:" + managementPort + "/q/metrics");
-    assertThat(plain.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+    assertThat(
+            plain
+                .send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode())
         .isEqualTo(401);
-    HttpResponse<String> own = plain.send(HttpRequest.newBuilder(metrics).header("Authorization", "Bearer " + webhookToken)
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> own =
+        plain.send(
+            HttpRequest.newBuilder(metrics)
+                .header("Authorization", "Bearer " + webhookToken)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(own.statusCode()).as(own.body()).isEqualTo(403);
-    assertThat(own.body()).contains("system:serviceaccount:icr-injector:icr-injector may not get /q/metrics");
+    assertThat(own.body())
+        .contains("system:serviceaccount:icr-injector:icr-injector may not get /q/metrics");
   }
 
   @Test
   void theJvmRunsWithTheDeploymentsOptions() {
     // The launcher's first line: read from the whole log, whatever the app has logged since.
-    Processes.await("JVM options echoed by the launcher", Duration.ofSeconds(30), process, log,
+    Processes.await(
+        "JVM options echoed by the launcher",
+        Duration.ofSeconds(30),
+        process,
+        log,
         () -> whole(log).contains("Picked up JDK_JAVA_OPTIONS"));
-    String line = whole(log).lines().filter(l -> l.contains("Picked up JDK_JAVA_OPTIONS")).findFirst().orElseThrow();
-    assertThat(line).contains("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError");
+    String line =
+        whole(log)
+            .lines()
+            .filter(l -> l.contains("Picked up JDK_JAVA_OPTIONS"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(line)
+        .contains("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError");
   }
 
   static String whole(Path file) {
@@ -210,26 +283,33 @@ class DeploymentEnvironmentIT {
 
   /** A path under a mount of the container, as the path of the local directory that stands for it. */
   static String local(String value, Map<String, Path> mounts) {
-    return mounts.entrySet().stream().filter(m -> value.startsWith(m.getKey() + "/"))
+    return mounts.entrySet().stream()
+        .filter(m -> value.startsWith(m.getKey() + "/"))
         .max(java.util.Comparator.comparingInt(m -> m.getKey().length()))
-        .map(m -> m.getValue() + value.substring(m.getKey().length())).orElse(value);
+        .map(m -> m.getValue() + value.substring(m.getKey().length()))
+        .orElse(value);
   }
 
   static int port(Container c, String name) {
-    return c.getPorts().stream().filter(p -> name.equals(p.getName())).findFirst()
-        .orElseThrow(() -> new AssertionError("no container port " + name)).getContainerPort();
+    return c.getPorts().stream()
+        .filter(p -> name.equals(p.getName()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no container port " + name))
+        .getContainerPort();
   }
 
   static X509Certificate certificate(Path pem) throws Exception {
-    return (X509Certificate) CertificateFactory.getInstance("X.509")
-        .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem)));
+    return (X509Certificate)
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem)));
   }
 
   static SSLContext trusting(Path ca) throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     trust.setCertificateEntry("ca", certificate(ca));
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);
@@ -265,15 +345,20 @@ class DeploymentEnvironmentIT {
         String[] parts = l.split("\\s+", 2);
         switch (parts[0].toUpperCase()) {
           case "ENV" -> {
-            var m = java.util.regex.Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|\\S+)").matcher(parts[1]);
+            var m =
+                java.util.regex.Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|\\S+)")
+                    .matcher(parts[1]);
             while (m.find()) {
               env.put(m.group(1), m.group(2).replaceAll("^\"|\"$", ""));
             }
           }
           case "WORKDIR" -> workdir = parts[1].strip();
-          case "ENTRYPOINT" -> entrypoint = List.of(
-              io.fabric8.kubernetes.client.utils.Serialization.unmarshal(parts[1], String[].class));
-          default -> { }
+          case "ENTRYPOINT" ->
+              entrypoint =
+                  List.of(
+                      io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                          parts[1], String[].class));
+          default -> {}
         }
       }
       return new Dockerfile(env, workdir, entrypoint);

@@ -30,21 +30,46 @@ class ManagementLockIT {
 
   static ControlPlane cluster;
   static Webhook webhook;
-  static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
   static void start() {
     cluster = ControlPlane.start();
-    webhook = Webhook.install(cluster, List.of("-Dicr.management.auth=enabled", "-Dicr.report.refresh-interval=1s"));
+    webhook =
+        Webhook.install(
+            cluster, List.of("-Dicr.management.auth=enabled", "-Dicr.report.refresh-interval=1s"));
     cluster.namespace("monitoring", null);
     for (String sa : List.of("prometheus", "stranger")) {
-      cluster.admin().serviceAccounts().inNamespace("monitoring").resource(new ServiceAccountBuilder().withNewMetadata()
-          .withName(sa).endMetadata().build()).create();
+      cluster
+          .admin()
+          .serviceAccounts()
+          .inNamespace("monitoring")
+          .resource(
+              new ServiceAccountBuilder().withNewMetadata().withName(sa).endMetadata().build())
+          .create();
     }
-    cluster.admin().rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata()
-        .withName("prometheus-icr-injector-metrics").endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io")
-        .withKind("ClusterRole").withName("icr-injector-metrics-reader").endRoleRef().addNewSubject().withKind("ServiceAccount")
-        .withName("prometheus").withNamespace("monitoring").endSubject().build()).create();
+    cluster
+        .admin()
+        .rbac()
+        .clusterRoleBindings()
+        .resource(
+            new ClusterRoleBindingBuilder()
+                .withNewMetadata()
+                .withName("prometheus-icr-injector-metrics")
+                .endMetadata()
+                .withNewRoleRef()
+                .withApiGroup("rbac.authorization.k8s.io")
+                .withKind("ClusterRole")
+                .withName("icr-injector-metrics-reader")
+                .endRoleRef()
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("prometheus")
+                .withNamespace("monitoring")
+                .endSubject()
+                .build())
+        .create();
   }
 
   @AfterAll
@@ -58,13 +83,22 @@ class ManagementLockIT {
   }
 
   static String token(String serviceAccount) {
-    return cluster.admin().serviceAccounts().inNamespace("monitoring").withName(serviceAccount)
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-        .getStatus().getToken();
+    return cluster
+        .admin()
+        .serviceAccounts()
+        .inNamespace("monitoring")
+        .withName(serviceAccount)
+        .tokenRequest(
+            new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+        .getStatus()
+        .getToken();
   }
 
-  static HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(webhook.managementUrl() + path)).timeout(Duration.ofSeconds(10));
+  static HttpResponse<String> get(String path, String token)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(webhook.managementUrl() + path))
+            .timeout(Duration.ofSeconds(10));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -79,9 +113,13 @@ class ManagementLockIT {
 
     HttpResponse<String> stranger = get("/q/metrics", token("stranger"));
     assertThat(stranger.statusCode()).isEqualTo(403);
-    assertThat(stranger.body()).contains("system:serviceaccount:monitoring:stranger may not get /q/metrics: it needs `get` "
-        + "on nonResourceURL /q/metrics (bind ClusterRole icr-injector-metrics-reader)");
-    assertThat(get("/report", token("prometheus")).statusCode()).as("metrics-reader does not read the report").isEqualTo(403);
+    assertThat(stranger.body())
+        .contains(
+            "system:serviceaccount:monitoring:stranger may not get /q/metrics: it needs `get` "
+                + "on nonResourceURL /q/metrics (bind ClusterRole icr-injector-metrics-reader)");
+    assertThat(get("/report", token("prometheus")).statusCode())
+        .as("metrics-reader does not read the report")
+        .isEqualTo(403);
 
     assertThat(get("/q/metrics", null).statusCode()).isEqualTo(401);
     HttpResponse<String> forged = get("/q/metrics", "not-a-token");
@@ -95,29 +133,79 @@ class ManagementLockIT {
   /** The API server validates deploy/'s NetworkPolicy (nothing here enforces it: no network plugin runs). */
   @Test
   void theApiServerAcceptsTheNetworkPolicy() {
-    NetworkPolicy policy = Manifests.one(Manifests.render("deploy"), NetworkPolicy.class, "icr-injector");
+    NetworkPolicy policy =
+        Manifests.one(Manifests.render("deploy"), NetworkPolicy.class, "icr-injector");
     cluster.admin().resource(policy).serverSideApply();
-    assertThat(cluster.admin().network().v1().networkPolicies().inNamespace(Webhook.NAMESPACE).withName("icr-injector").get()
-        .getSpec().getIngress()).hasSize(2);
+    assertThat(
+            cluster
+                .admin()
+                .network()
+                .v1()
+                .networkPolicies()
+                .inNamespace(Webhook.NAMESPACE)
+                .withName("icr-injector")
+                .get()
+                .getSpec()
+                .getIngress())
+        .hasSize(2);
   }
 
   @Test
   void theBurnDownGaugeFollowsTheCluster() {
     cluster.namespace("legacy", null);
-    cluster.admin().apps().deployments().inNamespace("legacy").resource(new DeploymentBuilder().withNewMetadata()
-        .withName("api").endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "api").endSelector()
-        .withNewTemplate().withNewMetadata().addToLabels("app", "api").endMetadata().withNewSpec().addNewContainer()
-        .withName("api").withImage("registry.eu-de.bluemix.net/acme/api:2").endContainer().endSpec().endTemplate().endSpec()
-        .build()).create();
+    cluster
+        .admin()
+        .apps()
+        .deployments()
+        .inNamespace("legacy")
+        .resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName("api")
+                .endMetadata()
+                .withNewSpec()
+                .withNewSelector()
+                .addToMatchLabels("app", "api")
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", "api")
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("api")
+                .withImage("registry.eu-de.bluemix.net/acme/api:2")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
     String series = "icr_injector_deprecated_images{kind=\"Deployment\",namespace=\"legacy\"} 1.0";
     String prometheus = token("prometheus");
-    await("the gauge counts the Deployment").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+    await("the gauge counts the Deployment")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
         .until(() -> get("/q/metrics", prometheus).body().contains(series));
-    cluster.admin().apps().deployments().inNamespace("legacy").withName("api").edit(d -> {
-      d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("de.icr.io/acme/api:2");
-      return d;
-    });
-    await("the namespace drops out once moved").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+    cluster
+        .admin()
+        .apps()
+        .deployments()
+        .inNamespace("legacy")
+        .withName("api")
+        .edit(
+            d -> {
+              d.getSpec()
+                  .getTemplate()
+                  .getSpec()
+                  .getContainers()
+                  .get(0)
+                  .setImage("de.icr.io/acme/api:2");
+              return d;
+            });
+    await("the namespace drops out once moved")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
         .until(() -> !get("/q/metrics", prometheus).body().contains("namespace=\"legacy\""));
   }
 }

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.TestInstance;
 class MatchConditionsE2EIT {
 
   static final String NS = "e2e-match";
-  static final Pattern ADMISSIONS = Pattern.compile("(?m)^icr_injector_admissions_total\\{[^}]*} ([0-9.E]+)$");
+  static final Pattern ADMISSIONS =
+      Pattern.compile("(?m)^icr_injector_admissions_total\\{[^}]*} ([0-9.E]+)$");
 
   ControlPlane cluster;
   Webhook webhook;
@@ -45,9 +46,18 @@ class MatchConditionsE2EIT {
   void start() {
     cluster = ControlPlane.start();
     admin = cluster.admin();
-    admin.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("all-icr-io")
-        .endMetadata().withType("kubernetes.io/dockerconfigjson").withData(Map.of(".dockerconfigjson",
-            "eyJhdXRocyI6e319")).build()).create();
+    admin
+        .secrets()
+        .inNamespace("default")
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("all-icr-io")
+                .endMetadata()
+                .withType("kubernetes.io/dockerconfigjson")
+                .withData(Map.of(".dockerconfigjson", "eyJhdXRocyI6e319"))
+                .build())
+        .create();
     webhook = Webhook.install(cluster);
     webhook.register();
     webhook.restart(); // the start-up check now finds the registration
@@ -66,34 +76,85 @@ class MatchConditionsE2EIT {
 
   @Test
   void theApiServerStoredTheGeneratedConditionOnBothWebhooks() {
-    var stored = admin.admissionRegistration().v1().mutatingWebhookConfigurations().withName("icr-injector").get();
-    assertThat(stored.getWebhooks()).hasSize(2).extracting(MutatingWebhook::getMatchConditions)
-        .allSatisfy(cs -> assertThat(cs).extracting(MatchCondition::getName).containsExactly(MatchConditions.NAME));
+    var stored =
+        admin
+            .admissionRegistration()
+            .v1()
+            .mutatingWebhookConfigurations()
+            .withName("icr-injector")
+            .get();
+    assertThat(stored.getWebhooks())
+        .hasSize(2)
+        .extracting(MutatingWebhook::getMatchConditions)
+        .allSatisfy(
+            cs ->
+                assertThat(cs)
+                    .extracting(MatchCondition::getName)
+                    .containsExactly(MatchConditions.NAME));
   }
 
   @Test
   void aPodWithNoIbmImageNeverReachesTheWebhook() throws Exception {
     double before = admissions();
-    Pod stored = admin.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("plain").endMetadata()
-        .withNewSpec().addNewInitContainer().withName("init").withImage("docker.io/library/busybox:1").endInitContainer()
-        .addNewContainer().withName("app").withImage("quay.io/acme/app:1").endContainer().endSpec().build()).create();
+    Pod stored =
+        admin
+            .pods()
+            .inNamespace(NS)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("plain")
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewInitContainer()
+                    .withName("init")
+                    .withImage("docker.io/library/busybox:1")
+                    .endInitContainer()
+                    .addNewContainer()
+                    .withName("app")
+                    .withImage("quay.io/acme/app:1")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
     assertThat(stored.getSpec().getImagePullSecrets()).isEmpty();
     assertThat(admissions()).as("admissions the webhook counted").isEqualTo(before);
     assertThat(webhook.logText()).doesNotContain("pod=plain");
 
-    // the control: the same namespace, one IBM image, and the webhook is called (and counts it before answering)
+    // the control: the same namespace, one IBM image, and the webhook is called (and counts it
+    // before answering)
     pod("control", "app", "registry.ng.bluemix.net/acme/app:1");
     assertThat(admissions()).isEqualTo(before + 1);
   }
 
   @Test
   void anImageInInitContainersOrInAnyCaseIsEnough() throws Exception {
-    Pod stored = admin.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("init").endMetadata()
-        .withNewSpec().addNewInitContainer().withName("migrate").withImage("registry.eu-de.bluemix.net/acme/migrate:1")
-        .endInitContainer().addNewContainer().withName("app").withImage("quay.io/acme/app:1").endContainer().endSpec()
-        .build()).create();
-    assertThat(stored.getSpec().getInitContainers().get(0).getImage()).isEqualTo("de.icr.io/acme/migrate:1");
-    assertThat(stored.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName).containsExactly("all-icr-io");
+    Pod stored =
+        admin
+            .pods()
+            .inNamespace(NS)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName("init")
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewInitContainer()
+                    .withName("migrate")
+                    .withImage("registry.eu-de.bluemix.net/acme/migrate:1")
+                    .endInitContainer()
+                    .addNewContainer()
+                    .withName("app")
+                    .withImage("quay.io/acme/app:1")
+                    .endContainer()
+                    .endSpec()
+                    .build())
+            .create();
+    assertThat(stored.getSpec().getInitContainers().get(0).getImage())
+        .isEqualTo("de.icr.io/acme/migrate:1");
+    assertThat(stored.getSpec().getImagePullSecrets())
+        .extracting(LocalObjectReference::getName)
+        .containsExactly("all-icr-io");
 
     double before = admissions();
     pod("upper", "app", "Registry.NG.Bluemix.NET/acme/app:1");
@@ -103,24 +164,53 @@ class MatchConditionsE2EIT {
   @Test
   void aPrivateIcrHostGetsItsPullSecret() {
     Pod stored = pod("private", "app", "private.us.icr.io/acme/app:1");
-    assertThat(stored.getSpec().getContainers().get(0).getImage()).isEqualTo("private.us.icr.io/acme/app:1");
-    assertThat(stored.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName).containsExactly("all-icr-io");
+    assertThat(stored.getSpec().getContainers().get(0).getImage())
+        .isEqualTo("private.us.icr.io/acme/app:1");
+    assertThat(stored.getSpec().getImagePullSecrets())
+        .extracting(LocalObjectReference::getName)
+        .containsExactly("all-icr-io");
   }
 
   @Test
   void anEphemeralContainerOnADeprecatedHostIsRewrittenAndOneWithoutIsNeverSent() throws Exception {
     pod("debugged", "app", "quay.io/acme/app:1");
     double before = admissions();
-    admin.pods().inNamespace(NS).withName("debugged").ephemeralContainers().edit(p -> new PodBuilder(p).editSpec()
-        .addNewEphemeralContainer().withName("plain").withImage("docker.io/library/busybox:1").endEphemeralContainer()
-        .endSpec().build());
+    admin
+        .pods()
+        .inNamespace(NS)
+        .withName("debugged")
+        .ephemeralContainers()
+        .edit(
+            p ->
+                new PodBuilder(p)
+                    .editSpec()
+                    .addNewEphemeralContainer()
+                    .withName("plain")
+                    .withImage("docker.io/library/busybox:1")
+                    .endEphemeralContainer()
+                    .endSpec()
+                    .build());
     assertThat(admissions()).as("an ephemeral container without an IBM image").isEqualTo(before);
 
-    Pod updated = admin.pods().inNamespace(NS).withName("debugged").ephemeralContainers().edit(p -> new PodBuilder(p)
-        .editSpec().addNewEphemeralContainer().withName("debug").withImage("registry.ng.bluemix.net/acme/debug:1")
-        .endEphemeralContainer().endSpec().build());
+    Pod updated =
+        admin
+            .pods()
+            .inNamespace(NS)
+            .withName("debugged")
+            .ephemeralContainers()
+            .edit(
+                p ->
+                    new PodBuilder(p)
+                        .editSpec()
+                        .addNewEphemeralContainer()
+                        .withName("debug")
+                        .withImage("registry.ng.bluemix.net/acme/debug:1")
+                        .endEphemeralContainer()
+                        .endSpec()
+                        .build());
     assertThat(admissions()).isEqualTo(before + 1);
-    assertThat(updated.getSpec().getEphemeralContainers()).extracting(c -> c.getName() + "=" + c.getImage())
+    assertThat(updated.getSpec().getEphemeralContainers())
+        .extracting(c -> c.getName() + "=" + c.getImage())
         .containsExactly("plain=docker.io/library/busybox:1", "debug=us.icr.io/acme/debug:1");
   }
 
@@ -132,8 +222,9 @@ class MatchConditionsE2EIT {
 
   @Test
   void aRuleForAHostTheConditionsSkipIsAnErrorAtStart() throws Exception {
-    webhook.restart("-Dicr.pull-secret-rules=icr.io=all-icr-io,*.icr.io=all-icr-io,private.*.icr.io=all-icr-io,"
-        + "harbor.corp.example=all-icr-io");
+    webhook.restart(
+        "-Dicr.pull-secret-rules=icr.io=all-icr-io,*.icr.io=all-icr-io,private.*.icr.io=all-icr-io,"
+            + "harbor.corp.example=all-icr-io");
     try {
       startedWithAHostTheConditionsSkip();
     } finally {
@@ -142,10 +233,17 @@ class MatchConditionsE2EIT {
   }
 
   private void startedWithAHostTheConditionsSkip() throws Exception {
-    Processes.await("the start-up check", java.time.Duration.ofSeconds(30), null, null,
+    Processes.await(
+        "the start-up check",
+        java.time.Duration.ofSeconds(30),
+        null,
+        null,
         () -> webhook.logText().contains("skips pods on"));
-    assertThat(webhook.logText()).contains("ERROR").contains("webhook mutate.icr-injector.io")
-        .contains("webhook audit.icr-injector.io").contains("skips pods on [harbor.corp.example]")
+    assertThat(webhook.logText())
+        .contains("ERROR")
+        .contains("webhook mutate.icr-injector.io")
+        .contains("webhook audit.icr-injector.io")
+        .contains("skips pods on [harbor.corp.example]")
         .contains("Fix: add [harbor.corp.example] to the host list of the expression");
     awaitGauge("1.0"); // set once the check has looked at every webhook, just after its log lines
     // what the ERROR warns about: such a pod is created without the secret its rule names
@@ -154,13 +252,35 @@ class MatchConditionsE2EIT {
   }
 
   Pod pod(String name, String container, String image) {
-    return admin.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name).endMetadata()
-        .withNewSpec().addNewContainer().withName(container).withImage(image).endContainer().endSpec().build()).create();
+    return admin
+        .pods()
+        .inNamespace(NS)
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName(container)
+                .withImage(image)
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
   }
 
   void awaitGauge(String value) {
-    Pattern gauge = Pattern.compile("(?m)^icr_injector_match_conditions_missing_hosts(\\{[^}]*})? " + Pattern.quote(value) + "$");
-    Processes.await("icr_injector_match_conditions_missing_hosts " + value, java.time.Duration.ofSeconds(30), null, null,
+    Pattern gauge =
+        Pattern.compile(
+            "(?m)^icr_injector_match_conditions_missing_hosts(\\{[^}]*})? "
+                + Pattern.quote(value)
+                + "$");
+    Processes.await(
+        "icr_injector_match_conditions_missing_hosts " + value,
+        java.time.Duration.ofSeconds(30),
+        null,
+        null,
         () -> {
           try {
             return gauge.matcher(metrics()).find();
@@ -181,7 +301,10 @@ class MatchConditionsE2EIT {
   }
 
   String metrics() throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(webhook.managementUrl() + "/q/metrics"))
-        .build(), HttpResponse.BodyHandlers.ofString()).body();
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(webhook.managementUrl() + "/q/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 }

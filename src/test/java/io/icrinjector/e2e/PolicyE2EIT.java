@@ -40,25 +40,50 @@ class PolicyE2EIT {
 
   @Test
   void rewritesContainersOnTheHostAndAppendsTheSecretOnceKeepingTheOthers() {
-    Pod stored = create(new PodBuilder().withNewMetadata().withName("mixed").endMetadata().withNewSpec()
-        .addNewImagePullSecret("mine").addNewContainer().withName("app").withImage("registry.ng.bluemix.net/acme/app:1")
-        .endContainer().addNewContainer().withName("side").withImage("quay.io/acme/side:2").endContainer().endSpec()
-        .build());
-    assertThat(stored.getSpec().getContainers()).extracting(c -> c.getName() + "=" + c.getImage())
+    Pod stored =
+        create(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("mixed")
+                .endMetadata()
+                .withNewSpec()
+                .addNewImagePullSecret("mine")
+                .addNewContainer()
+                .withName("app")
+                .withImage("registry.ng.bluemix.net/acme/app:1")
+                .endContainer()
+                .addNewContainer()
+                .withName("side")
+                .withImage("quay.io/acme/side:2")
+                .endContainer()
+                .endSpec()
+                .build());
+    assertThat(stored.getSpec().getContainers())
+        .extracting(c -> c.getName() + "=" + c.getImage())
         .containsExactly("app=us.icr.io/acme/app:1", "side=quay.io/acme/side:2");
-    assertThat(stored.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName)
+    assertThat(stored.getSpec().getImagePullSecrets())
+        .extracting(LocalObjectReference::getName)
         .containsExactly("mine", "all-icr-io");
   }
 
   @Test
   void aPodWithoutSecretsGetsTheListAndOneThatHasItIsNotGivenItTwice() {
     Pod bare = create(pod("bare", "registry.ng.bluemix.net/acme/app:1"));
-    assertThat(bare.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName).containsExactly("all-icr-io");
+    assertThat(bare.getSpec().getImagePullSecrets())
+        .extracting(LocalObjectReference::getName)
+        .containsExactly("all-icr-io");
 
-    Pod has = create(new PodBuilder(pod("has", "registry.ng.bluemix.net/acme/app:1")).editSpec()
-        .addNewImagePullSecret("all-icr-io").addNewImagePullSecret("mine").endSpec().build());
+    Pod has =
+        create(
+            new PodBuilder(pod("has", "registry.ng.bluemix.net/acme/app:1"))
+                .editSpec()
+                .addNewImagePullSecret("all-icr-io")
+                .addNewImagePullSecret("mine")
+                .endSpec()
+                .build());
     assertThat(has.getSpec().getContainers().get(0).getImage()).isEqualTo("us.icr.io/acme/app:1");
-    assertThat(has.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName)
+    assertThat(has.getSpec().getImagePullSecrets())
+        .extracting(LocalObjectReference::getName)
         .containsExactly("all-icr-io", "mine");
   }
 
@@ -74,7 +99,16 @@ class PolicyE2EIT {
   }
 
   static Pod pod(String name, String image) {
-    return new PodBuilder().withNewMetadata().withName(name).endMetadata().withNewSpec().addNewContainer().withName("app")
-        .withImage(image).endContainer().endSpec().build();
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("app")
+        .withImage(image)
+        .endContainer()
+        .endSpec()
+        .build();
   }
 }

@@ -37,7 +37,10 @@ public final class Processes {
   /** Starts a process with stdout and stderr going to {@code log}. */
   static Process start(List<String> command, Path log) {
     try {
-      return ChildEnv.process(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      return ChildEnv.process(command)
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command.get(0), e);
     }
@@ -46,8 +49,11 @@ public final class Processes {
   /** Runs a command to completion; returns its output, or throws with the output when it fails. */
   public static String run(List<String> command, Path dir) {
     try {
-      Process p = ChildEnv.process(command).directory(dir == null ? null : dir.toFile()).redirectErrorStream(true)
-          .start();
+      Process p =
+          ChildEnv.process(command)
+              .directory(dir == null ? null : dir.toFile())
+              .redirectErrorStream(true)
+              .start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);
@@ -65,13 +71,18 @@ public final class Processes {
    * Waits until {@code condition} holds (Awaitility, polled every 100 ms), failing with {@code what} and the log's
    * tail after {@code timeout}, or at once when {@code process} (if any) has exited.
    */
-  static void await(String what, Duration timeout, Process process, Path log, BooleanSupplier condition) {
+  static void await(
+      String what, Duration timeout, Process process, Path log, BooleanSupplier condition) {
     try {
-      Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+      Awaitility.await(what)
+          .atMost(timeout)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(100))
           .failFast(what + ": process exited", () -> process != null && !process.isAlive())
           .until(condition::getAsBoolean);
     } catch (TerminalFailureException exited) {
-      throw new IllegalStateException(what + ": process exited with " + process.exitValue() + "\n" + tail(log), exited);
+      throw new IllegalStateException(
+          what + ": process exited with " + process.exitValue() + "\n" + tail(log), exited);
     } catch (ConditionTimeoutException late) {
       throw new IllegalStateException(what + ": not within " + timeout + "\n" + tail(log), late);
     }
@@ -81,16 +92,21 @@ public final class Processes {
   static void awaitOk(String what, Duration timeout, Process process, Path log, String url) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     HttpRequest get = HttpRequest.newBuilder(URI.create(url)).build();
-    await(what, timeout, process, log, () -> {
-      try {
-        return http.send(get, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-      } catch (IOException notYet) {
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    });
+    await(
+        what,
+        timeout,
+        process,
+        log,
+        () -> {
+          try {
+            return http.send(get, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+          } catch (IOException notYet) {
+            return false;
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+          }
+        });
   }
 
   /** Stops a process: SIGTERM, then SIGKILL after 20 s. */
@@ -115,7 +131,10 @@ public final class Processes {
     }
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return "--- last lines of " + log + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+      return "--- last lines of "
+          + log
+          + ":\n"
+          + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     } catch (IOException e) {
       return "(cannot read " + log + ": " + e.getMessage() + ")";
     }

@@ -14,6 +14,7 @@ public final class RewritePolicy {
 
   /** The namespace label the binding selects. */
   public static final String LABEL = "policy.icr-injector.io/rewrite";
+
   static final Path FILE = Path.of("src", "test", "resources", "policy", "icr-rewrite-policy.yaml");
 
   private RewritePolicy() {}
@@ -25,9 +26,35 @@ public final class RewritePolicy {
   public static void install(ControlPlane cluster, String probe) {
     cluster.kubectl("apply", "-f", FILE.toString());
     cluster.labelledNamespace(probe, Map.of(LABEL, "enabled"));
-    Processes.await("the MutatingAdmissionPolicy in effect", Duration.ofSeconds(30), null, null, () -> "us.icr.io/probe:1"
-        .equals(cluster.admin().pods().inNamespace(probe).resource(new PodBuilder().withNewMetadata().withName("probe")
-            .endMetadata().withNewSpec().addNewContainer().withName("c").withImage("registry.ng.bluemix.net/probe:1")
-            .endContainer().endSpec().build()).dryRun().create().getSpec().getContainers().get(0).getImage()));
+    Processes.await(
+        "the MutatingAdmissionPolicy in effect",
+        Duration.ofSeconds(30),
+        null,
+        null,
+        () ->
+            "us.icr.io/probe:1"
+                .equals(
+                    cluster
+                        .admin()
+                        .pods()
+                        .inNamespace(probe)
+                        .resource(
+                            new PodBuilder()
+                                .withNewMetadata()
+                                .withName("probe")
+                                .endMetadata()
+                                .withNewSpec()
+                                .addNewContainer()
+                                .withName("c")
+                                .withImage("registry.ng.bluemix.net/probe:1")
+                                .endContainer()
+                                .endSpec()
+                                .build())
+                        .dryRun()
+                        .create()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage()));
   }
 }

@@ -31,6 +31,7 @@ public final class Webhook implements AutoCloseable {
 
   /** The webhook's namespace, as deploy/ fixes it. */
   public static final String NAMESPACE = "icr-injector";
+
   private static final Path JAR = Paths.get("target", "quarkus-app", "quarkus-run.jar");
 
   private final ControlPlane cluster;
@@ -45,20 +46,33 @@ public final class Webhook implements AutoCloseable {
   private Path log;
   private int starts;
 
-  private Webhook(ControlPlane cluster, List<String> jvmOptions, List<String> properties) throws IOException {
+  private Webhook(ControlPlane cluster, List<String> jvmOptions, List<String> properties)
+      throws IOException {
     this.cluster = cluster;
     this.jvmOptions = List.copyOf(jvmOptions);
     this.properties = new ArrayList<>(properties);
     if (!Files.isRegularFile(JAR)) {
-      throw new IllegalStateException(JAR + " is missing: run `mvn package` (make test does) before the end-to-end suite");
+      throw new IllegalStateException(
+          JAR + " is missing: run `mvn package` (make test does) before the end-to-end suite");
     }
     this.certs = cluster.work().resolve("webhook-certs");
     Processes.run(List.of("bash", "certs/gen.sh", certs.toString()), null);
     this.manifests = Manifests.render("deploy");
     applyIdentity();
-    this.token = cluster.admin().serviceAccounts().inNamespace(NAMESPACE).withName("icr-injector")
-        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-        .getStatus().getToken();
+    this.token =
+        cluster
+            .admin()
+            .serviceAccounts()
+            .inNamespace(NAMESPACE)
+            .withName("icr-injector")
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(3600L)
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
   }
 
   /** Installs the webhook's identity and RBAC from deploy/ and starts it; call {@link #register()} to wire it in. */
@@ -75,7 +89,8 @@ public final class Webhook implements AutoCloseable {
    * {@link #install(ControlPlane, List)} with these JVM options instead of the suite's {@code -Xmx128m} (the scale
    * suite runs the jar under deploy/'s {@code JDK_JAVA_OPTIONS}).
    */
-  public static Webhook install(ControlPlane cluster, List<String> jvmOptions, List<String> properties) {
+  public static Webhook install(
+      ControlPlane cluster, List<String> jvmOptions, List<String> properties) {
     try {
       Webhook w = new Webhook(cluster, jvmOptions, properties);
       w.start();
@@ -87,8 +102,12 @@ public final class Webhook implements AutoCloseable {
 
   private void applyIdentity() {
     for (HasMetadata o : manifests) {
-      if (o instanceof Namespace || o instanceof ServiceAccount || o instanceof ClusterRole || o instanceof ClusterRoleBinding
-          || o instanceof Role || o instanceof RoleBinding) {
+      if (o instanceof Namespace
+          || o instanceof ServiceAccount
+          || o instanceof ClusterRole
+          || o instanceof ClusterRoleBinding
+          || o instanceof Role
+          || o instanceof RoleBinding) {
         cluster.admin().resource(o).serverSideApply();
       }
     }
@@ -96,7 +115,8 @@ public final class Webhook implements AutoCloseable {
 
   /** Registers the rendered MutatingWebhookConfiguration, pointed at this process. */
   public void register() {
-    MutatingWebhookConfiguration config = Manifests.one(manifests, MutatingWebhookConfiguration.class, "icr-injector");
+    MutatingWebhookConfiguration config =
+        Manifests.one(manifests, MutatingWebhookConfiguration.class, "icr-injector");
     String caBundle;
     try {
       caBundle = Base64.getEncoder().encodeToString(Files.readAllBytes(certs.resolve("ca.crt")));
@@ -114,36 +134,47 @@ public final class Webhook implements AutoCloseable {
 
   /** Removes the MutatingWebhookConfiguration. */
   public void unregister() {
-    cluster.admin().admissionRegistration().v1().mutatingWebhookConfigurations().withName("icr-injector").delete();
+    cluster
+        .admin()
+        .admissionRegistration()
+        .v1()
+        .mutatingWebhookConfigurations()
+        .withName("icr-injector")
+        .delete();
   }
 
   /** Starts the jar and waits until it reports ready. */
   public void start() {
     // Two replicas share the cluster's directory: their logs must not share a file.
     log = cluster.work().resolve("webhook-" + managementPort + "-" + (++starts) + ".log");
-    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
     cmd.addAll(jvmOptions);
-    cmd.addAll(List.of(
-        "-Dquarkus.http.port=" + Processes.freePort(),
-        "-Dquarkus.http.ssl-port=" + httpsPort,
-        "-Dquarkus.http.insecure-requests=disabled",
-        "-Dquarkus.http.tls-configuration-name=webhook",
-        "-Dquarkus.tls.webhook.key-store.pem.0.cert=" + certs.resolve("tls.crt"),
-        "-Dquarkus.tls.webhook.key-store.pem.0.key=" + certs.resolve("tls.key"),
-        "-Dquarkus.management.port=" + managementPort,
-        // fabric8's own settings: Quarkus fixes quarkus.kubernetes-client.api-server-url and token at build time.
-        "-Dkubernetes.master=" + cluster.url(),
-        "-Dkubernetes.certs.ca.file=" + cluster.caFile(),
-        "-Dkubernetes.auth.token=" + token,
-        "-Dkubernetes.auth.tryKubeConfig=false",
-        "-Dkubernetes.auth.tryServiceAccount=false",
-        "-Dicr.webhook-namespace=" + NAMESPACE,
-        "-Dicr.secret-copy.initial-backoff=200ms",
-        "-Dicr.secret-copy.max-backoff=2s"));
+    cmd.addAll(
+        List.of(
+            "-Dquarkus.http.port=" + Processes.freePort(),
+            "-Dquarkus.http.ssl-port=" + httpsPort,
+            "-Dquarkus.http.insecure-requests=disabled",
+            "-Dquarkus.http.tls-configuration-name=webhook",
+            "-Dquarkus.tls.webhook.key-store.pem.0.cert=" + certs.resolve("tls.crt"),
+            "-Dquarkus.tls.webhook.key-store.pem.0.key=" + certs.resolve("tls.key"),
+            "-Dquarkus.management.port=" + managementPort,
+            // fabric8's own settings: Quarkus fixes quarkus.kubernetes-client.api-server-url and
+            // token at build time.
+            "-Dkubernetes.master=" + cluster.url(),
+            "-Dkubernetes.certs.ca.file=" + cluster.caFile(),
+            "-Dkubernetes.auth.token=" + token,
+            "-Dkubernetes.auth.tryKubeConfig=false",
+            "-Dkubernetes.auth.tryServiceAccount=false",
+            "-Dicr.webhook-namespace=" + NAMESPACE,
+            "-Dicr.secret-copy.initial-backoff=200ms",
+            "-Dicr.secret-copy.max-backoff=2s"));
     cmd.addAll(properties);
     cmd.addAll(List.of("-jar", JAR.toString()));
     process = Processes.start(cmd, log);
-    Processes.awaitOk("webhook ready", Duration.ofSeconds(60), process, log, managementUrl() + "/q/health/ready");
+    Processes.awaitOk(
+        "webhook ready", Duration.ofSeconds(60), process, log, managementUrl() + "/q/health/ready");
   }
 
   /** Stops the process and starts it again with these {@code -Dname=value} settings added (empty: none). */
@@ -182,9 +213,15 @@ public final class Webhook implements AutoCloseable {
    */
   public double metric(String series) {
     try {
-      String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create(managementUrl() + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      String text =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(managementUrl() + "/q/metrics"))
+                      .timeout(Duration.ofSeconds(5))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
       for (String line : text.split("\n")) {
         if (line.startsWith(series + " ")) {
           return Double.parseDouble(line.substring(series.length() + 1).trim());

@@ -21,7 +21,8 @@ public final class DefaultRules {
 
   private static List<String> defaultOf(String method) {
     try {
-      return Arrays.asList(IcrConfig.class.getMethod(method).getAnnotation(WithDefault.class).value().split(","));
+      return Arrays.asList(
+          IcrConfig.class.getMethod(method).getAnnotation(WithDefault.class).value().split(","));
     } catch (NoSuchMethodException e) {
       throw new AssertionError(e);
     }

@@ -17,7 +17,8 @@ class MutationEngineTest {
 
   static final ObjectMapper JSON = new ObjectMapper();
   static final RewriteRules DEFAULTS = DefaultRules.of();
-  static final String SHA = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  static final String SHA =
+      "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
   private final MutationEngine engine = new MutationEngine(DEFAULTS);
 
@@ -25,27 +26,88 @@ class MutationEngineTest {
     return Stream.of(
         // name, image, expected final image (same = untouched), pull secret expected
         Arguments.of("global host", "registry.bluemix.net/acme/app:1", "icr.io/acme/app:1", true),
-        Arguments.of("us south", "registry.ng.bluemix.net/acme/app:1", "us.icr.io/acme/app:1", true),
-        Arguments.of("uk south", "registry.eu-gb.bluemix.net/acme/app:1", "uk.icr.io/acme/app:1", true),
-        Arguments.of("eu central", "registry.eu-de.bluemix.net/acme/app:1", "de.icr.io/acme/app:1", true),
-        Arguments.of("ap south", "registry.au-syd.bluemix.net/acme/app:1", "au.icr.io/acme/app:1", true),
-        Arguments.of("case-insensitive host", "Registry.Ng.Bluemix.Net/acme/app", "us.icr.io/acme/app", true),
-        Arguments.of("explicit 443 is the same host", "registry.ng.bluemix.net:443/acme/app", "us.icr.io/acme/app", true),
-        Arguments.of("digest kept", "registry.ng.bluemix.net/acme/app@" + SHA, "us.icr.io/acme/app@" + SHA, true),
-        Arguments.of("tag@digest kept", "registry.ng.bluemix.net/acme/app:7@" + SHA, "us.icr.io/acme/app:7@" + SHA, true),
-        Arguments.of("no tag kept as no tag", "registry.ng.bluemix.net/acme/app", "us.icr.io/acme/app", true),
-        Arguments.of("other port untouched", "registry.ng.bluemix.net:5000/acme/app", "registry.ng.bluemix.net:5000/acme/app", false),
-        Arguments.of("suffix lookalike", "registry.ng.bluemix.net.evil.example/acme/app", "registry.ng.bluemix.net.evil.example/acme/app", false),
-        Arguments.of("prefix lookalike", "myregistry.ng.bluemix.net/acme/app", "myregistry.ng.bluemix.net/acme/app", false),
-        Arguments.of("host inside the path", "docker.io/registry.ng.bluemix.net/app", "docker.io/registry.ng.bluemix.net/app", false),
-        Arguments.of("host as docker hub name", "quay.io/registry.ng.bluemix.net:1", "quay.io/registry.ng.bluemix.net:1", false),
-        Arguments.of("unknown region untouched", "registry.jp-tok.bluemix.net/acme/app", "registry.jp-tok.bluemix.net/acme/app", false),
+        Arguments.of(
+            "us south", "registry.ng.bluemix.net/acme/app:1", "us.icr.io/acme/app:1", true),
+        Arguments.of(
+            "uk south", "registry.eu-gb.bluemix.net/acme/app:1", "uk.icr.io/acme/app:1", true),
+        Arguments.of(
+            "eu central", "registry.eu-de.bluemix.net/acme/app:1", "de.icr.io/acme/app:1", true),
+        Arguments.of(
+            "ap south", "registry.au-syd.bluemix.net/acme/app:1", "au.icr.io/acme/app:1", true),
+        Arguments.of(
+            "case-insensitive host",
+            "Registry.Ng.Bluemix.Net/acme/app",
+            "us.icr.io/acme/app",
+            true),
+        Arguments.of(
+            "explicit 443 is the same host",
+            "registry.ng.bluemix.net:443/acme/app",
+            "us.icr.io/acme/app",
+            true),
+        Arguments.of(
+            "digest kept",
+            "registry.ng.bluemix.net/acme/app@" + SHA,
+            "us.icr.io/acme/app@" + SHA,
+            true),
+        Arguments.of(
+            "tag@digest kept",
+            "registry.ng.bluemix.net/acme/app:7@" + SHA,
+            "us.icr.io/acme/app:7@" + SHA,
+            true),
+        Arguments.of(
+            "no tag kept as no tag",
+            "registry.ng.bluemix.net/acme/app",
+            "us.icr.io/acme/app",
+            true),
+        Arguments.of(
+            "other port untouched",
+            "registry.ng.bluemix.net:5000/acme/app",
+            "registry.ng.bluemix.net:5000/acme/app",
+            false),
+        Arguments.of(
+            "suffix lookalike",
+            "registry.ng.bluemix.net.evil.example/acme/app",
+            "registry.ng.bluemix.net.evil.example/acme/app",
+            false),
+        Arguments.of(
+            "prefix lookalike",
+            "myregistry.ng.bluemix.net/acme/app",
+            "myregistry.ng.bluemix.net/acme/app",
+            false),
+        Arguments.of(
+            "host inside the path",
+            "docker.io/registry.ng.bluemix.net/app",
+            "docker.io/registry.ng.bluemix.net/app",
+            false),
+        Arguments.of(
+            "host as docker hub name",
+            "quay.io/registry.ng.bluemix.net:1",
+            "quay.io/registry.ng.bluemix.net:1",
+            false),
+        Arguments.of(
+            "unknown region untouched",
+            "registry.jp-tok.bluemix.net/acme/app",
+            "registry.jp-tok.bluemix.net/acme/app",
+            false),
         Arguments.of("docker hub untouched", "nginx:1.25", "nginx:1.25", false),
-        Arguments.of("already icr.io gets secret", "us.icr.io/acme/app:1", "us.icr.io/acme/app:1", true),
+        Arguments.of(
+            "already icr.io gets secret", "us.icr.io/acme/app:1", "us.icr.io/acme/app:1", true),
         Arguments.of("global icr.io gets secret", "icr.io/acme/app:1", "icr.io/acme/app:1", true),
-        Arguments.of("private icr.io gets secret", "private.de.icr.io/acme/app", "private.de.icr.io/acme/app", true),
-        Arguments.of("icr.io lookalike no secret", "icr.io.evil.example/acme/app", "icr.io.evil.example/acme/app", false),
-        Arguments.of("invalid reference untouched", "registry.ng.bluemix.net/Acme/App", "registry.ng.bluemix.net/Acme/App", false));
+        Arguments.of(
+            "private icr.io gets secret",
+            "private.de.icr.io/acme/app",
+            "private.de.icr.io/acme/app",
+            true),
+        Arguments.of(
+            "icr.io lookalike no secret",
+            "icr.io.evil.example/acme/app",
+            "icr.io.evil.example/acme/app",
+            false),
+        Arguments.of(
+            "invalid reference untouched",
+            "registry.ng.bluemix.net/Acme/App",
+            "registry.ng.bluemix.net/Acme/App",
+            false));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -56,23 +118,39 @@ class MutationEngineTest {
     if (expected.equals(image)) {
       assertThat(d.changes()).isEmpty();
     } else {
-      assertThat(d.changes()).singleElement().satisfies(c -> {
-        assertThat(c.pointer()).isEqualTo("/spec/containers/0/image");
-        assertThat(c.from()).isEqualTo(image);
-        assertThat(c.to()).isEqualTo(expected);
-      });
+      assertThat(d.changes())
+          .singleElement()
+          .satisfies(
+              c -> {
+                assertThat(c.pointer()).isEqualTo("/spec/containers/0/image");
+                assertThat(c.from()).isEqualTo(image);
+                assertThat(c.to()).isEqualTo(expected);
+              });
     }
     assertThat(d.secretsToAttach()).isEqualTo(secret ? List.of("all-icr-io") : List.of());
   }
 
   static Stream<Arguments> replacements() {
     return Stream.of(
-        // name, image, what the migration report shows as its replacement (null: not on a deprecated host)
+        // name, image, what the migration report shows as its replacement (null: not on a
+        // deprecated host)
         Arguments.of("rewritten", "registry.ng.bluemix.net/acme/app:1", "us.icr.io/acme/app:1"),
-        Arguments.of("rewritten, explicit 443", "registry.eu-de.bluemix.net:443/acme/app", "de.icr.io/acme/app"),
-        Arguments.of("unknown region: itself", "registry.jp-tok.bluemix.net/acme/app", "registry.jp-tok.bluemix.net/acme/app"),
-        Arguments.of("other port: itself", "registry.ng.bluemix.net:5000/acme/app", "registry.ng.bluemix.net:5000/acme/app"),
-        Arguments.of("invalid reference: itself", "registry.ng.bluemix.net/Acme/App", "registry.ng.bluemix.net/Acme/App"),
+        Arguments.of(
+            "rewritten, explicit 443",
+            "registry.eu-de.bluemix.net:443/acme/app",
+            "de.icr.io/acme/app"),
+        Arguments.of(
+            "unknown region: itself",
+            "registry.jp-tok.bluemix.net/acme/app",
+            "registry.jp-tok.bluemix.net/acme/app"),
+        Arguments.of(
+            "other port: itself",
+            "registry.ng.bluemix.net:5000/acme/app",
+            "registry.ng.bluemix.net:5000/acme/app"),
+        Arguments.of(
+            "invalid reference: itself",
+            "registry.ng.bluemix.net/Acme/App",
+            "registry.ng.bluemix.net/Acme/App"),
         Arguments.of("lookalike", "registry.ng.bluemix.net.evil.example/acme/app", null),
         Arguments.of("host inside the path", "docker.io/registry.ng.bluemix.net/app", null),
         Arguments.of("already icr.io", "us.icr.io/acme/app:1", null),
@@ -87,58 +165,101 @@ class MutationEngineTest {
 
   @Test
   void theMigrationReportGetsAnAnswerForAnImageOfThousandsOfParts() throws Exception {
-    // The report classifies every image of the cluster; one such pod used to make GET /report answer 500.
+    // The report classifies every image of the cluster; one such pod used to make GET /report
+    // answer 500.
     String image = "registry.ng.bluemix.net/" + "a-".repeat(1_500) + "a:1";
-    java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
-    Thread report = new Thread(null, () -> {
-      try {
-        outcome.complete(engine.replacementOf(image));
-      } catch (Throwable e) { // StackOverflowError included
-        outcome.complete(e);
-      }
-    }, "report", 1024 * 1024);
+    java.util.concurrent.CompletableFuture<Object> outcome =
+        new java.util.concurrent.CompletableFuture<>();
+    Thread report =
+        new Thread(
+            null,
+            () -> {
+              try {
+                outcome.complete(engine.replacementOf(image));
+              } catch (Throwable e) { // StackOverflowError included
+                outcome.complete(e);
+              }
+            },
+            "report",
+            1024 * 1024);
     report.start();
-    assertThat(outcome.get(60, java.util.concurrent.TimeUnit.SECONDS)).as("on a deprecated host, left alone").isEqualTo(image);
+    assertThat(outcome.get(60, java.util.concurrent.TimeUnit.SECONDS))
+        .as("on a deprecated host, left alone")
+        .isEqualTo(image);
   }
 
   static Stream<Arguments> warnings() {
     return Stream.of(
-        Arguments.of("unknown deprecated region", "registry.jp-tok.bluemix.net/acme/app", "unknown deprecated host registry.jp-tok.bluemix.net"),
-        Arguments.of("deprecated host on another port", "registry.ng.bluemix.net:5000/acme/app", "only the default port"),
-        Arguments.of("invalid reference on deprecated host", "registry.ng.bluemix.net/Acme/App", "left unchanged: invalid"));
+        Arguments.of(
+            "unknown deprecated region",
+            "registry.jp-tok.bluemix.net/acme/app",
+            "unknown deprecated host registry.jp-tok.bluemix.net"),
+        Arguments.of(
+            "deprecated host on another port",
+            "registry.ng.bluemix.net:5000/acme/app",
+            "only the default port"),
+        Arguments.of(
+            "invalid reference on deprecated host",
+            "registry.ng.bluemix.net/Acme/App",
+            "left unchanged: invalid"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("warnings")
   void warnsAboutDeprecatedHostsItLeavesAlone(String name, String image, String warning) {
     Decision d = engine.decide(createPod(pod(container("web", image))));
-    assertThat(d.warnings()).singleElement().asString().startsWith("container web: ").contains(warning);
+    assertThat(d.warnings())
+        .singleElement()
+        .asString()
+        .startsWith("container web: ")
+        .contains(warning);
   }
 
   @Test
   void lookalikesAndOrdinaryImagesGetNoWarning() {
-    Decision d = engine.decide(createPod(pod(container("a", "myregistry.ng.bluemix.net/x"),
-        container("b", "registry.ng.bluemix.net.evil.example/x"), container("c", "nginx"))));
+    Decision d =
+        engine.decide(
+            createPod(
+                pod(
+                    container("a", "myregistry.ng.bluemix.net/x"),
+                    container("b", "registry.ng.bluemix.net.evil.example/x"),
+                    container("c", "nginx"))));
     assertThat(d.warnings()).isEmpty();
   }
 
   @Test
   void rewritesInitEphemeralAndRegularContainers() {
     ObjectNode pod = pod(container("app", "registry.ng.bluemix.net/a/app:1"));
-    ((ObjectNode) pod.get("spec")).set("initContainers", JSON.createArrayNode().add(container("init", "registry.eu-de.bluemix.net/a/init:1")));
-    ((ObjectNode) pod.get("spec")).set("ephemeralContainers", JSON.createArrayNode().add(container("debug", "registry.au-syd.bluemix.net/a/dbg")));
+    ((ObjectNode) pod.get("spec"))
+        .set(
+            "initContainers",
+            JSON.createArrayNode().add(container("init", "registry.eu-de.bluemix.net/a/init:1")));
+    ((ObjectNode) pod.get("spec"))
+        .set(
+            "ephemeralContainers",
+            JSON.createArrayNode().add(container("debug", "registry.au-syd.bluemix.net/a/dbg")));
     Decision d = engine.decide(createPod(pod));
-    assertThat(d.changes()).extracting(ImageChange::pointer, ImageChange::to).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("/spec/initContainers/0/image", "de.icr.io/a/init:1"),
-        org.assertj.core.groups.Tuple.tuple("/spec/containers/0/image", "us.icr.io/a/app:1"),
-        org.assertj.core.groups.Tuple.tuple("/spec/ephemeralContainers/0/image", "au.icr.io/a/dbg"));
+    assertThat(d.changes())
+        .extracting(ImageChange::pointer, ImageChange::to)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(
+                "/spec/initContainers/0/image", "de.icr.io/a/init:1"),
+            org.assertj.core.groups.Tuple.tuple("/spec/containers/0/image", "us.icr.io/a/app:1"),
+            org.assertj.core.groups.Tuple.tuple(
+                "/spec/ephemeralContainers/0/image", "au.icr.io/a/dbg"));
     assertThat(d.secretsToAttach()).containsExactly("all-icr-io");
   }
 
   @Test
   void attachesOnceAndKeepsExistingEntries() {
-    ObjectNode pod = pod(container("a", "registry.ng.bluemix.net/x/a"), container("b", "registry.eu-gb.bluemix.net/x/b"));
-    ((ObjectNode) pod.get("spec")).set("imagePullSecrets", JSON.createArrayNode().add(JSON.createObjectNode().put("name", "mine")));
+    ObjectNode pod =
+        pod(
+            container("a", "registry.ng.bluemix.net/x/a"),
+            container("b", "registry.eu-gb.bluemix.net/x/b"));
+    ((ObjectNode) pod.get("spec"))
+        .set(
+            "imagePullSecrets",
+            JSON.createArrayNode().add(JSON.createObjectNode().put("name", "mine")));
     Decision d = engine.decide(createPod(pod));
     assertThat(d.secretsToAttach()).containsExactly("all-icr-io");
     assertThat(d.pullSecretListExists()).isTrue();
@@ -147,7 +268,10 @@ class MutationEngineTest {
   @Test
   void doesNotAttachASecretThePodAlreadyLists() {
     ObjectNode pod = pod(container("a", "us.icr.io/x/a"));
-    ((ObjectNode) pod.get("spec")).set("imagePullSecrets", JSON.createArrayNode().add(JSON.createObjectNode().put("name", "all-icr-io")));
+    ((ObjectNode) pod.get("spec"))
+        .set(
+            "imagePullSecrets",
+            JSON.createArrayNode().add(JSON.createObjectNode().put("name", "all-icr-io")));
     Decision d = engine.decide(createPod(pod));
     assertThat(d.changesPod()).isFalse();
     assertThat(d.secretsNeeded()).containsExactly("all-icr-io");
@@ -155,11 +279,26 @@ class MutationEngineTest {
 
   @Test
   void everyMatchingRuleAttachesItsSecretOnce() {
-    RewriteRules rules = RewriteRules.of(DEFAULTS.rewrites().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList(),
-        List.of("*.icr.io=all-icr-io", "us.icr.io/other-account=other-account-pull", "registry.example.com=example-pull"));
-    Decision d = new MutationEngine(rules).decide(createPod(pod(container("a", "registry.ng.bluemix.net/other-account/a"),
-        container("b", "us.icr.io/acme/b"), container("c", "registry.example.com/c"), container("d", "registry.example.com/d"))));
-    assertThat(d.secretsToAttach()).containsExactly("all-icr-io", "other-account-pull", "example-pull");
+    RewriteRules rules =
+        RewriteRules.of(
+            DEFAULTS.rewrites().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .toList(),
+            List.of(
+                "*.icr.io=all-icr-io",
+                "us.icr.io/other-account=other-account-pull",
+                "registry.example.com=example-pull"));
+    Decision d =
+        new MutationEngine(rules)
+            .decide(
+                createPod(
+                    pod(
+                        container("a", "registry.ng.bluemix.net/other-account/a"),
+                        container("b", "us.icr.io/acme/b"),
+                        container("c", "registry.example.com/c"),
+                        container("d", "registry.example.com/d"))));
+    assertThat(d.secretsToAttach())
+        .containsExactly("all-icr-io", "other-account-pull", "example-pull");
   }
 
   static Stream<Arguments> skips() {
@@ -167,11 +306,24 @@ class MutationEngineTest {
         Arguments.of("not a pod", review("CREATE", "", "Deployment", "apps"), "not a Pod"),
         Arguments.of("update", review("UPDATE", "", "Pod", ""), "not a pod create"),
         Arguments.of("delete", review("DELETE", "", "Pod", ""), "not a pod create"),
-        Arguments.of("status subresource", review("UPDATE", "status", "Pod", ""), "not a pod create"),
-        Arguments.of("mirror pod", withMeta(createPod(pod(container("a", "registry.ng.bluemix.net/x/a"))), "annotations",
-            MutationEngine.MIRROR_ANNOTATION, "abc"), "mirror pod"),
-        Arguments.of("opted out", withMeta(createPod(pod(container("a", "registry.ng.bluemix.net/x/a"))), "labels",
-            MutationEngine.SKIP_LABEL, "true"), "icr-injector.io/skip"));
+        Arguments.of(
+            "status subresource", review("UPDATE", "status", "Pod", ""), "not a pod create"),
+        Arguments.of(
+            "mirror pod",
+            withMeta(
+                createPod(pod(container("a", "registry.ng.bluemix.net/x/a"))),
+                "annotations",
+                MutationEngine.MIRROR_ANNOTATION,
+                "abc"),
+            "mirror pod"),
+        Arguments.of(
+            "opted out",
+            withMeta(
+                createPod(pod(container("a", "registry.ng.bluemix.net/x/a"))),
+                "labels",
+                MutationEngine.SKIP_LABEL,
+                "true"),
+            "icr-injector.io/skip"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -185,22 +337,33 @@ class MutationEngineTest {
 
   @Test
   void skipLabelOtherThanTrueDoesNotOptOut() {
-    Decision d = engine.decide(withMeta(createPod(pod(container("a", "registry.ng.bluemix.net/x/a"))), "labels",
-        MutationEngine.SKIP_LABEL, "false"));
+    Decision d =
+        engine.decide(
+            withMeta(
+                createPod(pod(container("a", "registry.ng.bluemix.net/x/a"))),
+                "labels",
+                MutationEngine.SKIP_LABEL,
+                "false"));
     assertThat(d.changes()).hasSize(1);
   }
 
   @Test
   void ephemeralSubresourceRewritesOnlyNewEphemeralContainersAndAttachesNothing() {
     ObjectNode old = pod(container("app", "registry.ng.bluemix.net/x/app"));
-    ((ObjectNode) old.get("spec")).set("ephemeralContainers", JSON.createArrayNode().add(container("old", "registry.ng.bluemix.net/x/old")));
+    ((ObjectNode) old.get("spec"))
+        .set(
+            "ephemeralContainers",
+            JSON.createArrayNode().add(container("old", "registry.ng.bluemix.net/x/old")));
     ObjectNode updated = old.deepCopy();
-    ((ArrayNode) updated.get("spec").get("ephemeralContainers")).add(container("new", "registry.ng.bluemix.net/x/dbg"));
+    ((ArrayNode) updated.get("spec").get("ephemeralContainers"))
+        .add(container("new", "registry.ng.bluemix.net/x/dbg"));
     ObjectNode request = review("UPDATE", "ephemeralcontainers", "Pod", "");
     request.set("object", updated);
     request.set("oldObject", old);
     Decision d = engine.decide(request);
-    assertThat(d.changes()).extracting(ImageChange::pointer).containsExactly("/spec/ephemeralContainers/1/image");
+    assertThat(d.changes())
+        .extracting(ImageChange::pointer)
+        .containsExactly("/spec/ephemeralContainers/1/image");
     assertThat(d.secretsToAttach()).isEmpty();
   }
 
@@ -212,9 +375,11 @@ class MutationEngineTest {
     ObjectNode specArray = createPod(pod());
     ((ObjectNode) specArray.get("object")).set("spec", JSON.createArrayNode());
     ObjectNode containersObject = createPod(pod());
-    ((ObjectNode) containersObject.get("object").get("spec")).set("containers", JSON.createObjectNode());
+    ((ObjectNode) containersObject.get("object").get("spec"))
+        .set("containers", JSON.createObjectNode());
     ObjectNode containerString = createPod(pod());
-    ((ObjectNode) containerString.get("object").get("spec")).set("initContainers", JSON.createArrayNode().add("x"));
+    ((ObjectNode) containerString.get("object").get("spec"))
+        .set("initContainers", JSON.createArrayNode().add("x"));
     ObjectNode secretsString = createPod(pod(container("a", "us.icr.io/a")));
     ((ObjectNode) secretsString.get("object").get("spec")).put("imagePullSecrets", "all-icr-io");
     return Stream.of(
@@ -222,18 +387,22 @@ class MutationEngineTest {
         Arguments.of("no object", noObject, "request.object"),
         Arguments.of("spec not an object", specArray, "request.object.spec"),
         Arguments.of("containers not a list", containersObject, "request.object.spec.containers"),
-        Arguments.of("container not an object", containerString, "request.object.spec.initContainers[0]"),
-        Arguments.of("imagePullSecrets not a list", secretsString, "request.object.spec.imagePullSecrets"));
+        Arguments.of(
+            "container not an object", containerString, "request.object.spec.initContainers[0]"),
+        Arguments.of(
+            "imagePullSecrets not a list", secretsString, "request.object.spec.imagePullSecrets"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("malformed")
   void namesTheMalformedField(String name, ObjectNode request, String field) {
-    assertThatThrownBy(() -> engine.decide(request)).isInstanceOf(MalformedReviewException.class)
+    assertThatThrownBy(() -> engine.decide(request))
+        .isInstanceOf(MalformedReviewException.class)
         .hasMessageContaining(field);
   }
 
-  // --- builders --------------------------------------------------------------------------------------------
+  // --- builders
+  // --------------------------------------------------------------------------------------------
 
   static ObjectNode container(String name, String image) {
     return JSON.createObjectNode().put("name", name).put("image", image);
@@ -250,7 +419,8 @@ class MutationEngineTest {
   }
 
   static ObjectNode review(String operation, String subResource, String kind, String group) {
-    ObjectNode request = JSON.createObjectNode().put("uid", "u").put("operation", operation).put("namespace", "ns");
+    ObjectNode request =
+        JSON.createObjectNode().put("uid", "u").put("operation", operation).put("namespace", "ns");
     request.putObject("kind").put("group", group).put("version", "v1").put("kind", kind);
     if (!subResource.isEmpty()) {
       request.put("subResource", subResource);

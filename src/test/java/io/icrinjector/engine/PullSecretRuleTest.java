@@ -21,16 +21,29 @@ class PullSecretRuleTest {
         Arguments.of("private star", "private.*.icr.io=s", "private.us.icr.io", "a", true),
         Arguments.of("suffix lookalike", "*.icr.io=s", "us.icr.io.evil.example", "a", false),
         Arguments.of("prefix lookalike", "icr.io=s", "myicr.io", "a", false),
-        Arguments.of("repository prefix, whole segment", "us.icr.io/acme=s", "us.icr.io", "acme/app", true),
-        Arguments.of("repository prefix equals path", "us.icr.io/acme/app=s", "us.icr.io", "acme/app", true),
-        Arguments.of("repository prefix, partial segment", "us.icr.io/acme=s", "us.icr.io", "acmecorp/app", false),
-        Arguments.of("repository prefix, slashes trimmed", "us.icr.io/acme/=s", "us.icr.io", "acme/app", true),
+        Arguments.of(
+            "repository prefix, whole segment", "us.icr.io/acme=s", "us.icr.io", "acme/app", true),
+        Arguments.of(
+            "repository prefix equals path", "us.icr.io/acme/app=s", "us.icr.io", "acme/app", true),
+        Arguments.of(
+            "repository prefix, partial segment",
+            "us.icr.io/acme=s",
+            "us.icr.io",
+            "acmecorp/app",
+            false),
+        Arguments.of(
+            "repository prefix, slashes trimmed",
+            "us.icr.io/acme/=s",
+            "us.icr.io",
+            "acme/app",
+            true),
         Arguments.of("rule host upper case", "US.ICR.IO=s", "us.icr.io", "a", true));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("matching")
-  void matchesHostAndRepository(String name, String rule, String host, String path, boolean matches) {
+  void matchesHostAndRepository(
+      String name, String rule, String host, String path, boolean matches) {
     assertThat(PullSecretRule.parse(rule).matches(host, path)).isEqualTo(matches);
   }
 

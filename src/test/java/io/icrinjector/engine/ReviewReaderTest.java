@@ -22,9 +22,19 @@ class ReviewReaderTest {
   private static final MutationEngine ENGINE = new MutationEngine(DefaultRules.of());
 
   static Stream<String> fixtures() {
-    return Stream.of("create-us-south", "create-all-lists", "create-icr-null-secrets", "ephemeral-add",
-        "create-dry-run", "create-lookalikes", "create-unknown-region", "create-skip-label", "create-mirror",
-        "update-pod", "delete-pod", "create-deployment");
+    return Stream.of(
+        "create-us-south",
+        "create-all-lists",
+        "create-icr-null-secrets",
+        "ephemeral-add",
+        "create-dry-run",
+        "create-lookalikes",
+        "create-unknown-region",
+        "create-skip-label",
+        "create-mirror",
+        "update-pod",
+        "delete-pod",
+        "create-deployment");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -35,19 +45,33 @@ class ReviewReaderTest {
     JsonNode pruned = READER.read(body);
 
     assertThat(ENGINE.decide(pruned.get("request"))).isEqualTo(ENGINE.decide(full.get("request")));
-    for (String pointer : List.of("/apiVersion", "/kind", "/request/uid", "/request/namespace", "/request/name",
-        "/request/dryRun", "/request/object/metadata/name", "/request/object/metadata/generateName",
-        "/request/object/metadata/labels/icr-injector.io~1skip",
-        "/request/object/metadata/annotations/kubernetes.io~1config.mirror",
-        "/request/object/spec/imagePullSecrets/0/name", "/request/object/spec/containers/0/image")) {
+    for (String pointer :
+        List.of(
+            "/apiVersion",
+            "/kind",
+            "/request/uid",
+            "/request/namespace",
+            "/request/name",
+            "/request/dryRun",
+            "/request/object/metadata/name",
+            "/request/object/metadata/generateName",
+            "/request/object/metadata/labels/icr-injector.io~1skip",
+            "/request/object/metadata/annotations/kubernetes.io~1config.mirror",
+            "/request/object/spec/imagePullSecrets/0/name",
+            "/request/object/spec/containers/0/image")) {
       assertThat(pruned.at(pointer)).as(pointer).isEqualTo(full.at(pointer));
     }
     assertThat(pruned.at("/request/object/spec/containers/0/env").isMissingNode()).isTrue();
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"{\"request\":{\"uid\":\"u\"}} {}", "{\"request\":{\"uid\":\"u\"}}x",
-      "{\"request\":{\"uid\":\"u\"}}]", "{\"request\":{\"uid\":\"u\"}}\"tail\""})
+  @ValueSource(
+      strings = {
+        "{\"request\":{\"uid\":\"u\"}} {}",
+        "{\"request\":{\"uid\":\"u\"}}x",
+        "{\"request\":{\"uid\":\"u\"}}]",
+        "{\"request\":{\"uid\":\"u\"}}\"tail\""
+      })
   void refusesTrailingData(String json) {
     assertThatThrownBy(() -> READER.read(json.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(MalformedReviewException.class)
@@ -56,32 +80,48 @@ class ReviewReaderTest {
 
   @org.junit.jupiter.api.Test
   void trailingWhitespaceIsNotData() throws Exception {
-    assertThat(READER.read("{\"request\":{\"uid\":\"u\"}} \n\t".getBytes(StandardCharsets.UTF_8))
-        .at("/request/uid").asText()).isEqualTo("u");
+    assertThat(
+            READER
+                .read("{\"request\":{\"uid\":\"u\"}} \n\t".getBytes(StandardCharsets.UTF_8))
+                .at("/request/uid")
+                .asText())
+        .isEqualTo("u");
   }
 
   @org.junit.jupiter.api.Test
   void refusesMoreListEntriesThanTheBound() throws Exception {
-    StringBuilder json = new StringBuilder("{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":[");
+    StringBuilder json =
+        new StringBuilder("{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":[");
     for (int i = 0; i <= ReviewReader.MAX_LIST_ENTRIES; i++) {
-      json.append(i == 0 ? "" : ",").append("{\"name\":\"c").append(i).append("\",\"image\":\"nginx\"}");
+      json.append(i == 0 ? "" : ",")
+          .append("{\"name\":\"c")
+          .append(i)
+          .append("\",\"image\":\"nginx\"}");
     }
     String over = json + "]}}}}";
     assertThatThrownBy(() -> READER.read(over.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(MalformedReviewException.class)
-        .hasMessageContaining("more than " + ReviewReader.MAX_LIST_ENTRIES + " containers and pull secrets");
+        .hasMessageContaining(
+            "more than " + ReviewReader.MAX_LIST_ENTRIES + " containers and pull secrets");
     // one fewer is read
     String atBound = json.substring(0, json.lastIndexOf(",{")) + "]}}}}";
-    assertThat(READER.read(atBound.getBytes(StandardCharsets.UTF_8)).at("/request/object/spec/containers").size())
+    assertThat(
+            READER
+                .read(atBound.getBytes(StandardCharsets.UTF_8))
+                .at("/request/object/spec/containers")
+                .size())
         .isEqualTo(ReviewReader.MAX_LIST_ENTRIES);
   }
 
   @org.junit.jupiter.api.Test
   void keepsOnlyTheLabelAndAnnotationTheEngineReads() throws Exception {
-    String json = "{\"request\":{\"uid\":\"u\",\"object\":{\"metadata\":{"
-        + "\"labels\":{\"app\":\"x\",\"icr-injector.io/skip\":\"true\"},"
-        + "\"annotations\":{\"big\":\"" + "y".repeat(1000) + "\",\"kubernetes.io/config.mirror\":\"m\"}},"
-        + "\"spec\":{\"imagePullSecrets\":[{\"name\":\"s\",\"other\":[1,2,3]}]}}}}";
+    String json =
+        "{\"request\":{\"uid\":\"u\",\"object\":{\"metadata\":{"
+            + "\"labels\":{\"app\":\"x\",\"icr-injector.io/skip\":\"true\"},"
+            + "\"annotations\":{\"big\":\""
+            + "y".repeat(1000)
+            + "\",\"kubernetes.io/config.mirror\":\"m\"}},"
+            + "\"spec\":{\"imagePullSecrets\":[{\"name\":\"s\",\"other\":[1,2,3]}]}}}}";
     JsonNode pod = READER.read(json.getBytes(StandardCharsets.UTF_8)).at("/request/object");
     assertThat(pod.at("/metadata/labels").size()).isEqualTo(1);
     assertThat(pod.at("/metadata/labels/icr-injector.io~1skip").asText()).isEqualTo("true");
@@ -91,19 +131,28 @@ class ReviewReaderTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {
-      "{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":\"not a list\"}}}}",
-      "{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":[1,null,{\"image\":7}]}}}}",
-      "{\"request\":{\"uid\":\"u\",\"object\":[],\"oldObject\":{\"spec\":5}}}",
-      "{\"request\":\"x\"}",
-      "[1,2]",
-      "{\"a\":1,\"a\":2,\"request\":{\"uid\":\"first\",\"uid\":\"second\"}}"})
+  @ValueSource(
+      strings = {
+        "{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":\"not a list\"}}}}",
+        "{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"containers\":[1,null,{\"image\":7}]}}}}",
+        "{\"request\":{\"uid\":\"u\",\"object\":[],\"oldObject\":{\"spec\":5}}}",
+        "{\"request\":\"x\"}",
+        "[1,2]",
+        "{\"a\":1,\"a\":2,\"request\":{\"uid\":\"first\",\"uid\":\"second\"}}"
+      })
   void keepsOddShapesWhole(String json) throws Exception {
     byte[] body = json.getBytes(StandardCharsets.UTF_8);
     JsonNode full = MAPPER.readTree(body);
     JsonNode pruned = READER.read(body);
-    for (String pointer : List.of("", "/request", "/request/uid", "/request/object", "/request/object/spec",
-        "/request/object/spec/containers", "/request/oldObject/spec")) {
+    for (String pointer :
+        List.of(
+            "",
+            "/request",
+            "/request/uid",
+            "/request/object",
+            "/request/object/spec",
+            "/request/object/spec/containers",
+            "/request/oldObject/spec")) {
       JsonNode kept = pruned.at(pointer);
       JsonNode original = full.at(pointer);
       assertThat(kept.getNodeType()).as(pointer).isEqualTo(original.getNodeType());
@@ -114,7 +163,12 @@ class ReviewReaderTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"this is not json", "{\"request\":{\"uid\":\"u\",\"x\":[1,2}}", "{\"request\":{\"uid\":\"u\""})
+  @ValueSource(
+      strings = {
+        "this is not json",
+        "{\"request\":{\"uid\":\"u\",\"x\":[1,2}}",
+        "{\"request\":{\"uid\":\"u\""
+      })
   void failsOnWhatIsNotJsonEvenWhereItSkips(String json) {
     assertThatThrownBy(() -> READER.read(json.getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(JsonProcessingException.class);

@@ -4,7 +4,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.icrinjector.door.Reviews;
-import io.icrinjector.handler.Endpoint;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.restassured.http.ContentType;
@@ -28,30 +27,50 @@ import org.junit.jupiter.params.provider.MethodSource;
  * apply under strict RFC 6902, and a second pass over the result changes nothing.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true) // copies go somewhere, so the copy path and its warnings are exercised too
+@WithKubernetesTestServer(
+    crud = true) // copies go somewhere, so the copy path and its warnings are exercised too
 class GeneratedReviewsTest {
 
   private static final int CASES_PER_SEED = 250;
   private static final String[] HOSTS = {
-    "registry.bluemix.net", "registry.ng.bluemix.net", "REGISTRY.EU-GB.BLUEMIX.NET", "registry.eu-de.bluemix.net:443",
-    "registry.au-syd.bluemix.net", "registry.jp-tok.bluemix.net", "registry.ng.bluemix.net:5000",
-    "registry.ng.bluemix.net.evil.example", "myregistry.ng.bluemix.net", "icr.io", "us.icr.io", "private.us.icr.io",
-    "quay.io", "localhost:5000", "[::1]:5000", "10.1.2.3", "docker.io", ""
+    "registry.bluemix.net",
+    "registry.ng.bluemix.net",
+    "REGISTRY.EU-GB.BLUEMIX.NET",
+    "registry.eu-de.bluemix.net:443",
+    "registry.au-syd.bluemix.net",
+    "registry.jp-tok.bluemix.net",
+    "registry.ng.bluemix.net:5000",
+    "registry.ng.bluemix.net.evil.example",
+    "myregistry.ng.bluemix.net",
+    "icr.io",
+    "us.icr.io",
+    "private.us.icr.io",
+    "quay.io",
+    "localhost:5000",
+    "[::1]:5000",
+    "10.1.2.3",
+    "docker.io",
+    ""
   };
   private static final String CHARS = "abcz019._-/:@ABZ%é \t\"\\";
 
-  @Inject
-  AdmissionHandler handler;
+  @Inject AdmissionHandler handler;
 
-  @Inject
-  io.fabric8.kubernetes.client.KubernetesClient client;
+  @Inject io.fabric8.kubernetes.client.KubernetesClient client;
 
   /** The generated namespaces are opted in, as the API server's namespaceSelector requires of real reviews. */
   @org.junit.jupiter.api.BeforeEach
   void optIn() {
     for (int i = 0; i < 4; i++) {
-      client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
-          .withName("generated-" + i).addToLabels("icr-injector.io/inject", "enabled").endMetadata().build())
+      client
+          .namespaces()
+          .resource(
+              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName("generated-" + i)
+                  .addToLabels("icr-injector.io/inject", "enabled")
+                  .endMetadata()
+                  .build())
           .createOr(e -> e.update());
     }
   }
@@ -67,8 +86,11 @@ class GeneratedReviewsTest {
     for (int i = 0; i < CASES_PER_SEED; i++) {
       String review = review(random, "u-" + seed + "-" + i);
       String context = "seed " + seed + " case " + i + ": " + review;
-      AdmissionAnswer answer = handler.handle(review.getBytes(StandardCharsets.UTF_8), random.nextInt(5) == 0)
-          .await().indefinitely();
+      AdmissionAnswer answer =
+          handler
+              .handle(review.getBytes(StandardCharsets.UTF_8), random.nextInt(5) == 0)
+              .await()
+              .indefinitely();
       assertThat(answer.status()).as(context).isEqualTo(200);
       JsonObject response = Reviews.response(new String(answer.body(), StandardCharsets.UTF_8));
       assertThat(response.getBoolean("allowed")).as(context).isTrue();
@@ -79,10 +101,16 @@ class GeneratedReviewsTest {
       }
       JsonObject pod = Reviews.parse(review).getJsonObject("request").getJsonObject("object");
       JsonObject patched = Reviews.apply(patch, pod); // throws if the patch does not apply
-      AdmissionAnswer second = handler.handle(Reviews.withObject(review, patched).getBytes(StandardCharsets.UTF_8), false)
-          .await().indefinitely();
-      assertThat(Reviews.response(new String(second.body(), StandardCharsets.UTF_8)).containsKey("patch"))
-          .as("second pass, " + context).isFalse();
+      AdmissionAnswer second =
+          handler
+              .handle(Reviews.withObject(review, patched).getBytes(StandardCharsets.UTF_8), false)
+              .await()
+              .indefinitely();
+      assertThat(
+              Reviews.response(new String(second.body(), StandardCharsets.UTF_8))
+                  .containsKey("patch"))
+          .as("second pass, " + context)
+          .isFalse();
     }
   }
 
@@ -91,9 +119,18 @@ class GeneratedReviewsTest {
   void overHttpNothingIs5xx(long seed) {
     Random random = new Random(seed);
     for (int i = 0; i < 40; i++) {
-      String body = random.nextBoolean() ? review(random, "h-" + i) : mangle(random, review(random, "h-" + i));
-      int status = given().body(body).contentType(ContentType.JSON)
-          .post(random.nextBoolean() ? Endpoint.MUTATE.path() : Endpoint.AUDIT.path()).then().extract().statusCode();
+      String body =
+          random.nextBoolean()
+              ? review(random, "h-" + i)
+              : mangle(random, review(random, "h-" + i));
+      int status =
+          given()
+              .body(body)
+              .contentType(ContentType.JSON)
+              .post(random.nextBoolean() ? Endpoint.MUTATE.path() : Endpoint.AUDIT.path())
+              .then()
+              .extract()
+              .statusCode();
       assertThat(status).as("seed %d case %d: %s", seed, i, body).isIn(200, 400);
     }
   }
@@ -112,10 +149,12 @@ class GeneratedReviewsTest {
           case 0 -> c.add("image", randomString(r));
           case 1 -> c.addNull("image");
           case 2 -> c.add("image", 42);
-          case 3 -> { } // no image at all
+          case 3 -> {} // no image at all
           default -> c.add("image", image(r));
         }
-        c.add("resources", Json.createObjectBuilder().add("requests", Json.createObjectBuilder().add("cpu", 0.5)));
+        c.add(
+            "resources",
+            Json.createObjectBuilder().add("requests", Json.createObjectBuilder().add("cpu", 0.5)));
         containers.add(c);
       }
       spec.add(list, containers);
@@ -123,23 +162,45 @@ class GeneratedReviewsTest {
     switch (r.nextInt(4)) {
       case 0 -> spec.addNull("imagePullSecrets");
       case 1 -> spec.add("imagePullSecrets", Json.createArrayBuilder());
-      case 2 -> spec.add("imagePullSecrets", Json.createArrayBuilder()
-          .add(Json.createObjectBuilder().add("name", r.nextBoolean() ? "all-icr-io" : "mine")));
-      default -> { }
+      case 2 ->
+          spec.add(
+              "imagePullSecrets",
+              Json.createArrayBuilder()
+                  .add(
+                      Json.createObjectBuilder()
+                          .add("name", r.nextBoolean() ? "all-icr-io" : "mine")));
+      default -> {}
     }
     spec.add("x-unknown", Json.createObjectBuilder().add("n", 1.50));
     JsonObjectBuilder metadata = Json.createObjectBuilder().add("generateName", "gen-");
     if (r.nextInt(10) == 0) {
-      metadata.add("labels", Json.createObjectBuilder().add("icr-injector.io/skip", r.nextBoolean() ? "true" : "false"));
+      metadata.add(
+          "labels",
+          Json.createObjectBuilder()
+              .add("icr-injector.io/skip", r.nextBoolean() ? "true" : "false"));
     }
-    JsonObjectBuilder pod = Json.createObjectBuilder().add("apiVersion", "v1").add("kind", "Pod")
-        .add("metadata", metadata).add("spec", spec);
-    JsonObjectBuilder request = Json.createObjectBuilder().add("uid", uid)
-        .add("kind", Json.createObjectBuilder().add("group", "").add("version", "v1").add("kind", "Pod"))
-        .add("operation", "CREATE").add("namespace", "generated-" + r.nextInt(4)).add("dryRun", r.nextBoolean())
-        .add("object", pod);
-    return Json.createObjectBuilder().add("apiVersion", "admission.k8s.io/v1").add("kind", "AdmissionReview")
-        .add("request", request).build().toString();
+    JsonObjectBuilder pod =
+        Json.createObjectBuilder()
+            .add("apiVersion", "v1")
+            .add("kind", "Pod")
+            .add("metadata", metadata)
+            .add("spec", spec);
+    JsonObjectBuilder request =
+        Json.createObjectBuilder()
+            .add("uid", uid)
+            .add(
+                "kind",
+                Json.createObjectBuilder().add("group", "").add("version", "v1").add("kind", "Pod"))
+            .add("operation", "CREATE")
+            .add("namespace", "generated-" + r.nextInt(4))
+            .add("dryRun", r.nextBoolean())
+            .add("object", pod);
+    return Json.createObjectBuilder()
+        .add("apiVersion", "admission.k8s.io/v1")
+        .add("kind", "AdmissionReview")
+        .add("request", request)
+        .build()
+        .toString();
   }
 
   static String image(Random r) {
@@ -147,7 +208,8 @@ class GeneratedReviewsTest {
     StringBuilder b = new StringBuilder(host.isEmpty() ? "" : host + "/");
     int segments = 1 + r.nextInt(3);
     for (int i = 0; i < segments; i++) {
-      b.append(i == 0 ? "" : "/").append(r.nextInt(5) == 0 ? randomString(r) : "repo" + r.nextInt(100));
+      b.append(i == 0 ? "" : "/")
+          .append(r.nextInt(5) == 0 ? randomString(r) : "repo" + r.nextInt(100));
     }
     if (r.nextBoolean()) {
       b.append(':').append(r.nextInt(6) == 0 ? randomString(r) : "v" + r.nextInt(10));

@@ -48,8 +48,16 @@ class ImageArchiveIT {
     assertRootOrOptedOut(run(List.of("id", "-u"), Map.of(), 10).out.strip());
     Path archive = OUT.resolve("icr-injector.oci.tar");
     Files.createDirectories(OUT);
-    Result build = run(List.of("bash", "src/main/image/build.sh", "image", archive.toString(),
-        "docker.io/library/icr-injector:archive-it"), Map.of(), 900);
+    Result build =
+        run(
+            List.of(
+                "bash",
+                "src/main/image/build.sh",
+                "image",
+                archive.toString(),
+                "docker.io/library/icr-injector:archive-it"),
+            Map.of(),
+            900);
     assertThat(build.code).as(build.out).isZero();
     assertThat(build.out).contains("RUN wrote /deployments/app.aot", "Java 25 runtime from");
 
@@ -58,19 +66,36 @@ class ImageArchiveIT {
     run(List.of("rm", "-rf", layout.toString(), rootfs.toString()), Map.of(), 60);
     Files.createDirectories(layout);
     Files.createDirectories(rootfs);
-    assertThat(run(List.of("tar", "-xf", archive.toString(), "-C", layout.toString()), Map.of(), 120).code).isZero();
+    assertThat(
+            run(List.of("tar", "-xf", archive.toString(), "-C", layout.toString()), Map.of(), 120)
+                .code)
+        .isZero();
     JsonNode index = JSON.readTree(layout.resolve("index.json").toFile());
-    JsonNode manifest = JSON.readTree(blob(layout, index.path("manifests").get(0).path("digest").asText()).toFile());
-    JsonNode config = JSON.readTree(blob(layout, manifest.path("config").path("digest").asText()).toFile()).path("config");
+    JsonNode manifest =
+        JSON.readTree(
+            blob(layout, index.path("manifests").get(0).path("digest").asText()).toFile());
+    JsonNode config =
+        JSON.readTree(blob(layout, manifest.path("config").path("digest").asText()).toFile())
+            .path("config");
     for (JsonNode layer : manifest.path("layers")) {
-      Result x = run(List.of("tar", "-xzf", blob(layout, layer.path("digest").asText()).toString(), "-C",
-          rootfs.toString()), Map.of(), 300);
+      Result x =
+          run(
+              List.of(
+                  "tar",
+                  "-xzf",
+                  blob(layout, layer.path("digest").asText()).toString(),
+                  "-C",
+                  rootfs.toString()),
+              Map.of(),
+              300);
       assertThat(x.code).as(x.out).isZero();
     }
     entrypoint = new ArrayList<>();
     config.path("Entrypoint").forEach(w -> entrypoint.add(w.asText()));
     env = new LinkedHashMap<>();
-    config.path("Env").forEach(e -> env.put(e.asText().split("=", 2)[0], e.asText().split("=", 2)[1]));
+    config
+        .path("Env")
+        .forEach(e -> env.put(e.asText().split("=", 2)[0], e.asText().split("=", 2)[1]));
     user = config.path("User").asText();
     Path tmp = rootfs.resolve("tmp");
     tmpAsBuilt = run(List.of("stat", "-c", "%A", tmp.toString()), Map.of(), 10).out.strip();
@@ -80,54 +105,97 @@ class ImageArchiveIT {
     // What a container runtime gives every container: /proc, and the character devices of /dev.
     Files.createDirectories(rootfs.resolve("proc"));
     Files.createDirectories(rootfs.resolve("dev"));
-    for (String[] dev : new String[][] {{"null", "3"}, {"zero", "5"}, {"random", "8"}, {"urandom", "9"}}) {
-      run(List.of("mknod", "-m", "666", rootfs.resolve("dev").resolve(dev[0]).toString(), "c", "1", dev[1]), Map.of(), 10);
+    for (String[] dev :
+        new String[][] {{"null", "3"}, {"zero", "5"}, {"random", "8"}, {"urandom", "9"}}) {
+      run(
+          List.of(
+              "mknod",
+              "-m",
+              "666",
+              rootfs.resolve("dev").resolve(dev[0]).toString(),
+              "c",
+              "1",
+              dev[1]),
+          Map.of(),
+          10);
     }
   }
 
   @Test
   void theWebhookLoadsItsClassesFromTheCacheAndAnswersAReview() throws Exception {
-    // cds-training starts the webhook, answers a review on /mutate and /audit over loopback, and exits 0. Classes
-    // that come from the cache are logged with "source: shared objects file"; those of the app, Quarkus, Vert.x and
-    // fabric8 are among them (the aot-jar layout puts them on the JDK's class path, where the cache can hold them).
-    // -XX:AOTMode=on: a JVM that cannot map the cache (another runtime, other jars or times, other options) exits.
+    // cds-training starts the webhook, answers a review on /mutate and /audit over loopback, and
+    // exits 0. Classes
+    // that come from the cache are logged with "source: shared objects file"; those of the app,
+    // Quarkus, Vert.x and
+    // fabric8 are among them (the aot-jar layout puts them on the JDK's class path, where the cache
+    // can hold them).
+    // -XX:AOTMode=on: a JVM that cannot map the cache (another runtime, other jars or times, other
+    // options) exits.
     assertThat(env.get("JDK_JAVA_OPTIONS")).contains("-XX:AOTCache=/deployments/app.aot");
-    Result r = inImage(List.of("-XX:AOTMode=on", "-Xlog:aot=info", "-Xlog:class+load=info"), List.of("cds-training"));
+    Result r =
+        inImage(
+            List.of("-XX:AOTMode=on", "-Xlog:aot=info", "-Xlog:class+load=info"),
+            List.of("cds-training"));
     assertThat(r.code).as(r.out).isZero();
-    assertThat(r.out).contains("Opened AOT cache /deployments/app.aot", "answered a review on /mutate and /audit")
+    assertThat(r.out)
+        .contains(
+            "Opened AOT cache /deployments/app.aot", "answered a review on /mutate and /audit")
         .doesNotContain("[error");
-    List<String> shared = r.out.lines().filter(l -> l.contains("source: shared objects file")).toList();
-    assertThat(shared).anyMatch(l -> l.contains(" io.icrinjector.handler.AdmissionHandler "))
+    List<String> shared =
+        r.out.lines().filter(l -> l.contains("source: shared objects file")).toList();
+    assertThat(shared)
+        .anyMatch(l -> l.contains(" io.icrinjector.handler.AdmissionHandler "))
         .anyMatch(l -> l.contains(" io.icrinjector.engine.MutationEngine "))
         .anyMatch(l -> l.contains(" io.vertx.core.http.impl."));
-    long fromJars = r.out.lines().filter(l -> l.contains("[class,load]") && l.contains("source: ")
-        && l.contains("/deployments/")).count();
-    assertThat(shared.size()).as("classes from the cache; %d came from the jars", fromJars)
+    long fromJars =
+        r.out
+            .lines()
+            .filter(
+                l ->
+                    l.contains("[class,load]")
+                        && l.contains("source: ")
+                        && l.contains("/deployments/"))
+            .count();
+    assertThat(shared.size())
+        .as("classes from the cache; %d came from the jars", fromJars)
         .isGreaterThan(5 * (int) fromJars);
   }
 
   @Test
   void theTrainingRunLeavesTheImagesTmpAsItWas() {
-    // The image's /tmp as unpacked, before any test ran the image: writable by all (the image runs as 185; a pod
-    // mounts an emptyDir there, a plain container does not), and nothing of the training run's root user in it.
-    assertThat(tmpAsBuilt).startsWith("drwxrwxrwt").doesNotContain("hsperfdata_root", "vertx-cache");
+    // The image's /tmp as unpacked, before any test ran the image: writable by all (the image runs
+    // as 185; a pod
+    // mounts an emptyDir there, a plain container does not), and nothing of the training run's root
+    // user in it.
+    assertThat(tmpAsBuilt)
+        .startsWith("drwxrwxrwt")
+        .doesNotContain("hsperfdata_root", "vertx-cache");
   }
 
   @Test
   void theWebhookSaysTheCacheIsInUse() throws Exception {
-    // Only the image's options (no -XX:AOTMode=on): what a pod runs. The line NodeE2EIT can read from a pod's log.
+    // Only the image's options (no -XX:AOTMode=on): what a pod runs. The line NodeE2EIT can read
+    // from a pod's log.
     Result r = inImage(List.of(), List.of("cds-training"));
     assertThat(r.code).as(r.out).isZero();
-    assertThat(r.out).contains("AOT cache /deployments/app.aot: in use; JVM OpenJDK 64-Bit Server VM 25.")
+    assertThat(r.out)
+        .contains("AOT cache /deployments/app.aot: in use; JVM OpenJDK 64-Bit Server VM 25.")
         .doesNotContain("[error][aot]");
-
   }
 
   /** The image's entry point with {@code jvm} after the java launcher and {@code args} at the end, in the image. */
   Result inImage(List<String> jvm, List<String> args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--fork",
-        "--mount-proc=" + rootfs.toAbsolutePath().resolve("proc"), "chroot", "--userspec=" + user,
-        rootfs.toAbsolutePath().toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "unshare",
+                "--mount",
+                "--pid",
+                "--fork",
+                "--mount-proc=" + rootfs.toAbsolutePath().resolve("proc"),
+                "chroot",
+                "--userspec=" + user,
+                rootfs.toAbsolutePath().toString()));
     cmd.add(entrypoint.get(0));
     cmd.addAll(jvm);
     cmd.addAll(entrypoint.subList(1, entrypoint.size()));
@@ -146,9 +214,12 @@ class ImageArchiveIT {
     if ("0".equals(uid)) {
       return;
     }
-    String why = "ImageArchiveIT needs root (chroot, unshare, mknod), as `make image` does; this run is uid " + uid;
+    String why =
+        "ImageArchiveIT needs root (chroot, unshare, mknod), as `make image` does; this run is uid "
+            + uid;
     assumeFalse(Boolean.getBoolean(OPT_OUT), why + " and -D" + OPT_OUT + "=true skips it");
-    throw new AssertionError(why + ". Run it as root, or pass -D" + OPT_OUT + "=true to skip it on purpose.");
+    throw new AssertionError(
+        why + ". Run it as root, or pass -D" + OPT_OUT + "=true to skip it on purpose.");
   }
 
   static Path blob(Path layout, String digest) {
@@ -157,9 +228,11 @@ class ImageArchiveIT {
 
   record Result(int code, String out) {}
 
-  static Result run(List<String> cmd, Map<String, String> env, long seconds) throws IOException, InterruptedException {
+  static Result run(List<String> cmd, Map<String, String> env, long seconds)
+      throws IOException, InterruptedException {
     Path log = Files.createTempFile("image-archive-it", ".log");
-    ProcessBuilder pb = ChildEnv.process(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        ChildEnv.process(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     if (!env.isEmpty()) {
       String path = pb.environment().get("PATH");
       pb.environment().clear();
@@ -170,7 +243,8 @@ class ImageArchiveIT {
     Process p = pb.start();
     if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError(cmd + " did not end within " + seconds + " s: " + Files.readString(log));
+      throw new AssertionError(
+          cmd + " did not end within " + seconds + " s: " + Files.readString(log));
     }
     String out = Files.readString(log, StandardCharsets.UTF_8);
     Files.delete(log);

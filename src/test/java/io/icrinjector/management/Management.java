@@ -27,7 +27,9 @@ public final class Management {
 
   /** The value of one series (name and labels exactly as Prometheus prints them); 0 when it is not there yet. */
   public static double value(String scrape, String series) {
-    Matcher m = Pattern.compile("^" + Pattern.quote(series) + " ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(scrape);
+    Matcher m =
+        Pattern.compile("^" + Pattern.quote(series) + " ([0-9.eE+-]+)$", Pattern.MULTILINE)
+            .matcher(scrape);
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 }

@@ -38,39 +38,83 @@ class ManagementLockTest {
     }
   }
 
-  @KubernetesTestServer
-  KubernetesServer server;
+  @KubernetesTestServer KubernetesServer server;
 
   static final List<String> asked = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void apiServer() {
     asked.clear();
-    server.expect().post().withPath("/apis/authentication.k8s.io/v1/tokenreviews").andReply(201, r -> {
-      TokenReview review = Serialization.unmarshal(r.getBody().readUtf8(), TokenReview.class);
-      String token = review.getSpec().getToken();
-      asked.add("TokenReview " + token);
-      boolean known = token.equals("good") || token.equals("nobody");
-      return Map.of("apiVersion", "authentication.k8s.io/v1", "kind", "TokenReview", "status", known
-          ? Map.of("authenticated", true, "user", Map.of("username", "system:serviceaccount:monitoring:" + token,
-              "groups", List.of("system:serviceaccounts")))
-          : Map.of("authenticated", false, "error", "invalid bearer token"));
-    }).always();
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews").andReply(201, r -> {
-      SubjectAccessReview review = Serialization.unmarshal(r.getBody().readUtf8(), SubjectAccessReview.class);
-      String user = review.getSpec().getUser();
-      String path = review.getSpec().getNonResourceAttributes().getPath();
-      asked.add("SubjectAccessReview " + user + " " + review.getSpec().getNonResourceAttributes().getVerb() + " " + path);
-      boolean allowed = user.endsWith(":good") && path.equals("/q/metrics");
-      return Map.of("apiVersion", "authorization.k8s.io/v1", "kind", "SubjectAccessReview", "status",
-          Map.of("allowed", allowed, "reason", allowed ? "RBAC: allowed" : ""));
-    }).always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authentication.k8s.io/v1/tokenreviews")
+        .andReply(
+            201,
+            r -> {
+              TokenReview review =
+                  Serialization.unmarshal(r.getBody().readUtf8(), TokenReview.class);
+              String token = review.getSpec().getToken();
+              asked.add("TokenReview " + token);
+              boolean known = token.equals("good") || token.equals("nobody");
+              return Map.of(
+                  "apiVersion",
+                  "authentication.k8s.io/v1",
+                  "kind",
+                  "TokenReview",
+                  "status",
+                  known
+                      ? Map.of(
+                          "authenticated",
+                          true,
+                          "user",
+                          Map.of(
+                              "username",
+                              "system:serviceaccount:monitoring:" + token,
+                              "groups",
+                              List.of("system:serviceaccounts")))
+                      : Map.of("authenticated", false, "error", "invalid bearer token"));
+            })
+        .always();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/subjectaccessreviews")
+        .andReply(
+            201,
+            r -> {
+              SubjectAccessReview review =
+                  Serialization.unmarshal(r.getBody().readUtf8(), SubjectAccessReview.class);
+              String user = review.getSpec().getUser();
+              String path = review.getSpec().getNonResourceAttributes().getPath();
+              asked.add(
+                  "SubjectAccessReview "
+                      + user
+                      + " "
+                      + review.getSpec().getNonResourceAttributes().getVerb()
+                      + " "
+                      + path);
+              boolean allowed = user.endsWith(":good") && path.equals("/q/metrics");
+              return Map.of(
+                  "apiVersion",
+                  "authorization.k8s.io/v1",
+                  "kind",
+                  "SubjectAccessReview",
+                  "status",
+                  Map.of("allowed", allowed, "reason", allowed ? "RBAC: allowed" : ""));
+            })
+        .always();
   }
 
   @Test
   void noTokenIs401AndHealthStaysOpen() {
-    given().port(Management.port()).get("/q/metrics").then().statusCode(401)
-        .header("WWW-Authenticate", containsString("Bearer")).body(containsString("no bearer token"));
+    given()
+        .port(Management.port())
+        .get("/q/metrics")
+        .then()
+        .statusCode(401)
+        .header("WWW-Authenticate", containsString("Bearer"))
+        .body(containsString("no bearer token"));
     given().port(Management.port()).get("/report").then().statusCode(401);
     given().port(Management.port()).get("/q/health/live").then().statusCode(200);
     given().port(Management.port()).get("/q/health/ready").then().statusCode(equalTo(200));
@@ -79,32 +123,66 @@ class ManagementLockTest {
 
   @Test
   void aTokenKubernetesRejectsIs401() {
-    given().port(Management.port()).auth().oauth2("forged").get("/q/metrics").then().statusCode(401)
+    given()
+        .port(Management.port())
+        .auth()
+        .oauth2("forged")
+        .get("/q/metrics")
+        .then()
+        .statusCode(401)
         .body(containsString("the bearer token is not valid: invalid bearer token"));
     assertThat(asked).containsExactly("TokenReview forged");
   }
 
   @Test
   void withoutTheRightIs403NamingIt() {
-    given().port(Management.port()).auth().oauth2("nobody").get("/q/metrics").then().statusCode(403)
-        .body(containsString("system:serviceaccount:monitoring:nobody may not get /q/metrics: it needs `get` on "
-            + "nonResourceURL /q/metrics (bind ClusterRole icr-injector-metrics-reader)"));
-    given().port(Management.port()).auth().oauth2("good").get("/report").then().statusCode(403)
+    given()
+        .port(Management.port())
+        .auth()
+        .oauth2("nobody")
+        .get("/q/metrics")
+        .then()
+        .statusCode(403)
+        .body(
+            containsString(
+                "system:serviceaccount:monitoring:nobody may not get /q/metrics: it needs `get` on "
+                    + "nonResourceURL /q/metrics (bind ClusterRole icr-injector-metrics-reader)"));
+    given()
+        .port(Management.port())
+        .auth()
+        .oauth2("good")
+        .get("/report")
+        .then()
+        .statusCode(403)
         .body(containsString("(bind ClusterRole icr-injector-report-reader)"));
   }
 
   @Test
   void allowedIs200AndTheSecondScrapeAsksNothing() {
-    String scrape = given().port(Management.port()).auth().oauth2("good").get("/q/metrics").then().statusCode(200)
-        .extract().asString();
+    String scrape =
+        given()
+            .port(Management.port())
+            .auth()
+            .oauth2("good")
+            .get("/q/metrics")
+            .then()
+            .statusCode(200)
+            .extract()
+            .asString();
     assertThat(scrape).contains("icr_injector_");
-    assertThat(asked).containsExactly("TokenReview good",
-        "SubjectAccessReview system:serviceaccount:monitoring:good get /q/metrics");
+    assertThat(asked)
+        .containsExactly(
+            "TokenReview good",
+            "SubjectAccessReview system:serviceaccount:monitoring:good get /q/metrics");
     given().port(Management.port()).auth().oauth2("good").get("/q/metrics").then().statusCode(200);
     given().port(Management.port()).auth().oauth2("nobody").get("/report").then().statusCode(403);
     given().port(Management.port()).auth().oauth2("nobody").get("/report").then().statusCode(403);
-    assertThat(asked).as("second scrape and second refusal come from the cache").containsExactly("TokenReview good",
-        "SubjectAccessReview system:serviceaccount:monitoring:good get /q/metrics", "TokenReview nobody",
-        "SubjectAccessReview system:serviceaccount:monitoring:nobody get /report");
+    assertThat(asked)
+        .as("second scrape and second refusal come from the cache")
+        .containsExactly(
+            "TokenReview good",
+            "SubjectAccessReview system:serviceaccount:monitoring:good get /q/metrics",
+            "TokenReview nobody",
+            "SubjectAccessReview system:serviceaccount:monitoring:nobody get /report");
   }
 }

@@ -18,17 +18,30 @@ class ManagementLockUnreachableTest {
   public static class Unreachable implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("icr.management.auth", "enabled",
-          "quarkus.kubernetes-client.api-server-url", "https://127.0.0.1:1",
-          "quarkus.kubernetes-client.request-retry-backoff-limit", "0");
+      return Map.of(
+          "icr.management.auth",
+          "enabled",
+          "quarkus.kubernetes-client.api-server-url",
+          "https://127.0.0.1:1",
+          "quarkus.kubernetes-client.request-retry-backoff-limit",
+          "0");
     }
   }
 
   @Test
   void answers503NamingTheCause() {
-    given().port(Management.port()).auth().oauth2("any").get("/q/metrics").then().statusCode(503)
+    given()
+        .port(Management.port())
+        .auth()
+        .oauth2("any")
+        .get("/q/metrics")
+        .then()
+        .statusCode(503)
         .header("Retry-After", "5")
-        .body(containsString("cannot check the caller with the Kubernetes API at https://127.0.0.1:1/"), containsString("Connection refused"));
+        .body(
+            containsString(
+                "cannot check the caller with the Kubernetes API at https://127.0.0.1:1/"),
+            containsString("Connection refused"));
     given().port(Management.port()).get("/q/health/live").then().statusCode(200);
   }
 }

@@ -24,28 +24,47 @@ class NotReadyWithoutApiServerTest {
 
   @Test
   void notReadyButAliveAndAnswering() {
-    // Not ready must hold, not just be seen once: readiness down and liveness up for 2 s on end, and a single ready
+    // Not ready must hold, not just be seen once: readiness down and liveness up for 2 s on end,
+    // and a single ready
     // answer fails the test at once (failFast) instead of being waited out.
-    await("not ready while the API server is unreachable").pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
-        .during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
-        .failFast("ready without an API server",
+    await("not ready while the API server is unreachable")
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(200))
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(10))
+        .failFast(
+            "ready without an API server",
             () -> given().port(management()).get("/q/health/ready").statusCode() == 200)
-        .untilAsserted(() -> {
-          given().port(management()).get("/q/health/ready").then().statusCode(503)
-              .body("checks.find { it.name == 'icr-injector' }.data.pullSecretView",
-                  equalTo("waiting for the first list of pull secrets"));
-          given().port(management()).get("/q/health/live").then().statusCode(200);
-        });
-    given().body(Reviews.fixture("create-lookalikes.json")).contentType("application/json").post(Endpoint.MUTATE.path())
-        .then().statusCode(200).body("response.allowed", equalTo(true));
+        .untilAsserted(
+            () -> {
+              given()
+                  .port(management())
+                  .get("/q/health/ready")
+                  .then()
+                  .statusCode(503)
+                  .body(
+                      "checks.find { it.name == 'icr-injector' }.data.pullSecretView",
+                      equalTo("waiting for the first list of pull secrets"));
+              given().port(management()).get("/q/health/live").then().statusCode(200);
+            });
+    given()
+        .body(Reviews.fixture("create-lookalikes.json"))
+        .contentType("application/json")
+        .post(Endpoint.MUTATE.path())
+        .then()
+        .statusCode(200)
+        .body("response.allowed", equalTo(true));
   }
 
   /** Points the client at a port where nothing listens. */
   public static class Unreachable implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("quarkus.kubernetes-client.api-server-url", "https://127.0.0.1:1",
-          "quarkus.kubernetes-client.request-retry-backoff-limit", "0");
+      return Map.of(
+          "quarkus.kubernetes-client.api-server-url",
+          "https://127.0.0.1:1",
+          "quarkus.kubernetes-client.request-retry-backoff-limit",
+          "0");
     }
   }
 }

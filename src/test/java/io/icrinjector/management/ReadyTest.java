@@ -20,11 +20,24 @@ class ReadyTest {
 
   @Test
   void readyOnceTheViewHasSynced() {
-    // the first list of pull secrets comes from the mock server shortly after start; 20 s is for a loaded machine
-    await("ready once the pull-secret view has synced").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
-        .untilAsserted(() -> given().port(management()).get("/q/health/ready").then().statusCode(200)
-            .body("checks.find { it.name == 'icr-injector' }.data.pullSecretView", equalTo("synced"))
-            .body("checks.find { it.name == 'icr-injector' }.data.tls", equalTo("not configured (plain HTTP)")));
+    // the first list of pull secrets comes from the mock server shortly after start; 20 s is for a
+    // loaded machine
+    await("ready once the pull-secret view has synced")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () ->
+                given()
+                    .port(management())
+                    .get("/q/health/ready")
+                    .then()
+                    .statusCode(200)
+                    .body(
+                        "checks.find { it.name == 'icr-injector' }.data.pullSecretView",
+                        equalTo("synced"))
+                    .body(
+                        "checks.find { it.name == 'icr-injector' }.data.tls",
+                        equalTo("not configured (plain HTTP)")));
     given().port(management()).get("/q/health/live").then().statusCode(200);
   }
 }

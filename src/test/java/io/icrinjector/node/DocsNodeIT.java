@@ -46,8 +46,9 @@ class DocsNodeIT {
   static final List<Path> PAGES = List.of(Path.of("docs/node.md"), Path.of("docs/install.md"));
 
   /** A step that installs the webhook anew: a kustomize install of deploy/ or an overlay, or the chart. */
-  static final Pattern INSTALLS = Pattern.compile(
-      "(kubectl apply -k deploy/(overlays/[\\w-]+/?)?\\s*(\"|#|$))|(helm install )|(ARGS=\"apply -k deploy/\")");
+  static final Pattern INSTALLS =
+      Pattern.compile(
+          "(kubectl apply -k deploy/(overlays/[\\w-]+/?)?\\s*(\"|#|$))|(helm install )|(ARGS=\"apply -k deploy/\")");
 
   static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(15);
 
@@ -64,7 +65,8 @@ class DocsNodeIT {
           continue;
         }
         // node.md's closing `make cluster-down` waits for install.md, which runs on the same node.
-        boolean down = b.commands().stream().allMatch(c -> c.text().startsWith("make cluster-down"));
+        boolean down =
+            b.commands().stream().allMatch(c -> c.text().startsWith("make cluster-down"));
         (down ? last : now).add(b);
       }
     }
@@ -72,7 +74,8 @@ class DocsNodeIT {
     long t0 = System.nanoTime();
     for (Block b : now) {
       List<Command> steps = new ArrayList<>();
-      b.runAfter().forEach(a -> steps.add(new Command(b.line() - 1, a, List.of()))); // the marker's line
+      b.runAfter()
+          .forEach(a -> steps.add(new Command(b.line() - 1, a, List.of()))); // the marker's line
       steps.addAll(b.commands());
       if (INSTALLS.matcher(steps.get(0).text()).find() && installed()) {
         reset();
@@ -81,7 +84,8 @@ class DocsNodeIT {
         run(b, c);
       }
     }
-    System.err.printf("[docs] %d blocks run in %.0f s%n", now.size(), (System.nanoTime() - t0) / 1e9);
+    System.err.printf(
+        "[docs] %d blocks run in %.0f s%n", now.size(), (System.nanoTime() - t0) / 1e9);
   }
 
   @AfterAll
@@ -96,16 +100,28 @@ class DocsNodeIT {
     Result r = bash(step.text(), COMMAND_TIMEOUT);
     String where = block.doc() + ":" + step.line() + " (" + block.heading() + ")";
     if (r.exit != 0) {
-      throw new AssertionError(where + ": `" + step.text() + "` exited with " + r.exit + "; its output ended:\n"
-          + tail(r.output, 60));
+      throw new AssertionError(
+          where
+              + ": `"
+              + step.text()
+              + "` exited with "
+              + r.exit
+              + "; its output ended:\n"
+              + tail(r.output, 60));
     }
     List<String> lines = r.output.lines().map(String::strip).toList();
     int at = 0;
     for (String want : step.output()) {
       int found = lines.subList(at, lines.size()).indexOf(want);
       if (found < 0) {
-        throw new AssertionError(where + ": `" + step.text() + "` printed no line '" + want
-            + "' (after the lines shown before it); its output ended:\n" + tail(r.output, 60));
+        throw new AssertionError(
+            where
+                + ": `"
+                + step.text()
+                + "` printed no line '"
+                + want
+                + "' (after the lines shown before it); its output ended:\n"
+                + tail(r.output, 60));
       }
       at += found + 1;
     }
@@ -114,7 +130,8 @@ class DocsNodeIT {
 
   /** Whether a webhook install is on the node: its registration or its namespace. */
   boolean installed() throws IOException {
-    return bash("kubectl get mutatingwebhookconfiguration icr-injector", Duration.ofMinutes(1)).exit == 0
+    return bash("kubectl get mutatingwebhookconfiguration icr-injector", Duration.ofMinutes(1)).exit
+            == 0
         || bash("kubectl get namespace icr-injector", Duration.ofMinutes(1)).exit == 0;
   }
 
@@ -127,7 +144,9 @@ class DocsNodeIT {
    */
   void reset() throws IOException {
     long t0 = System.nanoTime();
-    Result r = bash("""
+    Result r =
+        bash(
+            """
         set -e
         kubectl delete mutatingwebhookconfiguration icr-injector --ignore-not-found
         if helm status icr-injector -n icr-injector >/dev/null 2>&1; then helm uninstall icr-injector -n icr-injector --no-hooks; fi
@@ -135,11 +154,17 @@ class DocsNodeIT {
         kubectl delete -k deploy/ --ignore-not-found --wait=false
         kubectl delete pods --all -n icr-injector --grace-period=0 --force 2>/dev/null || true
         kubectl wait --for=delete namespace/icr-injector --timeout=240s 2>/dev/null || ! kubectl get namespace icr-injector
-        """, Duration.ofMinutes(6));
+        """,
+            Duration.ofMinutes(6));
     if (r.exit != 0) {
-      throw new AssertionError("resetting the node between install variants failed (" + r.exit + "):\n" + tail(r.output, 40));
+      throw new AssertionError(
+          "resetting the node between install variants failed ("
+              + r.exit
+              + "):\n"
+              + tail(r.output, 40));
     }
-    System.err.printf("[docs] reset between install variants in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    System.err.printf(
+        "[docs] reset between install variants in %.1f s%n", (System.nanoTime() - t0) / 1e9);
   }
 
   record Result(int exit, String output) {}
@@ -148,14 +173,23 @@ class DocsNodeIT {
   Result bash(String script, Duration timeout) throws IOException {
     Path out = Files.createTempFile("icr-docs", ".out");
     try {
-      Process p = io.icrinjector.testing.ChildEnv.apply(new ProcessBuilder("bash", "-o", "pipefail", "-c", script), env)
-          .redirectErrorStream(true).redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(
-              Path.of("/dev/null").toFile())).start();
+      Process p =
+          io.icrinjector.testing.ChildEnv.apply(
+                  new ProcessBuilder("bash", "-o", "pipefail", "-c", script), env)
+              .redirectErrorStream(true)
+              .redirectOutput(out.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+              .start();
       try {
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
           p.descendants().forEach(ProcessHandle::destroyForcibly);
           p.destroyForcibly();
-          return new Result(-1, Files.readString(out, StandardCharsets.UTF_8) + "\n(not done within " + timeout + ")");
+          return new Result(
+              -1,
+              Files.readString(out, StandardCharsets.UTF_8)
+                  + "\n(not done within "
+                  + timeout
+                  + ")");
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -173,9 +207,12 @@ class DocsNodeIT {
    */
   Map<String, String> env() {
     Map<String, String> e = new LinkedHashMap<>(Node.env());
-    e.put("PATH", bin + ":" + Path.of(System.getProperty("java.home"), "bin") + ":" + e.get("PATH"));
-    String repo = System.getProperty("maven.repo.local",
-        Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
+    e.put(
+        "PATH", bin + ":" + Path.of(System.getProperty("java.home"), "bin") + ":" + e.get("PATH"));
+    String repo =
+        System.getProperty(
+            "maven.repo.local",
+            Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
     e.put("MAVEN_OPTS", "-Dmaven.repo.local=" + repo);
     return e;
   }

@@ -46,14 +46,19 @@ class LifecycleNodeIT {
   static final String NS = NodeE2EIT.NS;
   static final String ENABLED = NodeE2EIT.ENABLED;
   static final String SECRET = NodeE2EIT.SECRET;
+
   /** An opted-in namespace whose all-icr-io is the user's own: no cleanup may take it. */
   static final String USER = "life-user";
+
   static final String CHART = "deploy/helm/icr-injector";
   static final String PREVIOUS_CHART = "src/test/resources/helm/icr-injector-0.1.0.tgz";
+
   /** The image the suite imported, for the chart. */
-  static final List<String> IMAGE = List.of("--set", "image.repository=icr-injector", "--set", "image.tag=node-e2e");
+  static final List<String> IMAGE =
+      List.of("--set", "image.repository=icr-injector", "--set", "image.tag=node-e2e");
 
   Node node;
+
   /** NodeE2EIT's steps (the load and its count, namespaces, the webhook's pods), on this class's node. */
   final NodeE2EIT steps = new NodeE2EIT();
 
@@ -85,8 +90,20 @@ class LifecycleNodeIT {
     Process load = steps.startLoad(out);
     try {
       NodeE2EIT.awaitMoreCreated(out, 10);
-      helm(with(List.of("install", "icr-injector", CHART, "--namespace", NS, "--take-ownership",
-          "--set", "cleanup.onUninstall=true", "--wait", "--timeout=240s"), IMAGE));
+      helm(
+          with(
+              List.of(
+                  "install",
+                  "icr-injector",
+                  CHART,
+                  "--namespace",
+                  NS,
+                  "--take-ownership",
+                  "--set",
+                  "cleanup.onUninstall=true",
+                  "--wait",
+                  "--timeout=240s"),
+              IMAGE));
       node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
       steps.awaitReadyReplicas(2);
       NodeE2EIT.awaitMoreCreated(out, 10);
@@ -94,29 +111,45 @@ class LifecycleNodeIT {
       stop(out, load);
     }
     NodeE2EIT.Load result = NodeE2EIT.Load.read(out);
-    System.err.printf("[node] helm takeover: pods created meanwhile %d, unpatched %d, failed %d%n", result.created(),
-        result.unpatched().size(), result.failed().size());
+    System.err.printf(
+        "[node] helm takeover: pods created meanwhile %d, unpatched %d, failed %d%n",
+        result.created(), result.unpatched().size(), result.failed().size());
     result.assertAllPatched();
-    for (List<String> object : List.of(List.of("deployment/icr-injector", "-n", NS), List.of("service/icr-injector", "-n", NS),
-        List.of("mutatingwebhookconfiguration/icr-injector"), List.of("certificate/icr-injector-tls", "-n", NS),
-        List.of("clusterrole/icr-injector"))) {
+    for (List<String> object :
+        List.of(
+            List.of("deployment/icr-injector", "-n", NS),
+            List.of("service/icr-injector", "-n", NS),
+            List.of("mutatingwebhookconfiguration/icr-injector"),
+            List.of("certificate/icr-injector-tls", "-n", NS),
+            List.of("clusterrole/icr-injector"))) {
       List<String> args = new ArrayList<>(List.of("get"));
       args.addAll(object);
       GenericKubernetesResource o = node.object(args.toArray(String[]::new));
-      assertThat(o.getMetadata().getLabels()).as(object.get(0)).containsEntry("app.kubernetes.io/managed-by", "Helm");
-      assertThat(o.getMetadata().getAnnotations()).as(object.get(0)).containsEntry("meta.helm.sh/release-name", "icr-injector");
+      assertThat(o.getMetadata().getLabels())
+          .as(object.get(0))
+          .containsEntry("app.kubernetes.io/managed-by", "Helm");
+      assertThat(o.getMetadata().getAnnotations())
+          .as(object.get(0))
+          .containsEntry("meta.helm.sh/release-name", "icr-injector");
     }
-    assertThat(steps.webhookPods()).as("replaced by the chart's pods").hasSize(2).doesNotContainAnyElementsOf(before);
+    assertThat(steps.webhookPods())
+        .as("replaced by the chart's pods")
+        .hasSize(2)
+        .doesNotContainAnyElementsOf(before);
     assertThat(steps.restarts()).as("webhook container restarts").isZero();
   }
 
   /** docs/operating.md, "Uninstall": helm, with cleanup.onUninstall=true (set at the takeover). */
   @Test
   @Order(2)
-  void helmUninstallDeletesTheRegistrationBeforeTheDeploymentAndTheHookDeletesOnlyTheCopies() throws Exception {
+  void helmUninstallDeletesTheRegistrationBeforeTheDeploymentAndTheHookDeletesOnlyTheCopies()
+      throws Exception {
     steps.namespace(USER, "enabled");
     node.kubectl("create", "secret", "generic", SECRET, "-n", USER, "--from-literal=mine=yes");
-    Node.await("the copy in " + ENABLED, Duration.ofSeconds(60), () -> copies().contains(ENABLED + "/" + SECRET));
+    Node.await(
+        "the copy in " + ENABLED,
+        Duration.ofSeconds(60),
+        () -> copies().contains(ENABLED + "/" + SECRET));
     Path out = Files.createTempDirectory("icr-uninstall");
     Deletions deletions = Deletions.watch(node);
     Process load = steps.startLoad(out);
@@ -131,13 +164,21 @@ class LifecycleNodeIT {
     deletions.assertRegistrationWentFirst("helm uninstall");
     assertAdmittedUnpatchedOnlyAfter(out, deletions.registration.deleting);
     assertThat(copies()).as("copies left after the cleanup hook").isEmpty();
-    assertThat(node.kubectl("get", "secret", SECRET, "-n", "default", "-o", "name")).as("the source").isNotBlank();
-    assertThat(node.kubectl("get", "secret", SECRET, "-n", USER, "-o", "jsonpath={.data.mine}").strip())
-        .as("the user's own " + SECRET).isEqualTo("eWVz");
-    assertThat(node.kubectl("get", "jobs,serviceaccounts", "-n", NS, "-o", "name")).as("the hook's objects")
+    assertThat(node.kubectl("get", "secret", SECRET, "-n", "default", "-o", "name"))
+        .as("the source")
+        .isNotBlank();
+    assertThat(
+            node.kubectl("get", "secret", SECRET, "-n", USER, "-o", "jsonpath={.data.mine}")
+                .strip())
+        .as("the user's own " + SECRET)
+        .isEqualTo("eWVz");
+    assertThat(node.kubectl("get", "jobs,serviceaccounts", "-n", NS, "-o", "name"))
+        .as("the hook's objects")
         .doesNotContain("icr-injector-uninstall");
-    assertThat(node.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name")).doesNotContain("icr-injector");
-    // What stays, as docs/operating.md says: the namespace kustomize made, with cert-manager's Secrets (the CA's key).
+    assertThat(node.kubectl("get", "clusterroles,clusterrolebindings", "-o", "name"))
+        .doesNotContain("icr-injector");
+    // What stays, as docs/operating.md says: the namespace kustomize made, with cert-manager's
+    // Secrets (the CA's key).
     assertThat(node.kubectl("get", "secrets", "-n", NS, "-o", "name"))
         .contains("secret/icr-injector-ca", "secret/icr-injector-tls");
     node.kubectl("delete", "namespace", NS, "--wait=true", "--timeout=180s");
@@ -147,8 +188,18 @@ class LifecycleNodeIT {
   @Test
   @Order(3)
   void helmUpgradeFromThePreviousChartLeavesNoPodUnpatchedAndBothReplicasReady() throws Exception {
-    helm(with(List.of("install", "icr-injector", PREVIOUS_CHART, "--namespace", NS, "--create-namespace",
-        "--wait", "--timeout=240s"), IMAGE));
+    helm(
+        with(
+            List.of(
+                "install",
+                "icr-injector",
+                PREVIOUS_CHART,
+                "--namespace",
+                NS,
+                "--create-namespace",
+                "--wait",
+                "--timeout=240s"),
+            IMAGE));
     assertThat(node.object("get", "deployment/icr-injector", "-n", NS).getMetadata().getLabels())
         .containsEntry("helm.sh/chart", "icr-injector-0.1.0");
     awaitPatching();
@@ -157,10 +208,23 @@ class LifecycleNodeIT {
     Process load = steps.startLoad(out);
     try {
       NodeE2EIT.awaitMoreCreated(out, 10);
-      // Both charts render the same pod template for the same values; an annotation stands for what a real upgrade
-      // changes there (a new image), so that the upgrade replaces both replicas while pods are created.
-      helm(with(List.of("upgrade", "icr-injector", CHART, "--namespace", NS, "--set", "podAnnotations.upgraded=0.2.0",
-          "--wait", "--timeout=240s"), IMAGE));
+      // Both charts render the same pod template for the same values; an annotation stands for what
+      // a real upgrade
+      // changes there (a new image), so that the upgrade replaces both replicas while pods are
+      // created.
+      helm(
+          with(
+              List.of(
+                  "upgrade",
+                  "icr-injector",
+                  CHART,
+                  "--namespace",
+                  NS,
+                  "--set",
+                  "podAnnotations.upgraded=0.2.0",
+                  "--wait",
+                  "--timeout=240s"),
+              IMAGE));
       node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
       steps.awaitReadyReplicas(2);
       NodeE2EIT.awaitMoreCreated(out, 10);
@@ -168,7 +232,8 @@ class LifecycleNodeIT {
       stop(out, load);
     }
     NodeE2EIT.Load result = NodeE2EIT.Load.read(out);
-    System.err.printf("[node] helm upgrade 0.1.0 -> 0.2.0: pods created meanwhile %d, unpatched %d, failed %d%n",
+    System.err.printf(
+        "[node] helm upgrade 0.1.0 -> 0.2.0: pods created meanwhile %d, unpatched %d, failed %d%n",
         result.created(), result.unpatched().size(), result.failed().size());
     result.assertAllPatched();
     assertThat(node.object("get", "deployment/icr-injector", "-n", NS).getMetadata().getLabels())
@@ -185,18 +250,28 @@ class LifecycleNodeIT {
    */
   @Test
   @Order(4)
-  void theKustomizeUninstallDeletesTheRegistrationFirstAndTheJarsCleanupRemovesTheCopies() throws Exception {
+  void theKustomizeUninstallDeletesTheRegistrationFirstAndTheJarsCleanupRemovesTheCopies()
+      throws Exception {
     node.kubectl("apply", "-k", Node.OVERLAY.toString());
     node.kubectl("rollout", "status", "deployment/icr-injector", "-n", NS, "--timeout=240s");
     awaitPatching();
-    Node.await("the copy in " + ENABLED, Duration.ofSeconds(60), () -> copies().contains(ENABLED + "/" + SECRET));
+    Node.await(
+        "the copy in " + ENABLED,
+        Duration.ofSeconds(60),
+        () -> copies().contains(ENABLED + "/" + SECRET));
     Path out = Files.createTempDirectory("icr-kustomize-uninstall");
     Deletions deletions = Deletions.watch(node);
     Process load = steps.startLoad(out);
     try {
       NodeE2EIT.awaitMoreCreated(out, 10);
       node.kubectl("delete", "mutatingwebhookconfiguration", "icr-injector");
-      node.kubectl("delete", "-k", Node.OVERLAY.toString(), "--ignore-not-found", "--wait=true", "--timeout=240s");
+      node.kubectl(
+          "delete",
+          "-k",
+          Node.OVERLAY.toString(),
+          "--ignore-not-found",
+          "--wait=true",
+          "--timeout=240s");
       NodeE2EIT.awaitMoreCreated(out, 10);
     } finally {
       stop(out, load);
@@ -209,9 +284,13 @@ class LifecycleNodeIT {
     String dryRun = cleanup("--dry-run");
     assertThat(dryRun).contains("would delete 1 copies of all-icr-io");
     assertThat(copies()).contains(ENABLED + "/" + SECRET);
-    assertThat(cleanup()).contains("cleanup: deleted 1 copies of all-icr-io; 0 labelled secrets left");
+    assertThat(cleanup())
+        .contains("cleanup: deleted 1 copies of all-icr-io; 0 labelled secrets left");
     assertThat(copies()).isEmpty();
-    assertThat(node.kubectl("get", "secret", SECRET, "-n", USER, "-o", "jsonpath={.data.mine}").strip()).isEqualTo("eWVz");
+    assertThat(
+            node.kubectl("get", "secret", SECRET, "-n", USER, "-o", "jsonpath={.data.mine}")
+                .strip())
+        .isEqualTo("eWVz");
     assertThat(node.kubectl("get", "secret", SECRET, "-n", "default", "-o", "name")).isNotBlank();
   }
 
@@ -233,14 +312,24 @@ class LifecycleNodeIT {
 
   /** {@code java -jar quarkus-run.jar cleanup}, as an administrator runs it: with the cluster's kubeconfig. */
   String cleanup(String... options) {
-    // The node's admin key is an EC key in PKCS#8, whose algorithm fabric8 does not find by itself (it falls back to
+    // The node's admin key is an EC key in PKCS#8, whose algorithm fabric8 does not find by itself
+    // (it falls back to
     // RSA and fails with "Invalid DER"): docs/operating.md gives admins the same property.
-    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dkubernetes.certs.client.key.algo=EC", "-jar", "target/quarkus-app/quarkus-run.jar", "cleanup"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dkubernetes.certs.client.key.algo=EC",
+                "-jar",
+                "target/quarkus-app/quarkus-run.jar",
+                "cleanup"));
     cmd.addAll(List.of(options));
     try {
-      ProcessBuilder pb = ChildEnv.apply(new ProcessBuilder(Node.inNamespace(cmd)),
-          ChildEnv.withKubeconfig(node.dir().resolve("admin.kubeconfig"))).redirectErrorStream(true);
+      ProcessBuilder pb =
+          ChildEnv.apply(
+                  new ProcessBuilder(Node.inNamespace(cmd)),
+                  ChildEnv.withKubeconfig(node.dir().resolve("admin.kubeconfig")))
+              .redirectErrorStream(true);
       Process p = pb.start();
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("cleanup done").isTrue();
@@ -257,20 +346,46 @@ class LifecycleNodeIT {
 
   /** Every secret the webhook's label marks, as namespace/name. */
   List<String> copies() {
-    return List.of(node.kubectl("get", "secrets", "-A", "-l", "app.kubernetes.io/managed-by=icr-injector", "-o",
-        "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}").strip().split("\n"))
-        .stream().filter(s -> !s.isBlank()).toList();
+    return List.of(
+            node.kubectl(
+                    "get",
+                    "secrets",
+                    "-A",
+                    "-l",
+                    "app.kubernetes.io/managed-by=icr-injector",
+                    "-o",
+                    "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}")
+                .strip()
+                .split("\n"))
+        .stream()
+        .filter(s -> !s.isBlank())
+        .toList();
   }
 
   /** A server-side dry run of a pod with a deprecated image comes back patched (cainjector has filled the caBundle). */
   void awaitPatching() {
     String old = "registry.ng.bluemix.net/acme/hello:" + steps.tag;
-    Node.await("a pod patched through the webhook", Duration.ofSeconds(120), () -> {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> pod = Serialization.unmarshal(node.kubectl("run", "lifecycle-check", "-n", ENABLED,
-          "--image=" + old, "--restart=Never", "--dry-run=server", "-o", "json"), Map.class);
-      return ("us.icr.io/acme/hello:" + steps.tag).equals(NodeE2EIT.string(pod, "spec", "containers", 0, "image"));
-    });
+    Node.await(
+        "a pod patched through the webhook",
+        Duration.ofSeconds(120),
+        () -> {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> pod =
+              Serialization.unmarshal(
+                  node.kubectl(
+                      "run",
+                      "lifecycle-check",
+                      "-n",
+                      ENABLED,
+                      "--image=" + old,
+                      "--restart=Never",
+                      "--dry-run=server",
+                      "-o",
+                      "json"),
+                  Map.class);
+          return ("us.icr.io/acme/hello:" + steps.tag)
+              .equals(NodeE2EIT.string(pod, "spec", "containers", 0, "image"));
+        });
   }
 
   /** Stops the load and deletes its pods (they never run: a scheduling gate), so the next step starts light. */
@@ -307,10 +422,13 @@ class LifecycleNodeIT {
         }
       }
     }
-    System.err.printf("[node] pods created %d, patched %d (before the registration went at %s)%n", result.created(),
-        patched, unregistered);
+    System.err.printf(
+        "[node] pods created %d, patched %d (before the registration went at %s)%n",
+        result.created(), patched, unregistered);
     assertThat(patched).as("pods patched before the registration went").isGreaterThanOrEqualTo(10);
-    assertThat(early).as("pods unpatched though created while the webhook was registered").isEmpty();
+    assertThat(early)
+        .as("pods unpatched though created while the webhook was registered")
+        .isEmpty();
   }
 
   /** When the registration's and the Deployment's deletions were seen, each by a kubectl watch of its own. */
@@ -324,21 +442,37 @@ class LifecycleNodeIT {
     }
 
     static Deletions watch(Node node) {
-      Deletions d = new Deletions(new Watch(node, "mutatingwebhookconfiguration", "icr-injector"),
-          new Watch(node, "deployment", "icr-injector", "-n", NS));
-      Node.await("both watches started", Duration.ofSeconds(30),
+      Deletions d =
+          new Deletions(
+              new Watch(node, "mutatingwebhookconfiguration", "icr-injector"),
+              new Watch(node, "deployment", "icr-injector", "-n", NS));
+      Node.await(
+          "both watches started",
+          Duration.ofSeconds(30),
           () -> d.registration.started != null && d.deployment.started != null);
       return d;
     }
 
     void assertRegistrationWentFirst(String how) {
-      Node.await("both deletions seen", Duration.ofSeconds(120),
+      Node.await(
+          "both deletions seen",
+          Duration.ofSeconds(120),
           () -> registration.deleting != null && deployment.deleting != null);
-      System.err.printf("[node] %s: registration deleted at %s, the Deployment's deletion began at %s (%d ms later)%n",
-          how, registration.deleting, deployment.deleting,
+      System.err.printf(
+          "[node] %s: registration deleted at %s, the Deployment's deletion began at %s (%d ms later)%n",
+          how,
+          registration.deleting,
+          deployment.deleting,
           Duration.between(registration.deleting, deployment.deleting).toMillis());
-      assertThat(registration.deleting).as("the registration's deletion (" + registration.lines + "), before the"
-          + " Deployment's (" + deployment.lines + ")").isBefore(deployment.deleting);
+      assertThat(registration.deleting)
+          .as(
+              "the registration's deletion ("
+                  + registration.lines
+                  + "), before the"
+                  + " Deployment's ("
+                  + deployment.lines
+                  + ")")
+          .isBefore(deployment.deleting);
     }
 
     @Override
@@ -359,13 +493,20 @@ class LifecycleNodeIT {
     volatile Instant deleting;
 
     Watch(Node node, String... object) {
-      List<String> cmd = new ArrayList<>(List.of(node.dir().resolve("bin").resolve("kubectl").toString(), "get"));
+      List<String> cmd =
+          new ArrayList<>(List.of(node.dir().resolve("bin").resolve("kubectl").toString(), "get"));
       cmd.addAll(List.of(object));
-      // With --output-watch-events the columns' paths apply to the event ({type, object}), not to the object.
-      cmd.addAll(List.of("--watch", "--output-watch-events", "-o",
-          "custom-columns=EVENT:.type,NAME:.object.metadata.name,DELETING:.object.metadata.deletionTimestamp"));
+      // With --output-watch-events the columns' paths apply to the event ({type, object}), not to
+      // the object.
+      cmd.addAll(
+          List.of(
+              "--watch",
+              "--output-watch-events",
+              "-o",
+              "custom-columns=EVENT:.type,NAME:.object.metadata.name,DELETING:.object.metadata.deletionTimestamp"));
       try {
-        process = ChildEnv.apply(new ProcessBuilder(cmd), Node.env()).redirectErrorStream(true).start();
+        process =
+            ChildEnv.apply(new ProcessBuilder(cmd), Node.env()).redirectErrorStream(true).start();
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
@@ -375,7 +516,9 @@ class LifecycleNodeIT {
     }
 
     private void read() {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader r =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line = r.readLine(); line != null; line = r.readLine()) {
           Instant now = Instant.now();
           lines.add(now + " " + line);
@@ -386,7 +529,8 @@ class LifecycleNodeIT {
           if (started == null) {
             started = now;
           }
-          if (deleting == null && (t[0].equals("DELETED") || t.length > 2 && !t[2].equals("<none>"))) {
+          if (deleting == null
+              && (t[0].equals("DELETED") || t.length > 2 && !t[2].equals("<none>"))) {
             deleting = now;
           }
         }

@@ -26,8 +26,10 @@ public final class Node implements AutoCloseable {
 
   /** The script that starts and stops the node. */
   static final Path SCRIPT = Paths.get("src", "test", "node", "cluster.sh");
+
   /** The overlay the suite installs: deploy/ (with cert-manager) with only the image reference changed. */
   static final Path OVERLAY = Paths.get("src", "test", "node", "overlay");
+
   /** The image reference that overlay names (without the implicit docker.io/library/). */
   static final String IMAGE = "docker.io/library/icr-injector:node-e2e";
 
@@ -47,7 +49,9 @@ public final class Node implements AutoCloseable {
   /** Builds the webhook's image from target/quarkus-app with the image recipe and imports it into the node. */
   public void importWebhookImage() {
     Path archive = Paths.get("target", "image", "icr-injector-node-e2e.oci.tar");
-    run(Duration.ofMinutes(10), List.of("bash", "src/main/image/build.sh", "image", archive.toString(), IMAGE));
+    run(
+        Duration.ofMinutes(10),
+        List.of("bash", "src/main/image/build.sh", "image", archive.toString(), IMAGE));
     script(Duration.ofMinutes(5), "import", archive.toString());
   }
 
@@ -70,8 +74,12 @@ public final class Node implements AutoCloseable {
 
   /** Runs the {@code helm} that {@code make controlplane} builds against the node, inside its network namespace. */
   public String helm(String... args) {
-    List<String> cmd = new ArrayList<>(List.of(io.icrinjector.e2e.ControlPlane.binaries().resolve("helm").toString(),
-        "--kubeconfig", dir().resolve("admin.kubeconfig").toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                io.icrinjector.e2e.ControlPlane.binaries().resolve("helm").toString(),
+                "--kubeconfig",
+                dir().resolve("admin.kubeconfig").toString()));
     cmd.addAll(List.of(args));
     return run(Duration.ofMinutes(6), inNamespace(cmd));
   }
@@ -88,7 +96,8 @@ public final class Node implements AutoCloseable {
   public GenericKubernetesResource object(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("-o", "json"));
-    return Serialization.unmarshal(kubectl(all.toArray(String[]::new)), GenericKubernetesResource.class);
+    return Serialization.unmarshal(
+        kubectl(all.toArray(String[]::new)), GenericKubernetesResource.class);
   }
 
   /** A command run inside the node's network namespace (curl to the API server, for example). */
@@ -105,8 +114,11 @@ public final class Node implements AutoCloseable {
 
   /** Waits until {@code condition} holds, failing with {@code what} after {@code timeout}. */
   public static void await(String what, Duration timeout, BooleanSupplier condition) {
-    org.awaitility.Awaitility.await(what).atMost(timeout).pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(500)).until(condition::getAsBoolean);
+    org.awaitility.Awaitility.await(what)
+        .atMost(timeout)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(500))
+        .until(condition::getAsBoolean);
   }
 
   /**
@@ -115,22 +127,40 @@ public final class Node implements AutoCloseable {
    */
   public static String servedSerial(String ip, int port) {
     try {
-      String out = run(Duration.ofSeconds(30), inNamespace(List.of("sh", "-c",
-          "openssl s_client -connect " + ip + ":" + port + " </dev/null 2>/dev/null | openssl x509 -noout -serial")), null);
+      String out =
+          run(
+              Duration.ofSeconds(30),
+              inNamespace(
+                  List.of(
+                      "sh",
+                      "-c",
+                      "openssl s_client -connect "
+                          + ip
+                          + ":"
+                          + port
+                          + " </dev/null 2>/dev/null | openssl x509 -noout -serial")),
+              null);
       return out.strip().replaceFirst("^serial=", "");
     } catch (AssertionError noCertificate) {
-      return "(none: " + ip + ":" + port + " served no certificate)"; // not listening (yet, or any more)
+      return "(none: "
+          + ip
+          + ":"
+          + port
+          + " served no certificate)"; // not listening (yet, or any more)
     }
   }
 
   /** The serial number (hex) of a PEM certificate. */
   public static String serial(String pem) {
-    return run(Duration.ofSeconds(30), List.of("openssl", "x509", "-noout", "-serial"), pem).strip().replaceFirst("^serial=", "");
+    return run(Duration.ofSeconds(30), List.of("openssl", "x509", "-noout", "-serial"), pem)
+        .strip()
+        .replaceFirst("^serial=", "");
   }
 
   /** The public key (PEM) of a PEM certificate. */
   public static String publicKey(String pem) {
-    return run(Duration.ofSeconds(30), List.of("openssl", "x509", "-noout", "-pubkey"), pem).strip();
+    return run(Duration.ofSeconds(30), List.of("openssl", "x509", "-noout", "-pubkey"), pem)
+        .strip();
   }
 
   /** Stops the node and removes its state. */
@@ -156,8 +186,13 @@ public final class Node implements AutoCloseable {
       try {
         // The scripts' progress lines go straight to this JVM's standard error, as they come.
         boolean script = cmd.get(0).equals("bash");
-        Process p = ChildEnv.apply(new ProcessBuilder(cmd), env())
-            .redirectError(script ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.to(err.toFile())).start();
+        Process p =
+            ChildEnv.apply(new ProcessBuilder(cmd), env())
+                .redirectError(
+                    script
+                        ? ProcessBuilder.Redirect.INHERIT
+                        : ProcessBuilder.Redirect.to(err.toFile()))
+                .start();
         if (input != null) {
           p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
         }
@@ -169,8 +204,13 @@ public final class Node implements AutoCloseable {
         }
         String stderr = script ? "(its progress lines above)\n" : Files.readString(err);
         if (p.exitValue() != 0) {
-          throw new AssertionError(String.join(" ", cmd) + " failed (" + p.exitValue() + "):\n" + stderr
-              + new String(out, StandardCharsets.UTF_8));
+          throw new AssertionError(
+              String.join(" ", cmd)
+                  + " failed ("
+                  + p.exitValue()
+                  + "):\n"
+                  + stderr
+                  + new String(out, StandardCharsets.UTF_8));
         }
         return new String(out, StandardCharsets.UTF_8);
       } finally {
@@ -196,8 +236,11 @@ public final class Node implements AutoCloseable {
     if (env == null) {
       Map<String, String> e = new java.util.LinkedHashMap<>(ChildEnv.isolated());
       String home = System.getProperty("user.home");
-      e.put("ICR_NODE_DIR", System.getenv().getOrDefault("ICR_NODE_DIR",
-          Paths.get(home, ".cache", "icr-injector", "node").toString()));
+      e.put(
+          "ICR_NODE_DIR",
+          System.getenv()
+              .getOrDefault(
+                  "ICR_NODE_DIR", Paths.get(home, ".cache", "icr-injector", "node").toString()));
       e.put("ICR_CONTROLPLANE_DIR", io.icrinjector.e2e.ControlPlane.root().toString());
       for (String name : List.of("JAVA_HOME", "TMPDIR")) {
         if (System.getenv(name) != null) {
@@ -212,16 +255,21 @@ public final class Node implements AutoCloseable {
 
   /** Go's own settings as this machine's user has them ({@code go env}), so a home of the suite's own changes none. */
   private static Map<String, String> goEnv() {
-    List<String> names = List.of("GOENV", "GOPATH", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN");
+    List<String> names =
+        List.of("GOENV", "GOPATH", "GOCACHE", "GOMODCACHE", "GOPROXY", "GOFLAGS", "GOTOOLCHAIN");
     List<String> cmd = new ArrayList<>(List.of("go", "env"));
     cmd.addAll(names);
     try {
-      // Asked with the user's own home (Go's defaults derive from it) and Go's variables as the JVM has them.
+      // Asked with the user's own home (Go's defaults derive from it) and Go's variables as the JVM
+      // has them.
       ProcessBuilder pb = ChildEnv.apply(new ProcessBuilder(cmd), ChildEnv.isolated());
       pb.environment().put("HOME", System.getProperty("user.home"));
-      names.stream().filter(n -> System.getenv(n) != null).forEach(n -> pb.environment().put(n, System.getenv(n)));
+      names.stream()
+          .filter(n -> System.getenv(n) != null)
+          .forEach(n -> pb.environment().put(n, System.getenv(n)));
       Process p = pb.redirectError(ProcessBuilder.Redirect.DISCARD).start();
-      String[] values = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n", -1);
+      String[] values =
+          new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n", -1);
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || values.length < names.size()) {
         throw new AssertionError("go env failed: the node's Kubernetes binaries are built with Go");
       }

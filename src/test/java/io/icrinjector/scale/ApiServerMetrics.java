@@ -17,9 +17,11 @@ import java.util.regex.Pattern;
  */
 final class ApiServerMetrics {
 
-  private static final Pattern LINE = Pattern.compile("^apiserver_request_total\\{([^}]*)} ([0-9.e+]+)$", Pattern.MULTILINE);
+  private static final Pattern LINE =
+      Pattern.compile("^apiserver_request_total\\{([^}]*)} ([0-9.e+]+)$", Pattern.MULTILINE);
   private static final Pattern LABEL = Pattern.compile("(\\w+)=\"([^\"]*)\"");
-  private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION");
+  private static final Set<String> WRITES =
+      Set.of("POST", "PUT", "PATCH", "APPLY", "DELETE", "DELETECOLLECTION");
 
   private final KubernetesClient admin;
 
@@ -40,12 +42,13 @@ final class ApiServerMetrics {
 
     Counts minus(Counts before) {
       Map<Kind, Long> d = new HashMap<>();
-      byKind.forEach((k, v) -> {
-        long n = v - before.byKind.getOrDefault(k, 0L);
-        if (n != 0) {
-          d.put(k, n);
-        }
-      });
+      byKind.forEach(
+          (k, v) -> {
+            long n = v - before.byKind.getOrDefault(k, 0L);
+            if (n != 0) {
+              d.put(k, n);
+            }
+          });
       return new Counts(d);
     }
 
@@ -56,8 +59,10 @@ final class ApiServerMetrics {
 
     /** Writes (create, update, patch, delete) of one resource, whatever their outcome. */
     long writes(String resource) {
-      return byKind.entrySet().stream().filter(e -> WRITES.contains(e.getKey().verb) && e.getKey().resource.equals(resource))
-          .mapToLong(Map.Entry::getValue).sum();
+      return byKind.entrySet().stream()
+          .filter(e -> WRITES.contains(e.getKey().verb) && e.getKey().resource.equals(resource))
+          .mapToLong(Map.Entry::getValue)
+          .sum();
     }
 
     /** Writes of copies and Events: what a rotation costs the API server. */
@@ -67,7 +72,10 @@ final class ApiServerMetrics {
 
     /** Requests answered with this code. */
     long code(String code) {
-      return byKind.entrySet().stream().filter(e -> e.getKey().code.equals(code)).mapToLong(Map.Entry::getValue).sum();
+      return byKind.entrySet().stream()
+          .filter(e -> e.getKey().code.equals(code))
+          .mapToLong(Map.Entry::getValue)
+          .sum();
     }
 
     @Override
@@ -97,8 +105,11 @@ final class ApiServerMetrics {
         continue;
       }
       String sub = labels.getOrDefault("subresource", "");
-      Kind kind = new Kind(labels.getOrDefault("verb", ""), sub.isEmpty() ? resource : resource + "/" + sub,
-          labels.getOrDefault("code", ""));
+      Kind kind =
+          new Kind(
+              labels.getOrDefault("verb", ""),
+              sub.isEmpty() ? resource : resource + "/" + sub,
+              labels.getOrDefault("code", ""));
       counts.merge(kind, (long) Double.parseDouble(m.group(2)), Long::sum);
     }
     return new Counts(counts);

@@ -6,7 +6,8 @@ import org.junit.jupiter.api.Test;
 
 class ApiServerMetricsTest {
 
-  static final String BEFORE = """
+  static final String BEFORE =
+      """
       # HELP apiserver_request_total [STABLE] Counter of apiserver requests broken out for each verb, ...
       # TYPE apiserver_request_total counter
       apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="secrets",scope="resource",subresource="",verb="PUT",version="v1"} 3
@@ -15,7 +16,8 @@ class ApiServerMetricsTest {
       apiserver_request_total{code="200",component="",dry_run="",group="",resource="",scope="",subresource="/metrics",verb="GET",version=""} 7
       apiserver_request_total_other{code="200",resource="secrets",verb="PUT"} 99
       """;
-  static final String AFTER = """
+  static final String AFTER =
+      """
       apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="secrets",scope="resource",subresource="",verb="PUT",version="v1"} 1.203e+03
       apiserver_request_total{code="409",component="apiserver",dry_run="",group="",resource="secrets",scope="resource",subresource="",verb="PUT",version="v1"} 4
       apiserver_request_total{code="201",component="apiserver",dry_run="",group="events.k8s.io",resource="events",scope="resource",subresource="",verb="POST",version="v1"} 10

@@ -20,13 +20,21 @@ final class DeployedJvm {
   private DeployedJvm() {}
 
   static List<String> options() {
-    Deployment deployment = Manifests.one(Manifests.render("deploy"), Deployment.class, "icr-injector");
+    Deployment deployment =
+        Manifests.one(Manifests.render("deploy"), Deployment.class, "icr-injector");
     Container container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
-    String options = container.getEnv().stream().filter(e -> "JDK_JAVA_OPTIONS".equals(e.getName()))
-        .map(EnvVar::getValue).findFirst()
-        .orElseThrow(() -> new IllegalStateException("deploy/'s Deployment sets no JDK_JAVA_OPTIONS"));
-    List<String> out = new ArrayList<>(Arrays.stream(options.trim().split("\\s+"))
-        .filter(o -> !o.isEmpty() && !o.startsWith("-XX:AOTCache=")).toList());
+    String options =
+        container.getEnv().stream()
+            .filter(e -> "JDK_JAVA_OPTIONS".equals(e.getName()))
+            .map(EnvVar::getValue)
+            .findFirst()
+            .orElseThrow(
+                () -> new IllegalStateException("deploy/'s Deployment sets no JDK_JAVA_OPTIONS"));
+    List<String> out =
+        new ArrayList<>(
+            Arrays.stream(options.trim().split("\\s+"))
+                .filter(o -> !o.isEmpty() && !o.startsWith("-XX:AOTCache="))
+                .toList());
     Quantity limit = container.getResources().getLimits().get("memory");
     if (limit == null) {
       throw new IllegalStateException("deploy/'s Deployment has no memory limit");

@@ -39,7 +39,8 @@ final class JvmProbe {
         used += Long.parseLong(m.group(1)) * 1024;
       }
     }
-    return new Memory(Long.parseLong(total.group(2)), used, status(pid, "VmRSS"), status(pid, "VmHWM"));
+    return new Memory(
+        Long.parseLong(total.group(2)), used, status(pid, "VmRSS"), status(pid, "VmHWM"));
   }
 
   /** A /proc/pid/status field in bytes (its value is in kB). */
@@ -57,8 +58,11 @@ final class JvmProbe {
   }
 
   private static String jcmd(long pid, String command) {
-    return Processes.run(List.of(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
-        Long.toString(pid), command), null);
+    return Processes.run(
+        List.of(
+            Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString(),
+            Long.toString(pid),
+            command),
+        null);
   }
-
 }

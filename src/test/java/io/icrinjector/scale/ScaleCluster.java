@@ -50,7 +50,8 @@ final class ScaleCluster implements AutoCloseable {
   static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   static final String SOURCE_VERSION = "icr-injector.io/source-resource-version";
   static final String IMAGE = "registry.ng.bluemix.net/acme/app:1.0";
-  private static final Pattern WARN_OR_ERROR = Pattern.compile("\\b(WARN|ERROR|FATAL)\\b|OutOfMemoryError|VM warning");
+  private static final Pattern WARN_OR_ERROR =
+      Pattern.compile("\\b(WARN|ERROR|FATAL)\\b|OutOfMemoryError|VM warning");
 
   private final long t0 = System.nanoTime();
   private final ControlPlane cluster;
@@ -71,7 +72,8 @@ final class ScaleCluster implements AutoCloseable {
     this.pool = Executors.newFixedThreadPool(concurrency);
     try {
       Config config = Config.fromKubeconfig(Files.readString(cluster.kubeconfig()));
-      config.setMasterUrl(cluster.url()); // the suite's -Dkubernetes.master points nowhere on purpose
+      config.setMasterUrl(
+          cluster.url()); // the suite's -Dkubernetes.master points nowhere on purpose
       config.setMaxConcurrentRequests(concurrency * 2);
       config.setMaxConcurrentRequestsPerHost(concurrency * 2);
       config.setRequestTimeout(60_000);
@@ -87,14 +89,26 @@ final class ScaleCluster implements AutoCloseable {
     ControlPlane cp = ControlPlane.start();
     ScaleCluster s = new ScaleCluster(cp, concurrency);
     try {
-      cp.admin().secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName(SECRET).endMetadata()
-          .withType("kubernetes.io/dockerconfigjson").withData(dockerConfig("v0")).build()).create();
+      cp.admin()
+          .secrets()
+          .inNamespace("default")
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName(SECRET)
+                  .endMetadata()
+                  .withType("kubernetes.io/dockerconfigjson")
+                  .withData(dockerConfig("v0"))
+                  .build())
+          .create();
       List<String> jvm = DeployedJvm.options();
       s.progress("webhook JVM options (deploy/): %s", String.join(" ", jvm));
       s.webhook = Webhook.install(cp, jvm, List.of());
       s.webhook.register();
-      // Webhook.install starts the process before the configuration exists (its startup check then warns that it
-      // cannot find it): start it again registered, as in a cluster, and read only the logs from here on.
+      // Webhook.install starts the process before the configuration exists (its startup check then
+      // warns that it
+      // cannot find it): start it again registered, as in a cluster, and read only the logs from
+      // here on.
       s.webhook.stop();
       s.unregisteredLogs = s.webhookLogs();
       s.webhook.start();
@@ -106,8 +120,13 @@ final class ScaleCluster implements AutoCloseable {
   }
 
   static Map<String, String> dockerConfig(String password) {
-    String json = "{\"auths\":{\"us.icr.io\":{\"username\":\"iamapikey\",\"password\":\"" + password + "\"}}}";
-    return Map.of(".dockerconfigjson", Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8)));
+    String json =
+        "{\"auths\":{\"us.icr.io\":{\"username\":\"iamapikey\",\"password\":\""
+            + password
+            + "\"}}}";
+    return Map.of(
+        ".dockerconfigjson",
+        Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8)));
   }
 
   static String namespace(int i) {
@@ -115,7 +134,8 @@ final class ScaleCluster implements AutoCloseable {
   }
 
   void progress(String format, Object... args) {
-    System.out.printf("[scale %.1fs] %s%n", (System.nanoTime() - t0) / 1e9, String.format(format, args));
+    System.out.printf(
+        "[scale %.1fs] %s%n", (System.nanoTime() - t0) / 1e9, String.format(format, args));
   }
 
   /**
@@ -124,21 +144,69 @@ final class ScaleCluster implements AutoCloseable {
    */
   double growNamespaces(int total, int foreignCount) {
     int from = namespaces;
-    double rate = bulk("namespaces", from, total, i -> {
-      String ns = namespace(i);
-      create(() -> load.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
-          .addToLabels("icr-injector.io/inject", "enabled").endMetadata().build()).create());
-      create(() -> load.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
-          .withName("default").endMetadata().build()).create());
-      if (i < foreignCount) {
-        Secret mine = create(() -> load.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata()
-            .withName(SECRET).addToLabels("owner", "tenant").endMetadata().withType("Opaque")
-            .withData(Map.of("note", Base64.getEncoder().encodeToString("not icr-injector's".getBytes(StandardCharsets.UTF_8))))
-            .build()).create());
-        foreign.put(ns, mine == null ? load.secrets().inNamespace(ns).withName(SECRET).get().getMetadata().getResourceVersion()
-            : mine.getMetadata().getResourceVersion());
-      }
-    });
+    double rate =
+        bulk(
+            "namespaces",
+            from,
+            total,
+            i -> {
+              String ns = namespace(i);
+              create(
+                  () ->
+                      load.namespaces()
+                          .resource(
+                              new NamespaceBuilder()
+                                  .withNewMetadata()
+                                  .withName(ns)
+                                  .addToLabels("icr-injector.io/inject", "enabled")
+                                  .endMetadata()
+                                  .build())
+                          .create());
+              create(
+                  () ->
+                      load.serviceAccounts()
+                          .inNamespace(ns)
+                          .resource(
+                              new ServiceAccountBuilder()
+                                  .withNewMetadata()
+                                  .withName("default")
+                                  .endMetadata()
+                                  .build())
+                          .create());
+              if (i < foreignCount) {
+                Secret mine =
+                    create(
+                        () ->
+                            load.secrets()
+                                .inNamespace(ns)
+                                .resource(
+                                    new SecretBuilder()
+                                        .withNewMetadata()
+                                        .withName(SECRET)
+                                        .addToLabels("owner", "tenant")
+                                        .endMetadata()
+                                        .withType("Opaque")
+                                        .withData(
+                                            Map.of(
+                                                "note",
+                                                Base64.getEncoder()
+                                                    .encodeToString(
+                                                        "not icr-injector's"
+                                                            .getBytes(StandardCharsets.UTF_8))))
+                                        .build())
+                                .create());
+                foreign.put(
+                    ns,
+                    mine == null
+                        ? load.secrets()
+                            .inNamespace(ns)
+                            .withName(SECRET)
+                            .get()
+                            .getMetadata()
+                            .getResourceVersion()
+                        : mine.getMetadata().getResourceVersion());
+              }
+            });
     namespaces = total;
     return rate;
   }
@@ -149,12 +217,32 @@ final class ScaleCluster implements AutoCloseable {
    */
   double createPods(int fromNamespace, int fromPod, int toPod) {
     int n = namespaces - fromNamespace;
-    double rate = bulk("pods", 0, n * (toPod - fromPod), i -> {
-      String ns = namespace(fromNamespace + i % n);
-      String name = "app-" + (fromPod + i / n);
-      create(() -> load.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata().withName(name).endMetadata()
-          .withNewSpec().addNewContainer().withName("app").withImage(IMAGE).endContainer().endSpec().build()).create());
-    });
+    double rate =
+        bulk(
+            "pods",
+            0,
+            n * (toPod - fromPod),
+            i -> {
+              String ns = namespace(fromNamespace + i % n);
+              String name = "app-" + (fromPod + i / n);
+              create(
+                  () ->
+                      load.pods()
+                          .inNamespace(ns)
+                          .resource(
+                              new PodBuilder()
+                                  .withNewMetadata()
+                                  .withName(name)
+                                  .endMetadata()
+                                  .withNewSpec()
+                                  .addNewContainer()
+                                  .withName("app")
+                                  .withImage(IMAGE)
+                                  .endContainer()
+                                  .endSpec()
+                                  .build())
+                          .create());
+            });
     podsPerNamespace = Math.max(podsPerNamespace, toPod);
     return rate;
   }
@@ -169,16 +257,25 @@ final class ScaleCluster implements AutoCloseable {
       int current = currentCopies(source);
       double elapsed = (System.nanoTime() - start) / 1e9;
       if (current >= expected) {
-        progress("%s: %d/%d copies carry source version %s after %.1f s", what, current, expected,
-            source.getMetadata().getResourceVersion(), elapsed);
+        progress(
+            "%s: %d/%d copies carry source version %s after %.1f s",
+            what, current, expected, source.getMetadata().getResourceVersion(), elapsed);
         return elapsed;
       }
       if (!webhookAlive()) {
-        throw new WebhookDied(what + ": the webhook exited with " + webhook.process().exitValue() + " at " + current + "/"
-            + expected + " copies");
+        throw new WebhookDied(
+            what
+                + ": the webhook exited with "
+                + webhook.process().exitValue()
+                + " at "
+                + current
+                + "/"
+                + expected
+                + " copies");
       }
       if (elapsed > timeout.toSeconds()) {
-        throw new IllegalStateException(what + ": " + current + "/" + expected + " copies after " + timeout);
+        throw new IllegalStateException(
+            what + ": " + current + "/" + expected + " copies after " + timeout);
       }
       if (System.nanoTime() - lastPrint > 5_000_000_000L) {
         progress("%s: %d/%d copies", what, current, expected);
@@ -192,32 +289,42 @@ final class ScaleCluster implements AutoCloseable {
   int currentCopies(Secret source) {
     String version = source.getMetadata().getResourceVersion();
     int[] n = {0};
-    eachSecret(MANAGED_BY + "=icr-injector", s -> {
-      if (s.getMetadata().getNamespace().startsWith("scale-")
-          && version.equals(s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get(SOURCE_VERSION))
-          && source.getData().equals(s.getData())) {
-        n[0]++;
-      }
-    });
+    eachSecret(
+        MANAGED_BY + "=icr-injector",
+        s -> {
+          if (s.getMetadata().getNamespace().startsWith("scale-")
+              && version.equals(
+                  s.getMetadata().getAnnotations() == null
+                      ? null
+                      : s.getMetadata().getAnnotations().get(SOURCE_VERSION))
+              && source.getData().equals(s.getData())) {
+            n[0]++;
+          }
+        });
     return n[0];
   }
 
   /** Foreign secrets whose resourceVersion changed, or that now carry our label, or are gone. */
   List<String> touchedForeignSecrets() {
     Map<String, Secret> now = new HashMap<>();
-    eachSecret(null, s -> {
-      if (SECRET.equals(s.getMetadata().getName()) && foreign.containsKey(s.getMetadata().getNamespace())) {
-        now.put(s.getMetadata().getNamespace(), s);
-      }
-    });
+    eachSecret(
+        null,
+        s -> {
+          if (SECRET.equals(s.getMetadata().getName())
+              && foreign.containsKey(s.getMetadata().getNamespace())) {
+            now.put(s.getMetadata().getNamespace(), s);
+          }
+        });
     List<String> touched = new ArrayList<>();
-    foreign.forEach((ns, rv) -> {
-      Secret s = now.get(ns);
-      if (s == null || !rv.equals(s.getMetadata().getResourceVersion())
-          || s.getMetadata().getLabels().containsKey(MANAGED_BY)) {
-        touched.add(ns);
-      }
-    });
+    foreign.forEach(
+        (ns, rv) -> {
+          Secret s = now.get(ns);
+          if (s == null
+              || !rv.equals(s.getMetadata().getResourceVersion())
+              || s.getMetadata().getLabels().containsKey(MANAGED_BY)) {
+            touched.add(ns);
+          }
+        });
     return touched;
   }
 
@@ -229,7 +336,12 @@ final class ScaleCluster implements AutoCloseable {
     String next = null;
     do {
       var list = cluster.admin().secrets().inAnyNamespace();
-      var options = new ListOptionsBuilder().withLimit(500L).withContinue(next).withLabelSelector(labelSelector).build();
+      var options =
+          new ListOptionsBuilder()
+              .withLimit(500L)
+              .withContinue(next)
+              .withLabelSelector(labelSelector)
+              .build();
       SecretList page = list.list(options);
       page.getItems().forEach(each);
       next = page.getMetadata().getContinue();
@@ -244,7 +356,13 @@ final class ScaleCluster implements AutoCloseable {
   List<Pod> samplePods(int count) {
     List<Pod> pods = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      pods.add(cluster.admin().pods().inNamespace(namespace(i * Math.max(1, namespaces / count))).withName("app-0").get());
+      pods.add(
+          cluster
+              .admin()
+              .pods()
+              .inNamespace(namespace(i * Math.max(1, namespaces / count)))
+              .withName("app-0")
+              .get());
     }
     return pods;
   }
@@ -252,13 +370,19 @@ final class ScaleCluster implements AutoCloseable {
   /** Memory of the webhook process now. */
   JvmProbe.Memory memory() {
     JvmProbe.Memory m = JvmProbe.measure(webhook.process().pid());
-    progress("webhook memory: live heap %.1f MiB (GC.heap_info used %.1f MiB), RSS %.1f MiB, peak RSS %.1f MiB",
+    progress(
+        "webhook memory: live heap %.1f MiB (GC.heap_info used %.1f MiB), RSS %.1f MiB, peak RSS %.1f MiB",
         mib(m.liveHeap()), mib(m.heapUsed()), mib(m.rss()), mib(m.peakRss()));
     return m;
   }
 
   /** What a rotation took: seconds to converge and the copy and Event writes the API server served. */
-  record Rotation(double seconds, long writes, double peakPerSecond, long conflicts, long throttled,
+  record Rotation(
+      double seconds,
+      long writes,
+      double peakPerSecond,
+      long conflicts,
+      long throttled,
       ApiServerMetrics.Counts counts) {
     double meanPerSecond() {
       return seconds > 0 ? writes / seconds : 0;
@@ -273,27 +397,32 @@ final class ScaleCluster implements AutoCloseable {
     cluster.admin().secrets().inNamespace("default").resource(source).update();
     AtomicReference<Double> peak = new AtomicReference<>(0.0);
     AtomicReference<Boolean> sampling = new AtomicReference<>(true);
-    Thread sampler = new Thread(() -> {
-      ApiServerMetrics.Counts last = before;
-      long lastAt = System.nanoTime();
-      while (sampling.get()) {
-        sleepQuietly(1000);
-        ApiServerMetrics.Counts now = metrics.snapshot();
-        long at = System.nanoTime();
-        double rate = now.minus(last).copyWrites() / ((at - lastAt) / 1e9);
-        peak.accumulateAndGet(rate, Math::max);
-        last = now;
-        lastAt = at;
-      }
-    }, "scale-sampler");
+    Thread sampler =
+        new Thread(
+            () -> {
+              ApiServerMetrics.Counts last = before;
+              long lastAt = System.nanoTime();
+              while (sampling.get()) {
+                sleepQuietly(1000);
+                ApiServerMetrics.Counts now = metrics.snapshot();
+                long at = System.nanoTime();
+                double rate = now.minus(last).copyWrites() / ((at - lastAt) / 1e9);
+                peak.accumulateAndGet(rate, Math::max);
+                last = now;
+                lastAt = at;
+              }
+            },
+            "scale-sampler");
     sampler.start();
     try {
       double seconds = awaitCopies("rotation " + rotations, timeout);
       ApiServerMetrics.Counts d = metrics.snapshot().minus(before);
       long writes = d.copyWrites() - 1; // the harness's own update of the source
-      peak.accumulateAndGet(writes / seconds, Math::max); // a rotation shorter than one sample is its own peak
-      progress("rotation %d: %d copy and Event writes in %.1f s (peak %.0f/s), 409: %d, 429: %d; requests %s", rotations,
-          writes, seconds, peak.get(), d.code("409"), d.code("429"), d);
+      peak.accumulateAndGet(
+          writes / seconds, Math::max); // a rotation shorter than one sample is its own peak
+      progress(
+          "rotation %d: %d copy and Event writes in %.1f s (peak %.0f/s), 409: %d, 429: %d; requests %s",
+          rotations, writes, seconds, peak.get(), d.code("409"), d.code("429"), d);
       return new Rotation(seconds, writes, peak.get(), d.code("409"), d.code("429"), d);
     } finally {
       sampling.set(false);
@@ -340,21 +469,30 @@ final class ScaleCluster implements AutoCloseable {
   List<String> webhookProblems() {
     List<Path> logs = webhookLogs().stream().filter(p -> !unregisteredLogs.contains(p)).toList();
     if (logs.isEmpty()) {
-      throw new IllegalStateException("no webhook log in " + cluster.work() + " (has e2e.Webhook renamed them?)");
+      throw new IllegalStateException(
+          "no webhook log in " + cluster.work() + " (has e2e.Webhook renamed them?)");
     }
-    return logs.stream().flatMap(p -> {
-      try {
-        return Files.readAllLines(p, StandardCharsets.UTF_8).stream().map(l -> p.getFileName() + ": " + l);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }).filter(l -> WARN_OR_ERROR.matcher(l).find()).toList();
+    return logs.stream()
+        .flatMap(
+            p -> {
+              try {
+                return Files.readAllLines(p, StandardCharsets.UTF_8).stream()
+                    .map(l -> p.getFileName() + ": " + l);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            })
+        .filter(l -> WARN_OR_ERROR.matcher(l).find())
+        .toList();
   }
 
   /** The webhook's log files (e2e.Webhook writes one per start into the control plane's directory). */
   private List<Path> webhookLogs() {
     try (Stream<Path> files = Files.list(cluster.work())) {
-      return files.filter(p -> p.getFileName().toString().matches("webhook-.*\\.log")).sorted().toList();
+      return files
+          .filter(p -> p.getFileName().toString().matches("webhook-.*\\.log"))
+          .sorted()
+          .toList();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -393,16 +531,20 @@ final class ScaleCluster implements AutoCloseable {
     long start = System.nanoTime();
     List<Future<?>> workers = new ArrayList<>();
     for (int w = 0; w < concurrency; w++) {
-      workers.add(pool.submit(() -> {
-        for (int i = next.getAndIncrement(); i < to && failed.get() == null; i = next.getAndIncrement()) {
-          try {
-            op.accept(i);
-            done.incrementAndGet();
-          } catch (RuntimeException e) {
-            failed.compareAndSet(null, e);
-          }
-        }
-      }));
+      workers.add(
+          pool.submit(
+              () -> {
+                for (int i = next.getAndIncrement();
+                    i < to && failed.get() == null;
+                    i = next.getAndIncrement()) {
+                  try {
+                    op.accept(i);
+                    done.incrementAndGet();
+                  } catch (RuntimeException e) {
+                    failed.compareAndSet(null, e);
+                  }
+                }
+              }));
     }
     for (Future<?> f : workers) {
       while (true) {
@@ -410,7 +552,9 @@ final class ScaleCluster implements AutoCloseable {
           f.get(5, TimeUnit.SECONDS);
           break;
         } catch (TimeoutException notYet) {
-          progress("%d/%d %s (%.0f/s)", done.get(), to - from, what, done.get() / ((System.nanoTime() - start) / 1e9));
+          progress(
+              "%d/%d %s (%.0f/s)",
+              done.get(), to - from, what, done.get() / ((System.nanoTime() - start) / 1e9));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException(e);
@@ -424,7 +568,9 @@ final class ScaleCluster implements AutoCloseable {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     double rate = (to - from) / seconds;
-    progress("%d/%d %s in %.1f s: %.0f/s with %d parallel requests", to - from, to - from, what, seconds, rate, concurrency);
+    progress(
+        "%d/%d %s in %.1f s: %.0f/s with %d parallel requests",
+        to - from, to - from, what, seconds, rate, concurrency);
     return rate;
   }
 

@@ -29,11 +29,13 @@ class ScaleIT {
   static final int SMALL = 500;
   static final int LARGE = 2_000;
   static final int FOREIGN = 100;
+
   /**
    * Issue 20's goal is 10,000 opted-in namespaces with a copy each within 40 MiB of live heap; about 20 MiB of that is
    * the process's own base, so a copy (its secret view and its namespace) may cost about 3 KiB of live heap at most.
    */
   static final long MAX_LIVE_BYTES_PER_COPY = 3 * 1024;
+
   static final Duration WAIT = Duration.ofMinutes(5);
 
   ScaleCluster cluster;
@@ -57,8 +59,11 @@ class ScaleIT {
   void everyOptedInNamespaceGetsItsCopyFromThePodsAdmission() {
     small = grow(SMALL);
     for (Pod pod : cluster.samplePods(10)) {
-      assertThat(pod.getSpec().getContainers().get(0).getImage()).isEqualTo("us.icr.io/acme/app:1.0");
-      assertThat(pod.getSpec().getImagePullSecrets()).extracting(LocalObjectReference::getName).contains(ScaleCluster.SECRET);
+      assertThat(pod.getSpec().getContainers().get(0).getImage())
+          .isEqualTo("us.icr.io/acme/app:1.0");
+      assertThat(pod.getSpec().getImagePullSecrets())
+          .extracting(LocalObjectReference::getName)
+          .contains(ScaleCluster.SECRET);
     }
   }
 
@@ -72,9 +77,17 @@ class ScaleIT {
   @Order(3)
   void aCopyCostsAtMostTheIssuesShareOfTheLiveHeap() {
     double perCopy = (double) (large.liveHeap() - small.liveHeap()) / (LARGE - SMALL);
-    cluster.progress("live heap %.1f MiB at %d namespaces, %.1f MiB at %d: %.0f bytes per copy (bound %d)",
-        ScaleCluster.mib(small.liveHeap()), SMALL, ScaleCluster.mib(large.liveHeap()), LARGE, perCopy, MAX_LIVE_BYTES_PER_COPY);
-    assertThat(perCopy).as("live heap per opted-in namespace with a copy, bytes").isLessThanOrEqualTo(MAX_LIVE_BYTES_PER_COPY);
+    cluster.progress(
+        "live heap %.1f MiB at %d namespaces, %.1f MiB at %d: %.0f bytes per copy (bound %d)",
+        ScaleCluster.mib(small.liveHeap()),
+        SMALL,
+        ScaleCluster.mib(large.liveHeap()),
+        LARGE,
+        perCopy,
+        MAX_LIVE_BYTES_PER_COPY);
+    assertThat(perCopy)
+        .as("live heap per opted-in namespace with a copy, bytes")
+        .isLessThanOrEqualTo(MAX_LIVE_BYTES_PER_COPY);
   }
 
   @Test
@@ -83,7 +96,9 @@ class ScaleIT {
     ScaleCluster.Rotation rotation = cluster.rotate(WAIT);
     assertThat(cluster.currentCopies(cluster.source())).isEqualTo(LARGE - FOREIGN);
     assertThat(rotation.conflicts()).as("409 answers during the rotation").isZero();
-    assertThat(rotation.writes()).as("copy and Event writes").isGreaterThanOrEqualTo(LARGE - FOREIGN);
+    assertThat(rotation.writes())
+        .as("copy and Event writes")
+        .isGreaterThanOrEqualTo(LARGE - FOREIGN);
     assertThat(cluster.touchedForeignSecrets()).as("foreign same-named secrets touched").isEmpty();
   }
 
@@ -92,10 +107,14 @@ class ScaleIT {
   void aRestartIsReadyAndWritesNothingWhenNothingChanged() {
     ApiServerMetrics.Counts before = cluster.requests();
     cluster.restartWebhook();
-    await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+    await()
+        .during(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofSeconds(1))
         .until(() -> cluster.requestsSince(before).copyWrites() == 0);
     ApiServerMetrics.Counts restart = cluster.requestsSince(before);
-    cluster.progress("restart: %d API requests from stop to 10 s after ready: %s", restart.total(), restart);
+    cluster.progress(
+        "restart: %d API requests from stop to 10 s after ready: %s", restart.total(), restart);
     assertThat(cluster.webhookAlive()).isTrue();
     assertThat(cluster.currentCopies(cluster.source())).isEqualTo(LARGE - FOREIGN);
     assertThat(cluster.touchedForeignSecrets()).isEmpty();

@@ -1,7 +1,6 @@
 package io.icrinjector.scale;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -23,8 +22,12 @@ public final class ScaleSuite {
   private ScaleSuite() {}
 
   public static void main(String[] args) throws IOException {
-    int[] sizes = Arrays.stream(System.getProperty("scale.sizes", "1000,5000,10000,20000").split(","))
-        .map(String::trim).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    int[] sizes =
+        Arrays.stream(System.getProperty("scale.sizes", "1000,5000,10000,20000").split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .mapToInt(Integer::parseInt)
+            .toArray();
     int pods = Integer.getInteger("scale.pods", 10);
     int foreign = Integer.getInteger("scale.foreign", 100);
     int concurrency = Integer.getInteger("scale.concurrency", 16);
@@ -37,9 +40,22 @@ public final class ScaleSuite {
     Path out = Paths.get("target", "scale", "table.md");
     Files.createDirectories(out.getParent());
     Files.writeString(out, ScaleRow.table(rows));
-    System.out.println("scale: sizes " + Arrays.toString(sizes) + ", " + pods + " pods per namespace, " + foreign
-        + " foreign secrets, " + concurrency + " parallel requests; " + Runtime.getRuntime().availableProcessors()
-        + " cores\n" + ScaleRow.table(rows) + "(also in " + out + ")");
+    System.out.println(
+        "scale: sizes "
+            + Arrays.toString(sizes)
+            + ", "
+            + pods
+            + " pods per namespace, "
+            + foreign
+            + " foreign secrets, "
+            + concurrency
+            + " parallel requests; "
+            + Runtime.getRuntime().availableProcessors()
+            + " cores\n"
+            + ScaleRow.table(rows)
+            + "(also in "
+            + out
+            + ")");
   }
 
   /** One size on a fresh control plane; a webhook that dies ends the size with what was measured so far. */
@@ -82,34 +98,57 @@ public final class ScaleSuite {
       phase = "restart";
       ApiServerMetrics.Counts before = c.requests();
       restart = c.restartWebhook();
-      Thread.sleep(settle * 1000L); // a measurement window, not a check: what the restart cost in the 15 s after ready
+      Thread.sleep(
+          settle * 1000L); // a measurement window, not a check: what the restart cost in the 15 s
+      // after ready
       ApiServerMetrics.Counts d = c.requestsSince(before);
       calls = d.total();
       writes = d.copyWrites();
-      c.progress("restart: %d API requests from stop to %d s after ready, %d writes of secrets or events: %s", calls,
-          settle, writes, d);
+      c.progress(
+          "restart: %d API requests from stop to %d s after ready, %d writes of secrets or events: %s",
+          calls, settle, writes, d);
       phase = "after restart";
       peakRss = Math.max(peakRss, ScaleCluster.mib(c.memory().peakRss()));
       List<String> touched = c.touchedForeignSecrets();
       c.progress("foreign secrets touched: %d of %d %s", touched.size(), c.foreignCount(), touched);
       List<String> problems = c.webhookProblems();
-      c.progress("webhook WARN/ERROR lines: %d%s", problems.size(), problems.isEmpty() ? "" : "\n  " + String.join("\n  ",
-          problems.subList(0, Math.min(20, problems.size()))));
+      c.progress(
+          "webhook WARN/ERROR lines: %d%s",
+          problems.size(),
+          problems.isEmpty()
+              ? ""
+              : "\n  " + String.join("\n  ", problems.subList(0, Math.min(20, problems.size()))));
       if (!c.webhookAlive()) {
         throw new ScaleCluster.WebhookDied("after restart");
       }
     } catch (RuntimeException e) {
       boolean died = !c.webhookAlive();
       c.progress("size %d stopped in phase %s: %s", size, phase, e.getMessage());
-      oom = died ? (c.webhookRanOutOfMemory() ? "yes (" + phase + ")" : "exited (" + phase + ")") + crashLoop(c)
-          : "no; failed: " + String.valueOf(e).lines().findFirst().orElse("");
+      oom =
+          died
+              ? (c.webhookRanOutOfMemory() ? "yes (" + phase + ")" : "exited (" + phase + ")")
+                  + crashLoop(c)
+              : "no; failed: " + String.valueOf(e).lines().findFirst().orElse("");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     } finally {
       c.close();
     }
-    return new ScaleRow(size, size * pods, heap, rss, peakRss, copy, rotation, peak, mean, restart, calls, writes, oom);
+    return new ScaleRow(
+        size,
+        size * pods,
+        heap,
+        rss,
+        peakRss,
+        copy,
+        rotation,
+        peak,
+        mean,
+        restart,
+        calls,
+        writes,
+        oom);
   }
 
   /** After a death, starts the webhook once more, as the kubelet would, and says whether it lives 60 s. */
@@ -119,7 +158,9 @@ public final class ScaleSuite {
       for (int i = 0; i < 60 && c.webhookAlive(); i++) {
         Thread.sleep(1000);
       }
-      return c.webhookAlive() ? "; restarted and up 60 s later" : "; restarted, died again: crash loop";
+      return c.webhookAlive()
+          ? "; restarted and up 60 s later"
+          : "; restarted, died again: crash loop";
     } catch (ScaleCluster.WebhookDied e) {
       return "; restarted, died before ready: crash loop";
     } catch (InterruptedException e) {

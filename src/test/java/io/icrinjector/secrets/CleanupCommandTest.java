@@ -28,34 +28,65 @@ class CleanupCommandTest {
 
   @Test
   void unregisterDeletesTheWebhookConfigurationAndSaysSo() {
-    client.admissionRegistration().v1().mutatingWebhookConfigurations().resource(new MutatingWebhookConfigurationBuilder()
-        .withNewMetadata().withName("icr-injector").endMetadata().build()).create();
+    client
+        .admissionRegistration()
+        .v1()
+        .mutatingWebhookConfigurations()
+        .resource(
+            new MutatingWebhookConfigurationBuilder()
+                .withNewMetadata()
+                .withName("icr-injector")
+                .endMetadata()
+                .build())
+        .create();
 
     Run run = run("unregister");
     assertThat(run.code).isZero();
     assertThat(run.out).contains("MutatingWebhookConfiguration icr-injector deleted");
-    assertThat(client.admissionRegistration().v1().mutatingWebhookConfigurations().withName("icr-injector").get()).isNull();
-    assertThat(run("unregister").out).contains("MutatingWebhookConfiguration icr-injector was not there");
+    assertThat(
+            client
+                .admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withName("icr-injector")
+                .get())
+        .isNull();
+    assertThat(run("unregister").out)
+        .contains("MutatingWebhookConfiguration icr-injector was not there");
   }
 
   @Test
   void aRefusalExitsWithOneAndTheApiServersMessage() {
-    server.expect().get().withPath("/api/v1/secrets?fieldSelector=metadata.name%3Dall-icr-io"
-        + "&labelSelector=app.kubernetes.io%2Fmanaged-by%3Dicr-injector&limit=500")
-        .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
-            .withMessage("secrets is forbidden: User \"alice\" cannot list resource \"secrets\"").build())
+    server
+        .expect()
+        .get()
+        .withPath(
+            "/api/v1/secrets?fieldSelector=metadata.name%3Dall-icr-io"
+                + "&labelSelector=app.kubernetes.io%2Fmanaged-by%3Dicr-injector&limit=500")
+        .andReturn(
+            403,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withCode(403)
+                .withReason("Forbidden")
+                .withMessage(
+                    "secrets is forbidden: User \"alice\" cannot list resource \"secrets\"")
+                .build())
         .once();
 
     Run run = run("cleanup");
     assertThat(run.code).isEqualTo(1);
-    assertThat(run.err).startsWith("cleanup failed: HTTP 403: secrets is forbidden: User \"alice\" cannot list");
+    assertThat(run.err)
+        .startsWith("cleanup failed: HTTP 403: secrets is forbidden: User \"alice\" cannot list");
   }
 
   @Test
   void anUnknownOptionIsAUsageError() {
     Run run = run("cleanup", "--force");
     assertThat(run.code).isEqualTo(2);
-    assertThat(run.err).contains("unknown option in [--force]", "usage: java -jar quarkus-run.jar cleanup [--dry-run]");
+    assertThat(run.err)
+        .contains(
+            "unknown option in [--force]", "usage: java -jar quarkus-run.jar cleanup [--dry-run]");
   }
 
   record Run(int code, String out, String err) {}
@@ -63,13 +94,19 @@ class CleanupCommandTest {
   Run run(String... args) {
     CleanupCommand command = new CleanupCommand();
     command.client = client;
-    command.rules = RewriteRules.of(List.of("registry.ng.bluemix.net=us.icr.io"), List.of("icr.io=all-icr-io"));
-    command.config = (IcrConfig) Proxy.newProxyInstance(IcrConfig.class.getClassLoader(), new Class<?>[] {IcrConfig.class},
-        (proxy, method, a) -> switch (method.getName()) {
-          case "sourceNamespace" -> "default";
-          case "webhookConfigurationName" -> "icr-injector";
-          default -> throw new UnsupportedOperationException(method.getName());
-        });
+    command.rules =
+        RewriteRules.of(List.of("registry.ng.bluemix.net=us.icr.io"), List.of("icr.io=all-icr-io"));
+    command.config =
+        (IcrConfig)
+            Proxy.newProxyInstance(
+                IcrConfig.class.getClassLoader(),
+                new Class<?>[] {IcrConfig.class},
+                (proxy, method, a) ->
+                    switch (method.getName()) {
+                      case "sourceNamespace" -> "default";
+                      case "webhookConfigurationName" -> "icr-injector";
+                      default -> throw new UnsupportedOperationException(method.getName());
+                    });
     PrintStream out = System.out;
     PrintStream err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream();

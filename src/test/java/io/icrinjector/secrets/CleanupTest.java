@@ -1,7 +1,5 @@
 package io.icrinjector.secrets;
 
-import io.icrinjector.kube.KubeErrors;
-import io.icrinjector.kube.Labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +10,8 @@ import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.icrinjector.kube.KubeErrors;
+import io.icrinjector.kube.Labels;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +34,10 @@ class CleanupTest {
   final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
   Cleanup cleanup() {
-    return new Cleanup(client, List.of(NAME, "other-pull"), "default",
+    return new Cleanup(
+        client,
+        List.of(NAME, "other-pull"),
+        "default",
         new PrintStream(printed, true, StandardCharsets.UTF_8));
   }
 
@@ -53,11 +56,15 @@ class CleanupTest {
 
     assertThat(result.deleted()).isEqualTo(8);
     assertThat(result.left()).isEqualTo(1);
-    assertThat(client.secrets().inAnyNamespace().list().getItems()).extracting(CleanupTest::where)
-        .containsExactlyInAnyOrder("default/" + NAME, "mine/" + NAME, "team-1/unrelated", "odd/" + NAME);
+    assertThat(client.secrets().inAnyNamespace().list().getItems())
+        .extracting(CleanupTest::where)
+        .containsExactlyInAnyOrder(
+            "default/" + NAME, "mine/" + NAME, "team-1/unrelated", "odd/" + NAME);
     String out = printed.toString(StandardCharsets.UTF_8);
-    assertThat(out).contains("cleanup: all-icr-io: page 1, 8 namespaces, deleted 7 copies so far")
-        .contains("cleanup: left odd/all-icr-io: labelled as ours but without the icr-injector.io/source annotation")
+    assertThat(out)
+        .contains("cleanup: all-icr-io: page 1, 8 namespaces, deleted 7 copies so far")
+        .contains(
+            "cleanup: left odd/all-icr-io: labelled as ours but without the icr-injector.io/source annotation")
         .endsWith("cleanup: deleted 8 copies of all-icr-io, other-pull; 1 labelled secrets left\n");
   }
 
@@ -69,12 +76,15 @@ class CleanupTest {
 
     assertThat(cleanup().run(true)).isEqualTo(new Cleanup.Result(2, 0));
     assertThat(client.secrets().inAnyNamespace().list().getItems()).hasSize(3);
-    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("would delete 2 copies of all-icr-io");
+    assertThat(printed.toString(StandardCharsets.UTF_8))
+        .contains("would delete 2 copies of all-icr-io");
   }
 
   @Test
   void aLabelledSecretInTheSourceNamespaceIsNeverDeleted() {
-    secret("default", NAME, true, true); // whatever its labels say, the source namespace is not cleaned
+    secret(
+        "default", NAME, true,
+        true); // whatever its labels say, the source namespace is not cleaned
 
     assertThat(cleanup().run(false)).isEqualTo(new Cleanup.Result(0, 1));
     assertThat(client.secrets().inNamespace("default").withName(NAME).get()).isNotNull();
@@ -83,27 +93,50 @@ class CleanupTest {
   @Test
   void aRefusedDeleteStopsTheRunWithTheApiServersMessage() {
     secret("team-a", NAME, true, true);
-    server.expect().delete().withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
-        .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
-            .withMessage("secrets \"all-icr-io\" is forbidden: User \"system:serviceaccount:icr-injector:cleanup\""
-                + " cannot delete resource \"secrets\"").build())
+    server
+        .expect()
+        .delete()
+        .withPath("/api/v1/namespaces/team-a/secrets/" + NAME)
+        .andReturn(
+            403,
+            new StatusBuilder()
+                .withStatus("Failure")
+                .withCode(403)
+                .withReason("Forbidden")
+                .withMessage(
+                    "secrets \"all-icr-io\" is forbidden: User \"system:serviceaccount:icr-injector:cleanup\""
+                        + " cannot delete resource \"secrets\"")
+                .build())
         .once();
 
     assertThatThrownBy(() -> cleanup().run(false))
-        .satisfies(e -> assertThat(KubeErrors.describe(e)).startsWith("HTTP 403: secrets \"all-icr-io\" is forbidden"));
+        .satisfies(
+            e ->
+                assertThat(KubeErrors.describe(e))
+                    .startsWith("HTTP 403: secrets \"all-icr-io\" is forbidden"));
     assertThat(client.secrets().inNamespace("team-a").withName(NAME).get()).isNotNull();
   }
 
   void secret(String namespace, String name, boolean labelled, boolean annotated) {
     if (client.namespaces().withName(namespace).get() == null) {
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
           .create();
     }
-    Secret s = new SecretBuilder().withNewMetadata().withNamespace(namespace).withName(name)
-        .withLabels(labelled ? Map.of(Labels.MANAGED_BY, Labels.MANAGER) : Map.of())
-        .withAnnotations(annotated ? Map.of(Labels.SOURCE_ANNOTATION, "default/" + name) : Map.of())
-        .endMetadata().withType("kubernetes.io/dockerconfigjson")
-        .withData(Map.of(".dockerconfigjson", "e30=")).build();
+    Secret s =
+        new SecretBuilder()
+            .withNewMetadata()
+            .withNamespace(namespace)
+            .withName(name)
+            .withLabels(labelled ? Map.of(Labels.MANAGED_BY, Labels.MANAGER) : Map.of())
+            .withAnnotations(
+                annotated ? Map.of(Labels.SOURCE_ANNOTATION, "default/" + name) : Map.of())
+            .endMetadata()
+            .withType("kubernetes.io/dockerconfigjson")
+            .withData(Map.of(".dockerconfigjson", "e30="))
+            .build();
     client.secrets().inNamespace(namespace).resource(s).create();
   }
 

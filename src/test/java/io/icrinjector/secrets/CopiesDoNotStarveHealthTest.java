@@ -38,44 +38,74 @@ class CopiesDoNotStarveHealthTest {
   public static class TwoWorkers implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("quarkus.thread-pool.max-threads", "2", "icr.secret-copy.request-timeout", "60s");
+      return Map.of(
+          "quarkus.thread-pool.max-threads", "2", "icr.secret-copy.request-timeout", "60s");
     }
   }
 
   private static final int HANGING = 8;
 
-  @KubernetesTestServer
-  KubernetesServer server;
+  @KubernetesTestServer KubernetesServer server;
 
-  @Inject
-  KubernetesClient client;
+  @Inject KubernetesClient client;
 
-  @Inject
-  SecretReplicator replicator;
+  @Inject SecretReplicator replicator;
 
   @Test
   void readinessAndMetricsAnswerWhileCopiesHang() {
-    client.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("all-icr-io")
-        .endMetadata().addToData("k", SecretReplicatorScenarios.b64("v")).build()).createOr(e -> e.update());
+    client
+        .secrets()
+        .inNamespace("default")
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName("all-icr-io")
+                .endMetadata()
+                .addToData("k", SecretReplicatorScenarios.b64("v"))
+                .build())
+        .createOr(e -> e.update());
     for (int i = 0; i < HANGING; i++) {
       String ns = "hang-" + i;
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
-          .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED).endMetadata().build()).create();
-      server.expect().post().delay(60, TimeUnit.SECONDS).withPath("/api/v1/namespaces/" + ns + "/secrets")
-          .andReturn(201, "{}").always();
+      client
+          .namespaces()
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(ns)
+                  .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED)
+                  .endMetadata()
+                  .build())
+          .create();
+      server
+          .expect()
+          .post()
+          .delay(60, TimeUnit.SECONDS)
+          .withPath("/api/v1/namespaces/" + ns + "/secrets")
+          .andReturn(201, "{}")
+          .always();
     }
     await().atMost(Duration.ofSeconds(20)).until(replicator::synced);
     int before = server.getKubernetesMockServer().getRequestCount();
 
     for (int i = 0; i < HANGING; i++) {
-      replicator.ensure("hang-" + i, List.of("all-icr-io"), false).subscribe().with(w -> { }, e -> { });
+      replicator
+          .ensure("hang-" + i, List.of("all-icr-io"), false)
+          .subscribe()
+          .with(w -> {}, e -> {});
     }
     // Copies are waiting on the API server (at least as many as the worker pool has threads).
-    await().atMost(Duration.ofSeconds(20)).until(() -> server.getKubernetesMockServer().getRequestCount() - before >= 2);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> server.getKubernetesMockServer().getRequestCount() - before >= 2);
 
-    // The HTTP client gives up after 5 s: an answer at all is what is checked, not how fast it came.
-    RestAssuredConfig patient = RestAssuredConfig.config().httpClient(HttpClientConfig.httpClientConfig()
-        .setParam("http.connection.timeout", 5_000).setParam("http.socket.timeout", 5_000));
+    // The HTTP client gives up after 5 s: an answer at all is what is checked, not how fast it
+    // came.
+    RestAssuredConfig patient =
+        RestAssuredConfig.config()
+            .httpClient(
+                HttpClientConfig.httpClientConfig()
+                    .setParam("http.connection.timeout", 5_000)
+                    .setParam("http.socket.timeout", 5_000));
     given().config(patient).port(Management.port()).get("/q/health/ready").then().statusCode(200);
     given().config(patient).port(Management.port()).get("/q/metrics").then().statusCode(200);
   }

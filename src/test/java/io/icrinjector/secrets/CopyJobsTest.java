@@ -20,10 +20,15 @@ class CopyJobsTest {
   private final AtomicInteger attempts = new AtomicInteger();
 
   private CopyJobs jobs(Duration initial, Duration max) {
-    return new CopyJobs(clock, initial, max, (ns, name) -> {
-      attempts.incrementAndGet();
-      return script.isEmpty() ? Attempt.DONE : script.poll();
-    }, events::add);
+    return new CopyJobs(
+        clock,
+        initial,
+        max,
+        (ns, name) -> {
+          attempts.incrementAndGet();
+          return script.isEmpty() ? Attempt.DONE : script.poll();
+        },
+        events::add);
   }
 
   private static Attempt failing() {
@@ -47,8 +52,13 @@ class CopyJobsTest {
     assertThat(attempts).hasValue(2);
     clock.advance(Duration.ofSeconds(60));
 
-    assertThat(clock.delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
-        Duration.ofSeconds(5), Duration.ofSeconds(5));
+    assertThat(clock.delays)
+        .containsExactly(
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(4),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(5));
     assertThat(attempts).hasValue(6);
     assertThat(events).extracting(SecretCopyEvent::outcome).containsOnly(Outcome.FAILED).hasSize(5);
     assertThat(jobs.inFlight()).isZero();
@@ -114,18 +124,28 @@ class CopyJobsTest {
     clock.runDue();
 
     assertThat(attempts).hasValue(before + 1);
-    assertThat(clock.delays.get(clock.delays.size() - 1)).as("back-off from the start").isEqualTo(Duration.ofSeconds(1));
+    assertThat(clock.delays.get(clock.delays.size() - 1))
+        .as("back-off from the start")
+        .isEqualTo(Duration.ofSeconds(1));
   }
 
   /** Issue 11, item 5: waits have equal jitter, so jobs that failed together do not retry together. */
   @Test
   void retriesAreSpreadByEqualJitter() {
     double[] random = {0.0};
-    CopyJobs jobs = new CopyJobs(clock, Duration.ofSeconds(1), Duration.ofSeconds(8), 10, 10, () -> random[0],
-        (ns, name) -> {
-          attempts.incrementAndGet();
-          return failing();
-        }, events::add);
+    CopyJobs jobs =
+        new CopyJobs(
+            clock,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(8),
+            10,
+            10,
+            () -> random[0],
+            (ns, name) -> {
+              attempts.incrementAndGet();
+              return failing();
+            },
+            events::add);
     jobs.join("team-a", "all-icr-io");
     clock.runDue();
     random[0] = 0.5;
@@ -133,23 +153,34 @@ class CopyJobsTest {
     random[0] = 1.0;
     clock.advance(Duration.ofMillis(1500));
 
-    assertThat(clock.delays).startsWith(Duration.ofMillis(500), Duration.ofMillis(1500), Duration.ofSeconds(4));
+    assertThat(clock.delays)
+        .startsWith(Duration.ofMillis(500), Duration.ofMillis(1500), Duration.ofSeconds(4));
     assertThat(attempts).hasValue(3);
   }
 
   /** Issue 11, items 1 and 5: attempts in flight and jobs pending are bounded; the rest wait or are refused. */
   @Test
   void attemptsInFlightAndPendingJobsAreBounded() {
-    CopyJobs jobs = new CopyJobs(clock, Duration.ofSeconds(1), Duration.ofSeconds(5), 4, 2, () -> 1.0,
-        (ns, name) -> {
-          attempts.incrementAndGet();
-          return Attempt.DONE;
-        }, events::add);
+    CopyJobs jobs =
+        new CopyJobs(
+            clock,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            4,
+            2,
+            () -> 1.0,
+            (ns, name) -> {
+              attempts.incrementAndGet();
+              return Attempt.DONE;
+            },
+            events::add);
     for (int i = 0; i < 4; i++) {
       assertThat(jobs.join("team-" + i, "all-icr-io")).isNotNull();
     }
     assertThat(jobs.join("team-4", "all-icr-io")).as("past max-pending").isNull();
-    assertThat(jobs.join("team-0", "all-icr-io")).as("an existing job is always joined").isNotNull();
+    assertThat(jobs.join("team-0", "all-icr-io"))
+        .as("an existing job is always joined")
+        .isNotNull();
     assertThat(clock.waiting()).as("attempts handed to threads").isEqualTo(2);
 
     clock.runDue();
@@ -166,11 +197,19 @@ class CopyJobsTest {
   void aCopyDeferredForMaxPendingBecomesAJobWhenOneEnds() {
     List<String> tried = new CopyOnWriteArrayList<>();
     // team-0's copy keeps failing, so its job stays pending throughout.
-    CopyJobs jobs = new CopyJobs(clock, Duration.ofSeconds(1), Duration.ofSeconds(5), 2, 2, () -> 1.0,
-        (ns, name) -> {
-          tried.add(ns);
-          return ns.equals("team-0") ? failing() : Attempt.DONE;
-        }, events::add);
+    CopyJobs jobs =
+        new CopyJobs(
+            clock,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            2,
+            2,
+            () -> 1.0,
+            (ns, name) -> {
+              tried.add(ns);
+              return ns.equals("team-0") ? failing() : Attempt.DONE;
+            },
+            events::add);
     assertThat(jobs.join("team-0", "all-icr-io")).isNotNull();
     clock.runDue();
     assertThat(jobs.join("team-1", "all-icr-io")).isNotNull();
@@ -178,13 +217,17 @@ class CopyJobsTest {
     assertThat(jobs.defer("team-2", "all-icr-io")).as("deferred").isTrue();
     assertThat(jobs.join("team-3", "all-icr-io")).isNull();
     assertThat(jobs.defer("team-3", "all-icr-io")).isTrue();
-    assertThat(jobs.defer("team-2", "all-icr-io")).as("deferred once, however many pods ask").isFalse();
+    assertThat(jobs.defer("team-2", "all-icr-io"))
+        .as("deferred once, however many pods ask")
+        .isFalse();
     assertThat(jobs.deferredCount()).isEqualTo(2);
     assertThat(tried).doesNotContain("team-2", "team-3");
 
     clock.runDue(); // team-1 is done: team-2 becomes a job (and is done), then team-3
 
-    assertThat(tried).filteredOn(ns -> !ns.equals("team-0")).containsExactly("team-1", "team-2", "team-3");
+    assertThat(tried)
+        .filteredOn(ns -> !ns.equals("team-0"))
+        .containsExactly("team-1", "team-2", "team-3");
     assertThat(jobs.deferredCount()).isZero();
     assertThat(jobs.inFlight()).as("only team-0's job is left, waiting for its retry").isEqualTo(1);
   }
@@ -193,11 +236,15 @@ class CopyJobsTest {
   void aGoneNamespaceEndsTheJobAsAbandoned() {
     CopyJobs jobs = jobs(Duration.ofSeconds(1), Duration.ofSeconds(5));
     script.add(failing());
-    script.add(Attempt.gone("namespace not found; secret all-icr-io not copied", "namespace team-a not found"));
+    script.add(
+        Attempt.gone(
+            "namespace not found; secret all-icr-io not copied", "namespace team-a not found"));
     jobs.join("team-a", "all-icr-io");
     clock.advance(Duration.ofSeconds(10));
 
-    assertThat(events).extracting(SecretCopyEvent::outcome).containsExactly(Outcome.FAILED, Outcome.ABANDONED);
+    assertThat(events)
+        .extracting(SecretCopyEvent::outcome)
+        .containsExactly(Outcome.FAILED, Outcome.ABANDONED);
     assertThat(attempts).hasValue(2);
     assertThat(jobs.inFlight()).isZero();
   }

@@ -12,17 +12,21 @@ import org.junit.jupiter.api.Test;
 class CopyObserversTest {
 
   private final List<String> recorded = new CopyOnWriteArrayList<>();
-  private final CopyObservers observers = new CopyObservers(new SimpleMeterRegistry(), new CopyObservers.Recorder() {
-    @Override
-    public void record(String ns, String reason, String type, String message) {
-      recorded.add(ns + " " + reason);
-    }
+  private final CopyObservers observers =
+      new CopyObservers(
+          new SimpleMeterRegistry(),
+          new CopyObservers.Recorder() {
+            @Override
+            public void record(String ns, String reason, String type, String message) {
+              recorded.add(ns + " " + reason);
+            }
 
-    @Override
-    public void recordOnSecret(String ns, String secret, String reason, String type, String message) {
-      recorded.add(ns + "/" + secret + " " + reason + " " + type + ": " + message);
-    }
-  });
+            @Override
+            public void recordOnSecret(
+                String ns, String secret, String reason, String type, String message) {
+              recorded.add(ns + "/" + secret + " " + reason + " " + type + ": " + message);
+            }
+          });
 
   private void fire(String ns, Outcome outcome, String detail) {
     SecretCopyEvent e = new SecretCopyEvent(ns, "all-icr-io", outcome, detail);
@@ -35,15 +39,17 @@ class CopyObserversTest {
     fire("team-a", Outcome.FAILED, "forbidden");
     fire("team-a", Outcome.FAILED, "forbidden");
     fire("team-a", Outcome.FAILED, "HTTP 500");
-    assertThat(recorded).containsExactly("team-a PullSecretCopyFailed", "team-a PullSecretCopyFailed");
+    assertThat(recorded)
+        .containsExactly("team-a PullSecretCopyFailed", "team-a PullSecretCopyFailed");
   }
 
   @Test
   void aFailureResolvedByAnotherReplicaIsForgottenSoTheNextOneIsReported() {
     fire("team-a", Outcome.FAILED, "forbidden");
     fire("team-a", Outcome.EXISTS, "already present"); // another replica made the copy
-    fire("team-a", Outcome.FAILED, "forbidden");       // later, the same failure again
-    assertThat(recorded).containsExactly("team-a PullSecretCopyFailed", "team-a PullSecretCopyFailed");
+    fire("team-a", Outcome.FAILED, "forbidden"); // later, the same failure again
+    assertThat(recorded)
+        .containsExactly("team-a PullSecretCopyFailed", "team-a PullSecretCopyFailed");
   }
 
   @Test
@@ -61,8 +67,10 @@ class CopyObserversTest {
       fire("team-" + i, Outcome.UPDATED, "source version 21");
     }
     fire("default", Outcome.ROTATED, "updated 200, failed 0, skipped 0 (source version 21)");
-    assertThat(recorded).containsExactly("default/all-icr-io PullSecretRotated Normal: brought the copies of secret "
-        + "all-icr-io in line with it: updated 200, failed 0, skipped 0 (source version 21)");
+    assertThat(recorded)
+        .containsExactly(
+            "default/all-icr-io PullSecretRotated Normal: brought the copies of secret "
+                + "all-icr-io in line with it: updated 200, failed 0, skipped 0 (source version 21)");
   }
 
   @Test

@@ -19,21 +19,22 @@ class CopyWarningsTest {
   void everyWarningKeepsItsFixWithinTheRoomTheHandlerLeaves() {
     String name = "n".repeat(16);
     String source = "s".repeat(16) + "/" + name;
-    List<String> all = List.of(
-        CopyWarnings.sourceMissing(source),
-        CopyWarnings.stillRunning(name, Duration.ofMillis(1500)),
-        CopyWarnings.forbidden("create", name, null),
-        CopyWarnings.forbidden("get", name, "s".repeat(16)),
-        CopyWarnings.failed(name, 503),
-        CopyWarnings.unreachable(name),
-        CopyWarnings.racedWithDeletion(name),
-        CopyWarnings.couldNotStart(name),
-        CopyWarnings.terminating(name),
-        CopyWarnings.namespaceNotFound(name),
-        CopyWarnings.foreignDiffers(name, "s".repeat(16)),
-        CopyWarnings.notOptedIn(name),
-        CopyWarnings.optInUnknown(name),
-        CopyWarnings.notQueued(name, 500));
+    List<String> all =
+        List.of(
+            CopyWarnings.sourceMissing(source),
+            CopyWarnings.stillRunning(name, Duration.ofMillis(1500)),
+            CopyWarnings.forbidden("create", name, null),
+            CopyWarnings.forbidden("get", name, "s".repeat(16)),
+            CopyWarnings.failed(name, 503),
+            CopyWarnings.unreachable(name),
+            CopyWarnings.racedWithDeletion(name),
+            CopyWarnings.couldNotStart(name),
+            CopyWarnings.terminating(name),
+            CopyWarnings.namespaceNotFound(name),
+            CopyWarnings.foreignDiffers(name, "s".repeat(16)),
+            CopyWarnings.notOptedIn(name),
+            CopyWarnings.optInUnknown(name),
+            CopyWarnings.notQueued(name, 500));
     assertThat(all).allSatisfy(w -> assertThat(w.length()).as(w).isLessThanOrEqualTo(ROOM));
   }
 }

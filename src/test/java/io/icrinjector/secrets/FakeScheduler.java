@@ -16,8 +16,10 @@ final class FakeScheduler implements Scheduler {
   private record Task(long dueNanos, long seq, Runnable run, CompletableFuture<Void> handle) {}
 
   private final List<Task> queue = new ArrayList<>();
+
   /** Every delay passed to {@link #schedule}, in order. */
   final List<Duration> delays = new ArrayList<>();
+
   private long now;
   private long seq;
 
@@ -48,8 +50,11 @@ final class FakeScheduler implements Scheduler {
     while (true) {
       Task next;
       synchronized (this) {
-        next = queue.stream().filter(t -> t.dueNanos() <= until)
-            .min(Comparator.comparingLong(Task::dueNanos).thenComparingLong(Task::seq)).orElse(null);
+        next =
+            queue.stream()
+                .filter(t -> t.dueNanos() <= until)
+                .min(Comparator.comparingLong(Task::dueNanos).thenComparingLong(Task::seq))
+                .orElse(null);
         if (next == null) {
           now = until;
           return;

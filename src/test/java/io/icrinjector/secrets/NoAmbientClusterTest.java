@@ -18,7 +18,9 @@ class NoAmbientClusterTest {
   @Test
   void autoConfigurationIgnoresTheKubeconfigOfTheMachine(@TempDir Path home) throws Exception {
     Path kubeconfig = home.resolve("config");
-    Files.writeString(kubeconfig, """
+    Files.writeString(
+        kubeconfig,
+        """
         apiVersion: v1
         kind: Config
         current-context: live
@@ -36,7 +38,8 @@ class NoAmbientClusterTest {
     System.setProperty("kubeconfig", kubeconfig.toString());
     try {
       Config config = Config.autoConfigure(null);
-      // pom.xml's loopback port where nothing listens: a mock server's URL cannot linger here either, every class
+      // pom.xml's loopback port where nothing listens: a mock server's URL cannot linger here
+      // either, every class
       // starts from these settings (io.icrinjector.testing.FreshKubernetesSettings)
       assertThat(config.getMasterUrl()).isEqualTo("https://127.0.0.1:1/");
       assertThat(config.getOauthToken()).isNull();

@@ -17,10 +17,13 @@ class RealApiServerSecretReplicatorIT extends SecretReplicatorScenarios {
 
   @BeforeAll
   static void start() {
-    // Outside Quarkus, SmallRye context propagation initialises itself on first use, and two threads doing that
+    // Outside Quarkus, SmallRye context propagation initialises itself on first use, and two
+    // threads doing that
     // at once fail ("ContextManagerProvider already set"): the parallel scenarios would race on it.
-    io.smallrye.mutiny.Uni.createFrom().completionStage(java.util.concurrent.CompletableFuture.completedFuture(0))
-        .await().indefinitely();
+    io.smallrye.mutiny.Uni.createFrom()
+        .completionStage(java.util.concurrent.CompletableFuture.completedFuture(0))
+        .await()
+        .indefinitely();
     cluster = ControlPlane.start();
   }
 

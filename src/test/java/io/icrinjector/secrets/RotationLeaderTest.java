@@ -18,9 +18,13 @@ import org.junit.jupiter.api.Test;
  */
 class RotationLeaderTest {
 
-  private final KubernetesMockServer server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(),
-      new io.fabric8.mockwebserver.MockWebServer(), new java.util.HashMap<>(),
-      new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(), false);
+  private final KubernetesMockServer server =
+      new KubernetesMockServer(
+          new io.fabric8.mockwebserver.Context(),
+          new io.fabric8.mockwebserver.MockWebServer(),
+          new java.util.HashMap<>(),
+          new io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher(),
+          false);
   private KubernetesClient client;
 
   @AfterEach
@@ -37,15 +41,23 @@ class RotationLeaderTest {
     client = server.createClient();
     AtomicInteger startsA = new AtomicInteger();
     AtomicInteger startsB = new AtomicInteger();
-    RotationLeader a = new RotationLeader(client, "icr-injector", "icr-injector-rotation", startsA::incrementAndGet);
-    RotationLeader b = new RotationLeader(client, "icr-injector", "icr-injector-rotation", startsB::incrementAndGet);
+    RotationLeader a =
+        new RotationLeader(
+            client, "icr-injector", "icr-injector-rotation", startsA::incrementAndGet);
+    RotationLeader b =
+        new RotationLeader(
+            client, "icr-injector", "icr-injector-rotation", startsB::incrementAndGet);
     try {
       a.start();
       await().atMost(Duration.ofSeconds(10)).until(a::leading);
       b.start();
       // b campaigns every 2-4.4 s and finds the Lease held: it never leads while a renews.
-      await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).until(() -> a.leading() && !b.leading());
-      Lease lease = client.leases().inNamespace("icr-injector").withName("icr-injector-rotation").get();
+      await()
+          .during(Duration.ofSeconds(5))
+          .atMost(Duration.ofSeconds(8))
+          .until(() -> a.leading() && !b.leading());
+      Lease lease =
+          client.leases().inNamespace("icr-injector").withName("icr-injector-rotation").get();
       assertThat(lease.getSpec().getHolderIdentity()).isEqualTo(a.identityInLease());
       assertThat(startsA).hasValue(1);
 
@@ -54,8 +66,15 @@ class RotationLeaderTest {
       // Released, not left to run out (15 s): b takes it at its next try.
       await().atMost(Duration.ofSeconds(8)).until(b::leading);
       assertThat(startsB).hasValue(1);
-      assertThat(client.leases().inNamespace("icr-injector").withName("icr-injector-rotation").get().getSpec()
-          .getHolderIdentity()).isEqualTo(b.identityInLease());
+      assertThat(
+              client
+                  .leases()
+                  .inNamespace("icr-injector")
+                  .withName("icr-injector-rotation")
+                  .get()
+                  .getSpec()
+                  .getHolderIdentity())
+          .isEqualTo(b.identityInLease());
     } finally {
       a.close();
       b.close();
@@ -64,7 +83,7 @@ class RotationLeaderTest {
 
   @Test
   void withoutANamespaceThereIsNoElectionAndThisReplicaAlwaysWrites() {
-    RotationLeader alone = new RotationLeader(null, null, "icr-injector-rotation", () -> { });
+    RotationLeader alone = new RotationLeader(null, null, "icr-injector-rotation", () -> {});
     alone.start();
     assertThat(alone.elects()).isFalse();
     assertThat(alone.leading()).isTrue();

@@ -1,5 +1,8 @@
 package io.icrinjector.secrets;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -35,9 +38,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 
 /**
  * What the secret replicator promises, written against any API server: the fabric8 mock server runs it as a fast
@@ -67,12 +67,14 @@ abstract class SecretReplicatorScenarios {
     toClose.clear();
   }
 
-  // ---- scenarios ---------------------------------------------------------------------------------------------
+  // ---- scenarios
+  // ---------------------------------------------------------------------------------------------
 
   @Test
   void firstPodGetsACopyWithTheSourcesTypeAndDataOnly() {
     World w = new World();
-    Secret source = w.createSource(Map.of(".dockerconfigjson", b64("{\"auths\":{\"us.icr.io\":{}}}")));
+    Secret source =
+        w.createSource(Map.of(".dockerconfigjson", b64("{\"auths\":{\"us.icr.io\":{}}}")));
     Copier c = w.startedCopier();
 
     List<String> warnings = c.ensure(w.ns(1));
@@ -82,11 +84,14 @@ abstract class SecretReplicatorScenarios {
     assertThat(copy).as("copy in %s", w.ns(1)).isNotNull();
     assertThat(copy.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
     assertThat(copy.getData()).isEqualTo(source.getData());
-    assertThat(copy.getMetadata().getLabels())
-        .isEqualTo(Map.of(Labels.MANAGED_BY, Labels.MANAGER));
-    assertThat(copy.getMetadata().getAnnotations()).isEqualTo(Map.of(
-        Labels.SOURCE_ANNOTATION, w.sourceNs + "/" + w.name,
-        Labels.SOURCE_VERSION_ANNOTATION, source.getMetadata().getResourceVersion()));
+    assertThat(copy.getMetadata().getLabels()).isEqualTo(Map.of(Labels.MANAGED_BY, Labels.MANAGER));
+    assertThat(copy.getMetadata().getAnnotations())
+        .isEqualTo(
+            Map.of(
+                Labels.SOURCE_ANNOTATION,
+                w.sourceNs + "/" + w.name,
+                Labels.SOURCE_VERSION_ANNOTATION,
+                source.getMetadata().getResourceVersion()));
     assertThat(copy.getMetadata().getOwnerReferences()).isNullOrEmpty();
     assertThat(c.outcomes()).containsExactly(Outcome.CREATED);
   }
@@ -96,7 +101,9 @@ abstract class SecretReplicatorScenarios {
     World w = new World();
     w.createSource(Map.of("k", b64("v")));
     Copier c = w.startedCopier();
-    assertThat(c.replicator.ensureNow(w.ns(1), List.of(w.name), false)).as("a copy to make is ensure's").isNull();
+    assertThat(c.replicator.ensureNow(w.ns(1), List.of(w.name), false))
+        .as("a copy to make is ensure's")
+        .isNull();
     assertThat(c.ensure(w.ns(1))).isEmpty();
     // A namespace whose copy was made by someone else is known from the watch alone.
     Copier other = w.startedCopier();
@@ -109,11 +116,14 @@ abstract class SecretReplicatorScenarios {
         CompletableFuture<List<String>> answer =
             c.replicator.ensure(ns, List.of(w.name), false).subscribeAsCompletionStage();
         assertThat(answer).as("answer for %s already complete", ns).isCompletedWithValue(List.of());
-        assertThat(c.replicator.ensureNow(ns, List.of(w.name), false)).as("answer for %s from memory", ns)
+        assertThat(c.replicator.ensureNow(ns, List.of(w.name), false))
+            .as("answer for %s from memory", ns)
             .isEqualTo(List.of());
       }
     }
-    assertThat(c.requests.subList(before, c.requests.size())).as("API requests on the hot path").isEmpty();
+    assertThat(c.requests.subList(before, c.requests.size()))
+        .as("API requests on the hot path")
+        .isEmpty();
     assertThat(c.replicator.missing(w.ns(1), List.of(w.name))).isEmpty();
   }
 
@@ -127,12 +137,16 @@ abstract class SecretReplicatorScenarios {
     w.create(w.ns(2), "also-not-" + w.name, Map.of(), Map.of("k", b64("x")));
     assertThat(c.ensure(w.ns(3))).isEmpty();
 
-    List<String> clusterWide = c.requests.stream()
-        .filter(r -> r.startsWith("GET ") && r.contains("/api/v1/secrets"))
-        .toList();
+    List<String> clusterWide =
+        c.requests.stream()
+            .filter(r -> r.startsWith("GET ") && r.contains("/api/v1/secrets"))
+            .toList();
     assertThat(clusterWide).as("cluster-wide list and watch requests").isNotEmpty();
-    assertThat(clusterWide).allSatisfy(r -> assertThat(URLDecoder.decode(r, StandardCharsets.UTF_8))
-        .contains("fieldSelector=metadata.name=" + w.name));
+    assertThat(clusterWide)
+        .allSatisfy(
+            r ->
+                assertThat(URLDecoder.decode(r, StandardCharsets.UTF_8))
+                    .contains("fieldSelector=metadata.name=" + w.name));
     assertThat(c.replicator.viewed(w.ns(1), "not-" + w.name)).isNull();
   }
 
@@ -145,17 +159,24 @@ abstract class SecretReplicatorScenarios {
     Copier c = w.startedCopier();
 
     List<String> warnings = c.ensure(w.ns(1));
-    assertThat(warnings).singleElement().satisfies(m -> {
-      assertThat(m).contains(w.name, "differs from " + w.sourceNs, "left unchanged");
-    });
+    assertThat(warnings)
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m).contains(w.name, "differs from " + w.sourceNs, "left unchanged");
+            });
     assertThat(c.ensure(w.ns(2))).isEmpty();
-    assertThat(c.replicator.ensureNow(w.ns(1), List.of(w.name), false)).as("from memory").isEqualTo(warnings);
+    assertThat(c.replicator.ensureNow(w.ns(1), List.of(w.name), false))
+        .as("from memory")
+        .isEqualTo(warnings);
     assertThat(c.replicator.ensureNow(w.ns(2), List.of(w.name), false)).as("from memory").isEmpty();
     assertThat(w.get(w.ns(1))).isEqualTo(differs);
     assertThat(w.get(w.ns(2))).isEqualTo(same);
-    assertThat(c.requests).noneMatch(r -> r.startsWith("POST") || r.startsWith("PUT") || r.startsWith("PATCH"));
+    assertThat(c.requests)
+        .noneMatch(r -> r.startsWith("POST") || r.startsWith("PUT") || r.startsWith("PATCH"));
 
-    // Without a synced watch the create races the foreign secret: AlreadyExists, re-read, still not touched.
+    // Without a synced watch the create races the foreign secret: AlreadyExists, re-read, still not
+    // touched.
     Copier blind = w.copierWithoutWatch();
     assertThat(blind.ensure(w.ns(1))).singleElement().asString().contains("left unchanged");
     assertThat(w.get(w.ns(1))).isEqualTo(differs);
@@ -192,32 +213,41 @@ abstract class SecretReplicatorScenarios {
     Secret rotated = w.updateSource(Map.of("k", b64("v2"), "extra", b64("e")));
 
     for (String ns : List.of(w.ns(1), w.ns(2))) {
-      await().atMost(DEADLINE).untilAsserted(() -> {
-        Secret copy = w.get(ns);
-        assertThat(copy.getData()).as("data of the copy in %s", ns).isEqualTo(rotated.getData());
-        assertThat(copy.getMetadata().getAnnotations()).containsEntry(
-            Labels.SOURCE_VERSION_ANNOTATION, rotated.getMetadata().getResourceVersion());
-        assertThat(copy.getMetadata().getLabels())
-            .containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
-      });
+      await()
+          .atMost(DEADLINE)
+          .untilAsserted(
+              () -> {
+                Secret copy = w.get(ns);
+                assertThat(copy.getData())
+                    .as("data of the copy in %s", ns)
+                    .isEqualTo(rotated.getData());
+                assertThat(copy.getMetadata().getAnnotations())
+                    .containsEntry(
+                        Labels.SOURCE_VERSION_ANNOTATION,
+                        rotated.getMetadata().getResourceVersion());
+                assertThat(copy.getMetadata().getLabels())
+                    .containsEntry(Labels.MANAGED_BY, Labels.MANAGER);
+              });
     }
     assertThat(w.get(w.ns(3))).isEqualTo(foreign);
-    await().atMost(DEADLINE).untilAsserted(() ->
-        assertThat(c.outcomes()).filteredOn(o -> o == Outcome.UPDATED).hasSize(2));
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> assertThat(c.outcomes()).filteredOn(o -> o == Outcome.UPDATED).hasSize(2));
   }
 
   @Test
   void staleCopiesConvergeWhenTheReplicatorStarts() {
     World w = new World();
     Secret source = w.createSource(Map.of("k", b64("new")));
-    w.create(w.ns(1), w.name, Map.of(Labels.MANAGED_BY, Labels.MANAGER),
-        Map.of("k", b64("old")));
+    w.create(w.ns(1), w.name, Map.of(Labels.MANAGED_BY, Labels.MANAGER), Map.of("k", b64("old")));
     Secret foreign = w.create(w.ns(2), w.name, Map.of(), Map.of("k", b64("old")));
 
     w.startedCopier();
 
-    await().atMost(DEADLINE).untilAsserted(() ->
-        assertThat(w.get(w.ns(1)).getData()).isEqualTo(source.getData()));
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(() -> assertThat(w.get(w.ns(1)).getData()).isEqualTo(source.getData()));
     assertThat(w.get(w.ns(2))).isEqualTo(foreign);
   }
 
@@ -240,10 +270,14 @@ abstract class SecretReplicatorScenarios {
   void aWarningForTheLongestNamespaceNameStillEndsWithItsFix() {
     World w = new World();
     Copier c = w.startedCopier();
-    String longest = (w.ns(1) + "-" + "x".repeat(63)).substring(0, 63); // the longest namespace name there is
+    String longest =
+        (w.ns(1) + "-" + "x".repeat(63)).substring(0, 63); // the longest namespace name there is
     ensureNamespace(longest);
-    assertThat(c.ensure(longest)).singleElement().asString()
-        .endsWith("ibmcloud ks cluster pull-secret apply`").doesNotContain(longest);
+    assertThat(c.ensure(longest))
+        .singleElement()
+        .asString()
+        .endsWith("ibmcloud ks cluster pull-secret apply`")
+        .doesNotContain(longest);
   }
 
   @Test
@@ -253,9 +287,16 @@ abstract class SecretReplicatorScenarios {
 
     List<String> warnings = c.ensure(w.ns(1));
 
-    assertThat(warnings).singleElement().satisfies(m -> {
-      assertThat(m).contains(w.sourceNs + "/" + w.name, "not found", "ibmcloud ks cluster pull-secret apply");
-    });
+    assertThat(warnings)
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m)
+                  .contains(
+                      w.sourceNs + "/" + w.name,
+                      "not found",
+                      "ibmcloud ks cluster pull-secret apply");
+            });
     assertThat(w.get(w.ns(1))).isNull();
     assertThat(c.replicator.inFlight()).isEqualTo(1);
     // A second pod meanwhile shares the job and gets the same warning at once.
@@ -263,11 +304,14 @@ abstract class SecretReplicatorScenarios {
 
     Secret source = w.createSource(Map.of("k", b64("late")));
 
-    await().atMost(DEADLINE).untilAsserted(() -> {
-      Secret copy = w.get(w.ns(1));
-      assertThat(copy).isNotNull();
-      assertThat(copy.getData()).isEqualTo(source.getData());
-    });
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              Secret copy = w.get(w.ns(1));
+              assertThat(copy).isNotNull();
+              assertThat(copy.getData()).isEqualTo(source.getData());
+            });
     await().atMost(DEADLINE).until(() -> c.replicator.inFlight() == 0);
     assertThat(c.ensure(w.ns(1))).isEmpty();
   }
@@ -279,16 +323,28 @@ abstract class SecretReplicatorScenarios {
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    Copier c = w.copier(clientFor("http://127.0.0.1:" + closedPort), w.settings(Duration.ofSeconds(5)), false,
-        Set.of(w.ns(1)));
+    Copier c =
+        w.copier(
+            clientFor("http://127.0.0.1:" + closedPort),
+            w.settings(Duration.ofSeconds(5)),
+            false,
+            Set.of(w.ns(1)));
 
     List<String> warnings = c.ensure(w.ns(1));
 
-    assertThat(warnings).singleElement().satisfies(m -> {
-      assertThat(m).contains(w.name, "unreachable", "retried in the background");
-    });
-    await().atMost(DEADLINE).untilAsserted(() ->
-        assertThat(c.outcomes()).filteredOn(o -> o == Outcome.FAILED).hasSizeGreaterThanOrEqualTo(3));
+    assertThat(warnings)
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m).contains(w.name, "unreachable", "retried in the background");
+            });
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () ->
+                assertThat(c.outcomes())
+                    .filteredOn(o -> o == Outcome.FAILED)
+                    .hasSizeGreaterThanOrEqualTo(3));
     assertThat(c.replicator.inFlight()).isEqualTo(1);
   }
 
@@ -299,17 +355,25 @@ abstract class SecretReplicatorScenarios {
     ServerSocket silent = new ServerSocket(0);
     toClose.add(silent);
     Duration budget = Duration.ofMillis(300);
-    Copier c = w.copier(clientFor("http://127.0.0.1:" + silent.getLocalPort()), w.settings(budget), false,
-        Set.of(w.ns(1)));
+    Copier c =
+        w.copier(
+            clientFor("http://127.0.0.1:" + silent.getLocalPort()),
+            w.settings(budget),
+            false,
+            Set.of(w.ns(1)));
 
     long start = System.nanoTime();
     List<String> warnings = c.ensure(w.ns(1));
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
-    assertThat(warnings).singleElement().asString().contains("still running after 300ms", "background");
+    assertThat(warnings)
+        .singleElement()
+        .asString()
+        .contains("still running after 300ms", "background");
     assertThat(tookMs).as("time spent in the admission").isLessThan(3_000);
     assertThat(c.replicator.inFlight()).isEqualTo(1);
-    // The next pod joins the same, still running, copy: the first admission's timeout must not have broken it,
+    // The next pod joins the same, still running, copy: the first admission's timeout must not have
+    // broken it,
     // and the budget is already spent, so the answer comes at once.
     CompletableFuture<List<String>> next =
         c.replicator.ensure(w.ns(1), List.of(w.name), false).subscribeAsCompletionStage();
@@ -333,8 +397,12 @@ abstract class SecretReplicatorScenarios {
     int before = c.requests.size();
 
     for (String ns : List.of(unlabelled, w.ns(0) + "-nowhere")) {
-      assertThat(c.ensure(ns)).as("answer for %s", ns).singleElement().asString()
-          .contains("icr-injector.io/inject=enabled", w.name, "not copied").hasSizeLessThanOrEqualTo(120 - 14);
+      assertThat(c.ensure(ns))
+          .as("answer for %s", ns)
+          .singleElement()
+          .asString()
+          .contains("icr-injector.io/inject=enabled", w.name, "not copied")
+          .hasSizeLessThanOrEqualTo(120 - 14);
       assertThat(w.get(ns)).as("secret in %s", ns).isNull();
     }
     assertThat(c.requests.subList(before, c.requests.size())).as("API requests").isEmpty();
@@ -350,8 +418,16 @@ abstract class SecretReplicatorScenarios {
     Copier c = w.startedCopier();
     String late = w.ns(0) + "-late";
     unlabelledNamespace(late);
-    admin().namespaces().withName(late).edit(n -> new NamespaceBuilder(n).editMetadata()
-        .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED).endMetadata().build());
+    admin()
+        .namespaces()
+        .withName(late)
+        .edit(
+            n ->
+                new NamespaceBuilder(n)
+                    .editMetadata()
+                    .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED)
+                    .endMetadata()
+                    .build());
 
     assertThat(c.ensure(late)).isEmpty();
     assertThat(w.get(late)).isNotNull();
@@ -368,7 +444,9 @@ abstract class SecretReplicatorScenarios {
 
     assertThat(answers).hasSize(20).allSatisfy(a -> assertThat(a).isEmpty());
     assertThat(w.all(w.ns(1))).hasSize(1);
-    assertThat(c.requests.subList(before, c.requests.size())).filteredOn(r -> r.startsWith("POST")).hasSize(1);
+    assertThat(c.requests.subList(before, c.requests.size()))
+        .filteredOn(r -> r.startsWith("POST"))
+        .hasSize(1);
   }
 
   @Test
@@ -393,14 +471,26 @@ abstract class SecretReplicatorScenarios {
     World w = new World();
     w.createSource(Map.of("k", b64("v")));
     String webhookNs = w.ns(7);
-    Copier c = w.copier(w.recordingAdminClient(), new CopySettings(true, w.sourceNs, List.of(w.name),
-        Set.of(webhookNs), Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMillis(500)), true);
+    Copier c =
+        w.copier(
+            w.recordingAdminClient(),
+            new CopySettings(
+                true,
+                w.sourceNs,
+                List.of(w.name),
+                Set.of(webhookNs),
+                Duration.ofSeconds(2),
+                Duration.ofMillis(50),
+                Duration.ofMillis(500)),
+            true);
     await().atMost(DEADLINE).until(c.replicator::synced);
     int before = c.requests.size();
 
-    for (String ns : List.of("kube-system", "kube-public", "kube-node-lease", webhookNs, w.sourceNs)) {
+    for (String ns :
+        List.of("kube-system", "kube-public", "kube-node-lease", webhookNs, w.sourceNs)) {
       assertThat(c.replicator.ensure(ns, List.of(w.name), false).subscribeAsCompletionStage())
-          .as("answer for %s", ns).isCompletedWithValue(List.of());
+          .as("answer for %s", ns)
+          .isCompletedWithValue(List.of());
       assertThat(c.replicator.missing(ns, List.of(w.name))).isEmpty();
       if (!ns.equals(w.sourceNs)) {
         assertThat(w.get(ns)).as("secret in %s", ns).isNull();
@@ -414,8 +504,15 @@ abstract class SecretReplicatorScenarios {
   void disabledCopyingDoesNothing() {
     World w = new World();
     w.createSource(Map.of("k", b64("v")));
-    CopySettings off = new CopySettings(false, w.sourceNs, List.of(w.name), Set.of(), Duration.ofSeconds(2),
-        Duration.ofMillis(50), Duration.ofMillis(500));
+    CopySettings off =
+        new CopySettings(
+            false,
+            w.sourceNs,
+            List.of(w.name),
+            Set.of(),
+            Duration.ofSeconds(2),
+            Duration.ofMillis(50),
+            Duration.ofMillis(500));
     Copier c = w.copier(w.recordingAdminClient(), off, true);
 
     assertThat(c.replicator.ensure(w.ns(1), List.of(w.name), false).subscribeAsCompletionStage())
@@ -426,7 +523,8 @@ abstract class SecretReplicatorScenarios {
     assertThat(w.get(w.ns(1))).isNull();
   }
 
-  // ---- fixtures ----------------------------------------------------------------------------------------------
+  // ---- fixtures
+  // ----------------------------------------------------------------------------------------------
 
   /** One scenario's names: its own secret name, source namespace and target namespaces. */
   final class World {
@@ -439,7 +537,13 @@ abstract class SecretReplicatorScenarios {
     }
 
     CopySettings settings(Duration budget) {
-      return new CopySettings(true, sourceNs, List.of(name), Set.of(), budget, Duration.ofMillis(50),
+      return new CopySettings(
+          true,
+          sourceNs,
+          List.of(name),
+          Set.of(),
+          budget,
+          Duration.ofMillis(50),
           Duration.ofMillis(500));
     }
 
@@ -449,18 +553,33 @@ abstract class SecretReplicatorScenarios {
 
     Secret updateSource(Map<String, String> data) {
       Secret current = get(sourceNs);
-      return admin().secrets().inNamespace(sourceNs).resource(new SecretBuilder(current).withData(data).build())
+      return admin()
+          .secrets()
+          .inNamespace(sourceNs)
+          .resource(new SecretBuilder(current).withData(data).build())
           .update();
     }
 
-    Secret create(String namespace, String secretName, Map<String, String> labels, Map<String, String> data) {
+    Secret create(
+        String namespace, String secretName, Map<String, String> labels, Map<String, String> data) {
       ensureNamespace(namespace);
-      return admin().secrets().inNamespace(namespace).resource(new SecretBuilder()
-          .withNewMetadata().withName(secretName).withLabels(labels)
-          .addToAnnotations("source-annotation", "not copied").endMetadata()
-          .withType(data.containsKey(".dockerconfigjson") ? "kubernetes.io/dockerconfigjson" : "Opaque")
-          .withData(data)
-          .build()).create();
+      return admin()
+          .secrets()
+          .inNamespace(namespace)
+          .resource(
+              new SecretBuilder()
+                  .withNewMetadata()
+                  .withName(secretName)
+                  .withLabels(labels)
+                  .addToAnnotations("source-annotation", "not copied")
+                  .endMetadata()
+                  .withType(
+                      data.containsKey(".dockerconfigjson")
+                          ? "kubernetes.io/dockerconfigjson"
+                          : "Opaque")
+                  .withData(data)
+                  .build())
+          .create();
     }
 
     Secret get(String namespace) {
@@ -468,7 +587,12 @@ abstract class SecretReplicatorScenarios {
     }
 
     List<Secret> all(String namespace) {
-      return admin().secrets().inNamespace(namespace).withField("metadata.name", name).list().getItems();
+      return admin()
+          .secrets()
+          .inNamespace(namespace)
+          .withField("metadata.name", name)
+          .list()
+          .getItems();
     }
 
     /** A replicator with its own recording client, started, its watch synced, and target namespaces present. */
@@ -480,7 +604,11 @@ abstract class SecretReplicatorScenarios {
 
     /** A replicator that never watches: every missing secret goes through the API. */
     Copier copierWithoutWatch() {
-      return copier(recordingAdminClient(), settings(Duration.ofSeconds(5)), false, Set.of(ns(1), ns(2), ns(3)));
+      return copier(
+          recordingAdminClient(),
+          settings(Duration.ofSeconds(5)),
+          false,
+          Set.of(ns(1), ns(2), ns(3)));
     }
 
     Copier copier(Recording client, CopySettings settings, boolean start) {
@@ -518,15 +646,25 @@ abstract class SecretReplicatorScenarios {
       this.requests = recording.requests();
       this.name = settings.secretNames().get(0);
       Scheduler workers = Scheduler.of(Infrastructure::getDefaultWorkerPool);
-      this.replicator = optedIn == null
-          ? new SecretReplicator(client, settings, events::add, Infrastructure::getDefaultWorkerPool)
-          : new SecretReplicator(client, settings, events::add, workers, new SecretCache(client, settings, workers),
-              OptedInNamespaces.fixed(optedIn));
+      this.replicator =
+          optedIn == null
+              ? new SecretReplicator(
+                  client, settings, events::add, Infrastructure::getDefaultWorkerPool)
+              : new SecretReplicator(
+                  client,
+                  settings,
+                  events::add,
+                  workers,
+                  new SecretCache(client, settings, workers),
+                  OptedInNamespaces.fixed(optedIn));
     }
 
     /** One admission's call for the scenario's secret, waited for as the handler would. */
     List<String> ensure(String namespace) {
-      return replicator.ensure(namespace, List.of(name), false).await().atMost(Duration.ofSeconds(20));
+      return replicator
+          .ensure(namespace, List.of(name), false)
+          .await()
+          .atMost(Duration.ofSeconds(20));
     }
 
     List<Outcome> outcomes() {
@@ -547,35 +685,58 @@ abstract class SecretReplicatorScenarios {
   /** Makes {@code namespace}, opted in ({@code icr-injector.io/inject=enabled}) as the webhook expects. */
   private void ensureNamespace(String namespace) {
     if (namespacesMade.add(namespace) && admin().namespaces().withName(namespace).get() == null) {
-      admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
-          .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED).endMetadata().build()).create();
+      admin()
+          .namespaces()
+          .resource(
+              new NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName(namespace)
+                  .addToLabels(Labels.INJECT, Labels.INJECT_ENABLED)
+                  .endMetadata()
+                  .build())
+          .create();
     }
   }
 
   /** Makes {@code namespace} without the opt-in label. */
   void unlabelledNamespace(String namespace) {
     namespacesMade.add(namespace);
-    admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata()
-        .build()).create();
+    admin()
+        .namespaces()
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .create();
   }
 
   /** A client like {@code config} that records "METHOD uri" for every request it sends. */
   static Recording record(Config config) {
     List<String> requests = new CopyOnWriteArrayList<>();
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config)
-        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("record", new Interceptor() {
-          @Override
-          public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-            requests.add(request.method() + " " + request.uri());
-          }
-        }))
-        .build();
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(config)
+            .withHttpClientBuilderConsumer(
+                b ->
+                    b.addOrReplaceInterceptor(
+                        "record",
+                        new Interceptor() {
+                          @Override
+                          public void before(
+                              BasicBuilder builder, HttpRequest request, RequestTags tags) {
+                            requests.add(request.method() + " " + request.uri());
+                          }
+                        }))
+            .build();
     return new Recording(client, requests);
   }
 
   private Recording clientFor(String url) {
-    Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url).withRequestRetryBackoffLimit(0)
-        .withRequestTimeout(10_000).withConnectionTimeout(1_000).build();
+    Config config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(url)
+            .withRequestRetryBackoffLimit(0)
+            .withRequestTimeout(10_000)
+            .withConnectionTimeout(1_000)
+            .build();
     return record(config);
   }
 
@@ -588,15 +749,19 @@ abstract class SecretReplicatorScenarios {
       List<CompletableFuture<List<String>>> answers = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         SecretReplicator r = who.apply(i);
-        answers.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            go.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          CompletionStage<List<String>> s = r.ensure(w.ns(1), List.of(w.name), false).subscribeAsCompletionStage();
-          return s.toCompletableFuture().join();
-        }, pool));
+        answers.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    go.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  CompletionStage<List<String>> s =
+                      r.ensure(w.ns(1), List.of(w.name), false).subscribeAsCompletionStage();
+                  return s.toCompletableFuture().join();
+                },
+                pool));
       }
       go.countDown();
       List<List<String>> result = new ArrayList<>();

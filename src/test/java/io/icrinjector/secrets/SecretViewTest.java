@@ -13,8 +13,15 @@ import org.junit.jupiter.api.Test;
 class SecretViewTest {
 
   static Secret secret(String uid, String resourceVersion, String value) {
-    return new SecretBuilder().withNewMetadata().withName("all-icr-io").withNamespace("team-a").withUid(uid)
-        .withResourceVersion(resourceVersion).endMetadata().withData(Map.of("k", value)).build();
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName("all-icr-io")
+        .withNamespace("team-a")
+        .withUid(uid)
+        .withResourceVersion(resourceVersion)
+        .endMetadata()
+        .withData(Map.of("k", value))
+        .build();
   }
 
   @Test
@@ -23,7 +30,8 @@ class SecretViewTest {
     Secret created = secret("u1", "5", "djE=");
     view.observed(created);
     view.observedDeleted(created);
-    view.learned(created); // our own create call's result, arriving after the watch saw create and delete
+    view.learned(
+        created); // our own create call's result, arriving after the watch saw create and delete
     assertThat(view.get("team-a", "all-icr-io")).isNull();
     assertThat(view.all("all-icr-io")).isEmpty();
   }
@@ -52,8 +60,12 @@ class SecretViewTest {
     AtomicLong now = new AtomicLong();
     SecretView view = new SecretView(now::get);
     for (int i = 0; i < 100; i++) {
-      Secret s = new SecretBuilder(secret("u" + i, "5", "djE=")).editMetadata().withNamespace("ns-" + i)
-          .endMetadata().build();
+      Secret s =
+          new SecretBuilder(secret("u" + i, "5", "djE="))
+              .editMetadata()
+              .withNamespace("ns-" + i)
+              .endMetadata()
+              .build();
       view.observed(s);
       view.observedDeleted(s);
     }
@@ -66,6 +78,8 @@ class SecretViewTest {
 
     assertThat(view.tombstones()).as("only the fresh tombstone is left").isEqualTo(1);
     view.learned(later);
-    assertThat(view.get("team-a", "all-icr-io")).as("the fresh one still guards against a late result").isNull();
+    assertThat(view.get("team-a", "all-icr-io"))
+        .as("the fresh one still guards against a late result")
+        .isNull();
   }
 }

@@ -20,10 +20,14 @@ class WriteLimiterTest {
     final List<Long> waits = new ArrayList<>();
 
     WriteLimiter limiter(double perSecond, int burst) {
-      return new WriteLimiter(perSecond, burst, () -> now, nanos -> {
-        waits.add(nanos);
-        now += nanos;
-      });
+      return new WriteLimiter(
+          perSecond,
+          burst,
+          () -> now,
+          nanos -> {
+            waits.add(nanos);
+            now += nanos;
+          });
     }
   }
 
@@ -104,10 +108,12 @@ class WriteLimiterTest {
     while (limiter.tryAcquire(Priority.ADMISSION) == 0) {
       // empty the bucket
     }
-    // The next token is 50 ms away for an admission, but 25 tokens (1.25 s) away for a background write.
+    // The next token is 50 ms away for an admission, but 25 tokens (1.25 s) away for a background
+    // write.
     long admissionWait = limiter.tryAcquire(Priority.ADMISSION);
     long backgroundWait = limiter.tryAcquire(Priority.BACKGROUND);
-    assertThat(admissionWait).isBetween(TimeUnit.MILLISECONDS.toNanos(49), TimeUnit.MILLISECONDS.toNanos(51));
+    assertThat(admissionWait)
+        .isBetween(TimeUnit.MILLISECONDS.toNanos(49), TimeUnit.MILLISECONDS.toNanos(51));
     assertThat(backgroundWait).isGreaterThan(25 * admissionWait - TimeUnit.MILLISECONDS.toNanos(1));
 
     // An admission every 50 ms keeps the level at zero: background writes get nothing meanwhile.
@@ -129,18 +135,25 @@ class WriteLimiterTest {
     for (int i = 0; i < 200; i++) {
       limiter.acquire(Priority.BACKGROUND);
     }
-    assertThat(clock.now - start).isBetween(10 * SECOND, 10 * SECOND + TimeUnit.MILLISECONDS.toNanos(1));
+    assertThat(clock.now - start)
+        .isBetween(10 * SECOND, 10 * SECOND + TimeUnit.MILLISECONDS.toNanos(1));
   }
 
   @Test
   void anInterruptedWaitWritesNothingAndSaysWhy() {
-    WriteLimiter limiter = new WriteLimiter(1, 1, () -> 0L, nanos -> {
-      throw new InterruptedException();
-    });
+    WriteLimiter limiter =
+        new WriteLimiter(
+            1,
+            1,
+            () -> 0L,
+            nanos -> {
+              throw new InterruptedException();
+            });
     limiter.acquire(Priority.ADMISSION);
     try {
       assertThatThrownBy(() -> limiter.acquire(Priority.ADMISSION))
-          .isInstanceOf(WriteLimiter.WriteCancelledException.class).hasMessageContaining("writes-per-second");
+          .isInstanceOf(WriteLimiter.WriteCancelledException.class)
+          .hasMessageContaining("writes-per-second");
       assertThat(Thread.currentThread().isInterrupted()).isTrue();
     } finally {
       Thread.interrupted();

@@ -43,23 +43,35 @@ final class AmbientCluster implements AutoCloseable {
    */
   void runQuietly(List<String> classes, Map<String, String> properties) throws Exception {
     Map<String, String> env = liveClusterEnvironment(home);
-    // The listener is live and the environment names it: a kubectl that inherits it connects at once.
-    Process control = ChildEnv.apply(new ProcessBuilder(Manifests.kubectl(), "version", "--request-timeout=5s"), env)
-        .redirectErrorStream(true).start();
+    // The listener is live and the environment names it: a kubectl that inherits it connects at
+    // once.
+    Process control =
+        ChildEnv.apply(
+                new ProcessBuilder(Manifests.kubectl(), "version", "--request-timeout=5s"), env)
+            .redirectErrorStream(true)
+            .start();
     control.getInputStream().readAllBytes();
     assertThat(control.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    await("kubectl with the machine's environment reaches the listener").atMost(Duration.ofSeconds(10))
+    await("kubectl with the machine's environment reaches the listener")
+        .atMost(Duration.ofSeconds(10))
         .until(() -> !live.accepted.isEmpty());
     live.accepted.clear();
 
-    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path")));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path")));
     properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
     cmd.add(RunTests.class.getName());
     cmd.addAll(classes);
     Path log = Files.createTempFile("icr-ambient", ".log");
-    Process run = ChildEnv.apply(new ProcessBuilder(cmd), env).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    Process run =
+        ChildEnv.apply(new ProcessBuilder(cmd), env)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     boolean done = run.waitFor(15, TimeUnit.MINUTES);
     if (!done) {
       run.destroyForcibly();
@@ -67,20 +79,25 @@ final class AmbientCluster implements AutoCloseable {
     String out = Files.readString(log, StandardCharsets.UTF_8);
     Files.delete(log);
     assertThat(done).as("the tests did not end within 15 minutes:\n%s", out).isTrue();
-    assertThat(run.exitValue()).as("the tests in a live cluster's environment:\n%s", tail(out)).isZero();
+    assertThat(run.exitValue())
+        .as("the tests in a live cluster's environment:\n%s", tail(out))
+        .isZero();
     assertThat(out).containsPattern("RunTests: found=[1-9]\\d* ");
-    assertThat(live.accepted).as("connections to the machine's cluster while %s ran", classes).isEmpty();
+    assertThat(live.accepted)
+        .as("connections to the machine's cluster while %s ran", classes)
+        .isEmpty();
   }
 
   /** What pom.xml gives a test JVM (FreshKubernetesSettings repeats the cluster part). */
   static Map<String, String> pomProperties() {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("java.util.logging.manager", "org.jboss.logmanager.LogManager");
-    FreshKubernetesSettings.DEFAULTS.forEach((k, v) -> {
-      if (v != null) {
-        p.put(k, v);
-      }
-    });
+    FreshKubernetesSettings.DEFAULTS.forEach(
+        (k, v) -> {
+          if (v != null) {
+            p.put(k, v);
+          }
+        });
     if (System.getProperty("maven.home") != null) {
       p.put("maven.home", System.getProperty("maven.home"));
     }
@@ -94,7 +111,8 @@ final class AmbientCluster implements AutoCloseable {
 
   /** The environment of a developer's shell: KUBECONFIG and ~/.kube/config both name the listener. */
   Map<String, String> liveClusterEnvironment(Path home) throws IOException {
-    String kubeconfig = """
+    String kubeconfig =
+        """
         apiVersion: v1
         kind: Config
         current-context: live
@@ -107,7 +125,8 @@ final class AmbientCluster implements AutoCloseable {
         contexts:
         - name: live
           context: {cluster: live, user: admin, namespace: prod}
-        """.formatted(live.port());
+        """
+            .formatted(live.port());
     Files.createDirectories(home.resolve(".kube"));
     Files.writeString(home.resolve(".kube").resolve("config"), kubeconfig);
     Path file = Files.writeString(home.resolve("live.kubeconfig"), kubeconfig);
@@ -122,7 +141,8 @@ final class AmbientCluster implements AutoCloseable {
 
   static String tail(String out) {
     String[] lines = out.split("\n");
-    return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 80), lines.length));
+    return String.join(
+        "\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 80), lines.length));
   }
 
   /** A TCP listener on loopback that accepts, notes who came (the first bytes they sent) and hangs up. */
@@ -151,8 +171,13 @@ final class AmbientCluster implements AutoCloseable {
           } catch (IOException silent) {
             n = 0;
           }
-          accepted.add("from port " + s.getPort() + ": " + (n > 0 && first[0] == 0x16 ? "a TLS handshake"
-              : new String(first, 0, Math.max(n, 0), StandardCharsets.ISO_8859_1)));
+          accepted.add(
+              "from port "
+                  + s.getPort()
+                  + ": "
+                  + (n > 0 && first[0] == 0x16
+                      ? "a TLS handshake"
+                      : new String(first, 0, Math.max(n, 0), StandardCharsets.ISO_8859_1)));
         } catch (IOException closed) {
           return;
         }

@@ -16,13 +16,16 @@ import org.junit.jupiter.api.io.TempDir;
 class AmbientClusterIT {
 
   /** The webhook's JVM (started and failing to start), the control plane, kubectl and the report command. */
-  static final List<String> CLASSES = List.of("io.icrinjector.e2e.StartupFailureIT", "io.icrinjector.e2e.WebhookE2EIT");
+  static final List<String> CLASSES =
+      List.of("io.icrinjector.e2e.StartupFailureIT", "io.icrinjector.e2e.WebhookE2EIT");
 
   @Test
-  void theEndToEndSuiteAndItsChildrenNeverReachTheClusterOfTheMachine(@TempDir Path home) throws Exception {
+  void theEndToEndSuiteAndItsChildrenNeverReachTheClusterOfTheMachine(@TempDir Path home)
+      throws Exception {
     try (AmbientCluster machine = new AmbientCluster(home)) {
       Map<String, String> properties = new LinkedHashMap<>(AmbientCluster.pomProperties());
-      // where the control plane's binaries are, as this JVM found them (ICR_CONTROLPLANE_DIR is not passed on)
+      // where the control plane's binaries are, as this JVM found them (ICR_CONTROLPLANE_DIR is not
+      // passed on)
       properties.put("icr.controlplane.dir", ControlPlane.root().toString());
       machine.runQuietly(CLASSES, properties);
     }

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 class AmbientClusterTest {
 
   /** Real tests that start a Kubernetes client or kubectl: the default client, the mock server, kustomize. */
-  static final List<String> CLASSES = List.of("io.icrinjector.door.AdmissionRoutesTest",
-      "io.icrinjector.deploy.DeployManifestsTest");
+  static final List<String> CLASSES =
+      List.of(
+          "io.icrinjector.door.AdmissionRoutesTest", "io.icrinjector.deploy.DeployManifestsTest");
 
   @Test
   void testsAndTheirChildrenNeverReachTheClusterOfTheMachine(@TempDir Path home) throws Exception {
@@ -35,9 +36,15 @@ class AmbientClusterTest {
   /** Maven starts the test JVM without the machine's cluster settings (pom.xml, excludedEnvironmentVariables). */
   @Test
   void mavenStartsTheTestJvmWithoutTheMachinesClusterSettings() {
-    assumeTrue(System.getProperty("surefire.test.class.path") != null, "run by surefire or failsafe");
-    for (String name : List.of("KUBECONFIG", "KUBERNETES_MASTER", "KUBERNETES_SERVICE_HOST", "KUBERNETES_AUTH_TOKEN",
-        "KUBERNETES_NAMESPACE")) {
+    assumeTrue(
+        System.getProperty("surefire.test.class.path") != null, "run by surefire or failsafe");
+    for (String name :
+        List.of(
+            "KUBECONFIG",
+            "KUBERNETES_MASTER",
+            "KUBERNETES_SERVICE_HOST",
+            "KUBERNETES_AUTH_TOKEN",
+            "KUBERNETES_NAMESPACE")) {
       assertThat(System.getenv(name)).as(name).isNull();
     }
   }

@@ -66,7 +66,9 @@ public final class ChildEnv {
     if (home == null) {
       try {
         Path dir = Files.createTempDirectory("icr-child-home-");
-        Files.writeString(dir.resolve("no-cluster.kubeconfig"), """
+        Files.writeString(
+            dir.resolve("no-cluster.kubeconfig"),
+            """
             apiVersion: v1
             kind: Config
             current-context: none
@@ -79,7 +81,8 @@ public final class ChildEnv {
             contexts:
             - name: none
               context: {cluster: none, user: none}
-            """.formatted(NO_SERVER));
+            """
+                .formatted(NO_SERVER));
         dir.toFile().deleteOnExit();
         dir.resolve("no-cluster.kubeconfig").toFile().deleteOnExit();
         home = dir;

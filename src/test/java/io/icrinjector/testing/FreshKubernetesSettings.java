@@ -45,7 +45,8 @@ public final class FreshKubernetesSettings implements BeforeAllCallback {
     d.put("kubernetes.master", "https://127.0.0.1:1");
     d.put("kubernetes.auth.tryKubeConfig", "false");
     d.put("kubernetes.auth.tryServiceAccount", "false");
-    // what the mock server's resource sets besides; unset, fabric8 and Quarkus use their own defaults
+    // what the mock server's resource sets besides; unset, fabric8 and Quarkus use their own
+    // defaults
     d.put("kubernetes.namespace", null);
     d.put("kubernetes.trust.certificates", null);
     d.put("quarkus.tls.trust-all", null);
@@ -60,12 +61,13 @@ public final class FreshKubernetesSettings implements BeforeAllCallback {
 
   /** Writes {@link #DEFAULTS} into the system properties. */
   public static void restore() {
-    DEFAULTS.forEach((key, value) -> {
-      if (value == null) {
-        System.clearProperty(key);
-      } else {
-        System.setProperty(key, value);
-      }
-    });
+    DEFAULTS.forEach(
+        (key, value) -> {
+          if (value == null) {
+            System.clearProperty(key);
+          } else {
+            System.setProperty(key, value);
+          }
+        });
   }
 }

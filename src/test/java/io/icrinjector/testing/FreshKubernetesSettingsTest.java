@@ -14,7 +14,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Every test class starts from the same Kubernetes client settings, whichever classes ran before it (see
  * {@link FreshKubernetesSettings} for how the mock server's settings outlived it).
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the class-start check first: the other test resets itself
+@TestMethodOrder(
+    MethodOrderer.OrderAnnotation
+        .class) // the class-start check first: the other test resets itself
 class FreshKubernetesSettingsTest {
 
   /**
@@ -41,7 +43,8 @@ class FreshKubernetesSettingsTest {
       resource.stop();
     }
     try {
-      // The leak this guards against. If a Quarkus upgrade makes stop() clean up, this fails: the reset may then go.
+      // The leak this guards against. If a Quarkus upgrade makes stop() clean up, this fails: the
+      // reset may then go.
       Config leaked = Config.autoConfigure(null);
       assertThat(leaked.getMasterUrl()).startsWith(mockUrl);
       assertThat(leaked.getNamespace()).isEqualTo("test");

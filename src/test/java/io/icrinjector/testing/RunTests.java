@@ -23,8 +23,10 @@ public final class RunTests {
 
   /** {@code args}: fully qualified names of test classes. */
   public static void main(String[] args) {
-    LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-        .selectors(Arrays.stream(args).map(name -> selectClass(name)).toList()).build();
+    LauncherDiscoveryRequest request =
+        LauncherDiscoveryRequestBuilder.request()
+            .selectors(Arrays.stream(args).map(name -> selectClass(name)).toList())
+            .build();
     SummaryGeneratingListener summary = new SummaryGeneratingListener();
     Launcher launcher = LauncherFactory.create();
     launcher.execute(request, summary);
@@ -32,9 +34,14 @@ public final class RunTests {
     PrintWriter out = new PrintWriter(System.out, true);
     s.printTo(out);
     s.printFailuresTo(out, 30);
-    out.printf("RunTests: found=%d succeeded=%d failed=%d%n", s.getTestsFoundCount(), s.getTestsSucceededCount(),
-        s.getTotalFailureCount());
-    System.exit(s.getTestsFoundCount() > 0 && s.getTotalFailureCount() == 0
-        && s.getTestsSucceededCount() == s.getTestsFoundCount() ? 0 : 1);
+    out.printf(
+        "RunTests: found=%d succeeded=%d failed=%d%n",
+        s.getTestsFoundCount(), s.getTestsSucceededCount(), s.getTotalFailureCount());
+    System.exit(
+        s.getTestsFoundCount() > 0
+                && s.getTotalFailureCount() == 0
+                && s.getTestsSucceededCount() == s.getTestsFoundCount()
+            ? 0
+            : 1);
   }
 }
