@@ -15,7 +15,6 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,8 +28,8 @@ import org.jboss.logging.Logger;
  * The HTTP door: {@code POST /mutate} and {@code POST /audit}, answered by plain Vert.x routes on the I/O thread.
  * The guard decides everything it can before a byte of body is read; the body is then read into one buffer sized
  * from Content-Length, handed to the {@link AdmissionHandler} in place (no DTO is bound, so the handler patches
- * against the JSON the API server sent), and the handler's answer bytes are written back, at once or, when a secret
- * copy is waited for, when the handler calls back: nothing here blocks.
+ * against the JSON the API server sent), and the handler's answer bytes are written back ({@link AnswerWriter}),
+ * at once or, when a secret copy is waited for, when the handler calls back: nothing here blocks.
  *
  * <p>Routes rather than a Jakarta REST resource: the door has no entity to bind and nothing to negotiate, and
  * Quarkus REST's request scope, context propagation over each Mutiny stage, response building and writer lookup
@@ -113,12 +112,13 @@ public class AdmissionRoutes {
       try {
         size = Long.parseLong(length.trim());
       } catch (NumberFormatException e) {
-        refuse(ctx, AdmissionAnswer.badRequest("Content-Length " + length + " is not a number"));
+        AnswerWriter.refuse(
+            ctx, AdmissionAnswer.badRequest("Content-Length " + length + " is not a number"));
         metrics.refused(path, AdmissionMetrics.Result.BAD_REQUEST);
         return;
       }
       if (size > maxBodyBytes) {
-        refuse(ctx, AdmissionAnswer.tooLarge("of " + size + " bytes", maxBodyBytes));
+        AnswerWriter.refuse(ctx, AdmissionAnswer.tooLarge("of " + size + " bytes", maxBodyBytes));
         metrics.refused(path, AdmissionMetrics.Result.TOO_LARGE);
         return;
       }
@@ -126,7 +126,7 @@ public class AdmissionRoutes {
     long reserved = size;
     if (!inFlight.tryReserve(reserved)) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-      refuse(
+      AnswerWriter.refuse(
           ctx,
           AdmissionAnswer.error(
               503,
@@ -182,7 +182,7 @@ public class AdmissionRoutes {
             LOG.debugf("client of %s closed the connection before its answer", path.path());
           } else {
             LOG.debugf(failure, "reading a review for %s failed", path.path());
-            internalError(ctx);
+            AnswerWriter.internalError(ctx);
           }
         });
     request.endHandler(
@@ -202,7 +202,7 @@ public class AdmissionRoutes {
     BiConsumer<AdmissionAnswer, Throwable> done =
         (a, failure) -> {
           if (failure != null) {
-            internalError(ctx);
+            AnswerWriter.internalError(ctx);
           } else {
             write(ctx, path, a);
           }
@@ -221,28 +221,9 @@ public class AdmissionRoutes {
   }
 
   private static void write(RoutingContext ctx, Endpoint path, AdmissionAnswer answer) {
-    HttpServerResponse response = ctx.response();
-    if (response.closed() || response.ended()) {
+    if (!AnswerWriter.write(ctx, answer)) {
       LOG.debugf("client of %s went away before its answer", path.path());
-      return;
     }
-    response
-        .setStatusCode(answer.status())
-        .putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
-        .end(Buffer.buffer(answer.body()));
-  }
-
-  /** The handler has logged and counted the bug; the failurePolicy decides what becomes of the pod. */
-  private static void internalError(RoutingContext ctx) {
-    HttpServerResponse response = ctx.response();
-    if (response.closed() || response.ended()) {
-      return;
-    }
-    AdmissionAnswer answer = AdmissionAnswer.internalError();
-    response
-        .setStatusCode(answer.status())
-        .putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType())
-        .end(Buffer.buffer(answer.body()));
   }
 
   /** Failures the router saw: a closed connection, anything unexpected. */
@@ -261,7 +242,7 @@ public class AdmissionRoutes {
       return;
     }
     if (ctx.statusCode() > 0 && ctx.statusCode() < 500) {
-      refuse(
+      AnswerWriter.refuse(
           ctx,
           AdmissionAnswer.badRequest(
               ctx.statusCode(),
@@ -271,36 +252,11 @@ public class AdmissionRoutes {
     }
     LOG.error("admission request failed unexpectedly", failure);
     metrics.refused(path, AdmissionMetrics.Result.ERROR);
-    internalError(ctx);
+    AnswerWriter.internalError(ctx);
   }
 
   private void tooLarge(RoutingContext ctx, Endpoint path, String what) {
-    refuse(ctx, AdmissionAnswer.tooLarge(what, maxBodyBytes));
+    AnswerWriter.refuse(ctx, AdmissionAnswer.tooLarge(what, maxBodyBytes));
     metrics.refused(path, AdmissionMetrics.Result.TOO_LARGE);
-  }
-
-  /**
-   * Answers without reading the body, and closes an HTTP/1 connection afterwards: the rest of the body would
-   * otherwise be read as the next request. (On HTTP/2 the stream ends alone.)
-   */
-  private static void refuse(RoutingContext ctx, AdmissionAnswer answer) {
-    HttpServerResponse response = ctx.response();
-    response
-        .setStatusCode(answer.status())
-        .putHeader(HttpHeaders.CONTENT_TYPE, answer.contentType());
-    boolean close = ctx.request().version() != HttpVersion.HTTP_2;
-    if (close) {
-      response.putHeader(HttpHeaders.CONNECTION, "close");
-    }
-    // Not response.endHandler: that would replace the routing context's own, which gives the bytes
-    // back.
-    response
-        .end(Buffer.buffer(answer.body()))
-        .onComplete(
-            written -> {
-              if (close) {
-                ctx.request().connection().close();
-              }
-            });
   }
 }

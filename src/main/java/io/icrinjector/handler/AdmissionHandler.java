@@ -1,11 +1,9 @@
 package io.icrinjector.handler;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.Decision;
-import io.icrinjector.engine.ImageChange;
 import io.icrinjector.engine.MalformedReviewException;
 import io.icrinjector.engine.MutationEngine;
 import io.icrinjector.engine.ReviewReader;
@@ -14,32 +12,31 @@ import io.icrinjector.patch.PatchBuilder;
 import io.icrinjector.secrets.PullSecretCopier;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
  * Answers one AdmissionReview: reads it, asks the {@link MutationEngine}, builds the patch, makes sure the pull
  * secrets are in the namespace (the one call to {@link PullSecretCopier}) and writes the answer. Runs on the I/O
  * thread and, once a namespace has its secrets, makes no Kubernetes API call; the one wait it can meet is the
- * asynchronous log queue, which blocks rather than drops a decision line if the console stalls.
+ * asynchronous log queue, which blocks rather than drops a decision line if the console stalls. The review's
+ * envelope is checked by {@link RequestReader}; an audit's answer is built by {@link AuditAnswer}.
  */
 @ApplicationScoped
 public class AdmissionHandler {
 
   private static final Logger LOG = Logger.getLogger(AdmissionHandler.class);
 
-  private final ReviewReader reader;
+  private final RequestReader reader;
   private final MutationEngine engine;
   private final PullSecretCopier copier;
   private final IcrConfig config;
   private final AdmissionMetrics metrics;
+  private final AuditAnswer audit;
 
   /** CDI constructor. */
   public AdmissionHandler(
@@ -48,11 +45,12 @@ public class AdmissionHandler {
       PullSecretCopier copier,
       IcrConfig config,
       AdmissionMetrics metrics) {
-    this.reader = new ReviewReader(mapper);
+    this.reader = new RequestReader(new ReviewReader(mapper));
     this.engine = new MutationEngine(rules);
     this.copier = copier;
     this.config = config;
     this.metrics = metrics;
+    this.audit = new AuditAnswer(copier, config, metrics);
   }
 
   /**
@@ -136,7 +134,7 @@ public class AdmissionHandler {
     String uid;
     Decision decision;
     try {
-      request = readRequest(buffer, offset, length);
+      request = reader.read(buffer, offset, length);
       uid = request.get("uid").asText();
       decision = engine.decide(request);
     } catch (MalformedReviewException e) {
@@ -160,7 +158,7 @@ public class AdmissionHandler {
       return AdmissionAnswer.review(ReviewWriter.write(uid, null, List.of(), Map.of()));
     }
     if (auditing) {
-      AdmissionAnswer answer = auditAnswer(request, uid, namespace, decision);
+      AdmissionAnswer answer = audit.answer(request, uid, namespace, decision);
       metrics.admission(path, AdmissionMetrics.Result.AUDITED, start);
       return answer;
     }
@@ -248,92 +246,6 @@ public class AdmissionHandler {
                       + String.join(",", secrets)
                       + ": copy not confirmed (internal error, see the webhook's log)");
             });
-  }
-
-  private AdmissionAnswer auditAnswer(
-      JsonNode request, String uid, String namespace, Decision decision) {
-    List<String> warnings = new ArrayList<>();
-    Map<String, String> annotations = new LinkedHashMap<>();
-    for (ImageChange c : decision.changes()) {
-      warnings.add(
-          "would rewrite container "
-              + c.containerName()
-              + ": "
-              + c.fromHost()
-              + " -> "
-              + c.toHost());
-    }
-    for (String secret : decision.secretsToAttach()) {
-      warnings.add("would add imagePullSecret " + secret);
-    }
-    List<String> missing =
-        namespace.isEmpty() ? List.of() : copier.missing(namespace, decision.secretsNeeded());
-    for (String secret : missing) {
-      warnings.add("would copy secret " + secret + " from namespace " + config.sourceNamespace());
-    }
-    warnings.addAll(decision.warnings());
-    if (!decision.changes().isEmpty()) {
-      annotations.put(
-          "rewrites",
-          decision.changes().stream()
-              .map(c -> c.containerName() + "=" + c.to())
-              .collect(Collectors.joining(",")));
-    }
-    if (!decision.secretsToAttach().isEmpty()) {
-      annotations.put("pull-secrets", String.join(",", decision.secretsToAttach()));
-    }
-    if (!missing.isEmpty()) {
-      annotations.put("secret-copies", String.join(",", missing));
-    }
-    DecisionLog.log(uid, namespace, request, "audited", decision, warnings);
-    metrics.auditFindings(
-        decision.changes().size() + decision.secretsToAttach().size() + missing.size());
-    return AdmissionAnswer.review(ReviewWriter.write(uid, null, warnings, annotations));
-  }
-
-  private JsonNode readRequest(byte[] buffer, int offset, int length) {
-    JsonNode review;
-    try {
-      review = reader.read(buffer, offset, length);
-    } catch (JsonProcessingException e) {
-      throw new MalformedReviewException("body is not JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new MalformedReviewException("body cannot be read: " + e.getMessage());
-    }
-    if (review == null || !review.isObject()) {
-      throw new MalformedReviewException("body is not a JSON object");
-    }
-    JsonNode apiVersion = review.get("apiVersion");
-    if (apiVersion != null && !"admission.k8s.io/v1".equals(apiVersion.asText())) {
-      throw new MalformedReviewException(
-          "apiVersion is " + apiVersion + ", expected \"admission.k8s.io/v1\"");
-    }
-    JsonNode kind = review.get("kind");
-    if (kind != null && !"AdmissionReview".equals(kind.asText())) {
-      throw new MalformedReviewException("kind is " + kind + ", expected \"AdmissionReview\"");
-    }
-    JsonNode request = review.get("request");
-    if (request == null || !request.isObject()) {
-      throw new MalformedReviewException("request is missing or not an object");
-    }
-    JsonNode uid = request.get("uid");
-    if (uid == null || !uid.isTextual() || uid.asText().isEmpty()) {
-      throw new MalformedReviewException("request.uid is missing or not a string");
-    }
-    // Before anything uses it: the namespace names API paths and copy jobs, and an invalid one
-    // would be retried
-    // forever. Empty or absent is a cluster-scoped object (skipped later).
-    JsonNode namespace = request.get("namespace");
-    if (namespace != null && !namespace.isNull()) {
-      if (!namespace.isTextual()) {
-        throw new MalformedReviewException("request.namespace is not a string");
-      }
-      String problem = NamespaceNames.problem(namespace.asText());
-      if (problem != null) {
-        throw new MalformedReviewException("request.namespace " + problem);
-      }
-    }
-    return request;
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
