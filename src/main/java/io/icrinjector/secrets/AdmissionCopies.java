@@ -147,7 +147,7 @@ final class AdmissionCopies {
                 Outcome.DRY_RUN,
                 "would copy from " + settings.sourceNamespace() + "/" + name));
       } else {
-        CopyJobs.Job job = jobs.join(namespace, name);
+        CopyJob job = jobs.join(namespace, name);
         if (job == null) {
           // Deferred, not dropped: it becomes a job when one ends. Logged once per copy, not once
           // per pod.
@@ -182,7 +182,7 @@ final class AdmissionCopies {
 
   /** Adds what an admission learns of {@code job}: a warning now, or a wait for its first attempt. */
   private void awaitCopy(
-      CopyJobs.Job job, List<String> warnings, List<Uni<String>> pending, long deadline) {
+      CopyJob job, List<String> warnings, List<Uni<String>> pending, long deadline) {
     Attempt last = job.last;
     if (job.first.isDone() && last != null) {
       // A copy that failed before is being retried in the background; say so without waiting again.

@@ -1,20 +1,17 @@
 package io.icrinjector.secrets;
 
-import io.icrinjector.kube.KubeErrors;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
 /**
- * Runs the copy jobs: one per (namespace, name), shared by every admission that needs it, so that a burst of pods in
- * a new namespace makes one create call. A job runs attempts on the {@link Scheduler} until one finishes it; after a
- * failed one it waits with exponential back-off ({@code initial} doubling up to {@code max}), unless something worth
- * a retry happens first ({@link #kick}). Each failed attempt is logged and fired as {@code FAILED}; a job given up
- * because its namespace is gone fires {@code ABANDONED}.
+ * Runs the copy jobs ({@link CopyJob}): one per (namespace, name), shared by every admission that needs it, so
+ * that a burst of pods in a new namespace makes one create call. A job runs attempts on the {@link Scheduler} until
+ * one finishes it; after a failed one it waits with exponential back-off ({@code initial} doubling up to {@code
+ * max}), unless something worth a retry happens first ({@link #kick}). Each failed attempt is logged and fired as
+ * {@code FAILED}; a job given up because its namespace is gone fires {@code ABANDONED}.
  *
  * <p>This is the one retry policy of a copy (the client's own request retry is off: one attempt is one request).
  * Each wait has equal jitter (between half and all of the nominal delay), so that jobs that failed together do not
@@ -24,22 +21,25 @@ import java.util.function.DoubleSupplier;
  */
 final class CopyJobs {
 
-  private final Scheduler scheduler;
+  // What every job runs with (read by CopyJob).
+  final Scheduler scheduler;
+  final BiFunction<String, String, Attempt> attempt;
+  final Consumer<SecretCopyEvent> events;
+  final Turns<CopyJob> turns;
+
   private final Duration initialBackoff;
   private final Duration maxBackoff;
-  private final BiFunction<String, String, Attempt> attempt;
-  private final Consumer<SecretCopyEvent> events;
-  private final ConcurrentHashMap<String, Job> jobs = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CopyJob> jobs = new ConcurrentHashMap<>();
   private final DeferredCopies deferred = new DeferredCopies();
   private final int maxPending;
   private final DoubleSupplier random;
-  private final Turns<Job> turns;
   private final Object recovery = new Object();
 
   /** When {@link #recovered} last ran the waiting jobs; it does so at most once per initial back-off. */
   private long lastRecovery = Long.MIN_VALUE;
 
-  private volatile boolean closed;
+  /** Set by {@link #close}: no job starts an attempt after it. */
+  volatile boolean closed;
 
   /** Jobs without bounds or jitter; for tests of the back-off itself. */
   CopyJobs(
@@ -85,14 +85,14 @@ final class CopyJobs {
   }
 
   /** The job for (namespace, name), started if it is new; null when it is new and {@code maxPending} are pending. */
-  Job join(String namespace, String name) {
+  CopyJob join(String namespace, String name) {
     String key = namespace + "/" + name;
-    Job job = jobs.get(key);
+    CopyJob job = jobs.get(key);
     if (job == null) {
       if (jobs.size() >= maxPending) {
         return null;
       }
-      job = jobs.computeIfAbsent(key, k -> new Job(namespace, name));
+      job = jobs.computeIfAbsent(key, k -> new CopyJob(this, namespace, name));
     }
     job.begin();
     return job;
@@ -115,18 +115,28 @@ final class CopyJobs {
   }
 
   /** Turns the oldest deferred copies into jobs while fewer than {@code maxPending} are pending. */
-  private void startDeferred() {
-    Job job;
+  void startDeferred() {
+    CopyJob job;
     while (!closed
         && (job =
                 deferred.startOldest(
                     () -> jobs.size() < maxPending,
                     next ->
                         jobs.computeIfAbsent(
-                            next[0] + "/" + next[1], k -> new Job(next[0], next[1]))))
+                            next[0] + "/" + next[1], k -> new CopyJob(this, next[0], next[1]))))
             != null) {
       job.begin();
     }
+  }
+
+  /** A fresh back-off for a new job, from {@code initial} doubling up to {@code max}, with this runner's jitter. */
+  Backoff newBackoff() {
+    return new Backoff(initialBackoff, maxBackoff, random);
+  }
+
+  /** Removes {@code job} as it ends; false when it is gone already ({@link #close} cleared it). */
+  boolean remove(CopyJob job) {
+    return jobs.remove(job.namespace + "/" + job.name, job);
   }
 
   /** The most jobs pending at once. */
@@ -136,7 +146,7 @@ final class CopyJobs {
 
   /** Runs every job of {@code namespace} now; one whose namespace is no longer opted in then ends. */
   void kickNamespace(String namespace) {
-    jobs.values().stream().filter(j -> j.namespace.equals(namespace)).forEach(Job::runNow);
+    jobs.values().stream().filter(j -> j.namespace.equals(namespace)).forEach(CopyJob::runNow);
   }
 
   /**
@@ -153,7 +163,7 @@ final class CopyJobs {
       }
       lastRecovery = now;
     }
-    for (Job job : jobs.values()) {
+    for (CopyJob job : jobs.values()) {
       if (job.waitingForRetry()) {
         job.resetBackoff();
         job.runNow();
@@ -163,7 +173,7 @@ final class CopyJobs {
 
   /** Runs the job for (namespace, name), if there is one, now rather than at its next retry. */
   void kick(String namespace, String name) {
-    Job job = jobs.get(namespace + "/" + name);
+    CopyJob job = jobs.get(namespace + "/" + name);
     if (job != null) {
       job.runNow();
     }
@@ -171,7 +181,7 @@ final class CopyJobs {
 
   /** Runs every job for {@code name} now (its source has just appeared or changed). */
   void kickAll(String name) {
-    jobs.values().stream().filter(j -> j.name.equals(name)).forEach(Job::runNow);
+    jobs.values().stream().filter(j -> j.name.equals(name)).forEach(CopyJob::runNow);
   }
 
   /** Jobs still running or waiting for a retry. */
@@ -182,157 +192,8 @@ final class CopyJobs {
   /** Cancels every job. */
   void close() {
     closed = true;
-    jobs.values().forEach(Job::cancel);
+    jobs.values().forEach(CopyJob::cancel);
     jobs.clear();
     deferred.clear();
-  }
-
-  /** One copy loop. Its first attempt is what admissions wait for, within their budget. */
-  final class Job {
-    final String namespace;
-    final String name;
-
-    /** Completes with the first attempt's outcome. */
-    final CompletableFuture<Attempt> first = new CompletableFuture<>();
-
-    final long startedNanos = scheduler.nanoTime();
-
-    /** The latest attempt's outcome, null before the first ends. */
-    volatile Attempt last;
-
-    private boolean begun;
-    private boolean running;
-    private boolean rerun;
-    private boolean finished;
-    private int attempts;
-    private final Backoff backoff = new Backoff(initialBackoff, maxBackoff, random);
-    private Future<?> scheduled;
-
-    private Job(String namespace, String name) {
-      this.namespace = namespace;
-      this.name = name;
-    }
-
-    private void begin() {
-      synchronized (this) {
-        if (begun) {
-          return;
-        }
-        begun = true;
-      }
-      runNow();
-    }
-
-    /** Runs an attempt now (or right after the running one), ahead of any scheduled retry. */
-    void runNow() {
-      synchronized (this) {
-        if (finished || closed) {
-          return;
-        }
-        if (running) {
-          rerun = true;
-          return;
-        }
-        running = true;
-        if (scheduled != null) {
-          scheduled.cancel(false);
-          scheduled = null;
-        }
-      }
-      if (turns.enter(this)) { // else its turn comes when an attempt in flight ends
-        start();
-      }
-    }
-
-    synchronized boolean waitingForRetry() {
-      return scheduled != null && !running && !finished;
-    }
-
-    synchronized void resetBackoff() {
-      backoff.reset();
-    }
-
-    private void start() {
-      try {
-        scheduler.execute(this::attemptOnce);
-      } catch (RuntimeException e) {
-        endTurn();
-        finish(Attempt.retry(CopyWarnings.couldNotStart(name), KubeErrors.describe(e)));
-      }
-    }
-
-    private void attemptOnce() {
-      Attempt a;
-      try {
-        a = attempt.apply(namespace, name);
-      } catch (RuntimeException e) {
-        a = Attempt.retry(CopyWarnings.unreachable(name), KubeErrors.describe(e));
-      } finally {
-        endTurn();
-      }
-      finish(a);
-      if (a.kind() == Attempt.Kind.DONE || a.kind() == Attempt.Kind.FOREIGN) {
-        recovered(); // the API server answered a copy: those waiting need not wait out their
-        // back-off
-      }
-    }
-
-    /** Gives this attempt's slot to the next job waiting for one. */
-    private void endTurn() {
-      Job next = turns.leave();
-      if (next != null) {
-        next.start();
-      }
-    }
-
-    private void finish(Attempt a) {
-      boolean again = false;
-      Duration wait = null;
-      int n;
-      synchronized (this) {
-        running = false;
-        last = a;
-        n = ++attempts;
-        if (a.finished() || closed) {
-          finished = true;
-        } else if (rerun) {
-          rerun = false;
-          again = true;
-        } else {
-          wait = backoff.next();
-          try {
-            scheduled = scheduler.schedule(this::runNow, wait);
-          } catch (RuntimeException e) {
-            finished = true;
-          }
-        }
-      }
-      a.report(
-          namespace,
-          name,
-          n,
-          again
-              ? "retrying now"
-              : wait == null ? "giving up" : "next try in " + CopyWarnings.format(wait),
-          events);
-      boolean ended;
-      synchronized (this) {
-        ended = finished && jobs.remove(namespace + "/" + name, this);
-      }
-      first.complete(a);
-      if (ended) {
-        startDeferred();
-      }
-      if (again) {
-        runNow();
-      }
-    }
-
-    private synchronized void cancel() {
-      finished = true;
-      if (scheduled != null) {
-        scheduled.cancel(false);
-      }
-    }
   }
 }

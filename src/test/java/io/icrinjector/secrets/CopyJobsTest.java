@@ -41,7 +41,7 @@ class CopyJobsTest {
     for (int i = 0; i < 5; i++) {
       script.add(failing());
     }
-    CopyJobs.Job job = jobs.join("team-a", "all-icr-io");
+    CopyJob job = jobs.join("team-a", "all-icr-io");
     clock.runDue();
     assertThat(attempts).hasValue(1);
     assertThat(job.first).isCompletedWithValueMatching(a -> a.kind() == Attempt.Kind.RETRY);
@@ -67,9 +67,9 @@ class CopyJobsTest {
   @Test
   void admissionsShareOneJobPerNamespaceAndName() {
     CopyJobs jobs = jobs(Duration.ofSeconds(1), Duration.ofSeconds(5));
-    CopyJobs.Job a = jobs.join("team-a", "all-icr-io");
-    CopyJobs.Job b = jobs.join("team-a", "all-icr-io");
-    CopyJobs.Job other = jobs.join("team-b", "all-icr-io");
+    CopyJob a = jobs.join("team-a", "all-icr-io");
+    CopyJob b = jobs.join("team-a", "all-icr-io");
+    CopyJob other = jobs.join("team-b", "all-icr-io");
     clock.runDue();
     assertThat(a).isSameAs(b).isNotSameAs(other);
     assertThat(attempts).hasValue(2);
