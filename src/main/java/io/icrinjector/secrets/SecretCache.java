@@ -2,7 +2,6 @@ package io.icrinjector.secrets;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.icrinjector.kube.Clients;
@@ -12,7 +11,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -22,10 +20,10 @@ import org.jboss.logging.Logger;
 /**
  * The watch-backed picture of the pull secrets: one fabric8 informer per secret name, across all namespaces and
  * restricted by the field selector {@code metadata.name=<name>} (so that RBAC can grant list/watch by
- * {@code resourceNames}), feeding a {@link SecretView}; answers "what is in namespace X" without an API call.
- * Memory holds every secret only as a {@link SlimSecret} (the informers' stores, the view, what API calls return),
- * and the informers list in pages of {@value #PAGE}, so a cluster's size costs about a kilobyte per copy, never its
- * data or its managedFields.
+ * {@code resourceNames}), feeding a {@link SecretView} (each through a {@link SecretWatchHandler}); answers "what is in
+ * namespace X" without an API call. Memory holds every secret only as a {@link SlimSecret} (the informers' stores, the
+ * view, what API calls return), and the informers list in pages of {@value #PAGE}, so a cluster's size costs about a
+ * kilobyte per copy, never its data or its managedFields.
  */
 final class SecretCache {
 
@@ -121,7 +119,9 @@ final class SecretCache {
         informer
             .itemStore(new SlimStore<>(Cache::metaNamespaceKeyFunc, this::slim))
             .removeNamespaceIndex();
-        informer.addEventHandler(new Handler(name, informer));
+        informer.addEventHandler(
+            new SecretWatchHandler(
+                name, informer, view, settings.sourceNamespace(), () -> listener));
         // The default handler gives up when the very first list fails (start() then fails for
         // good);
         // retrying always lets the informer's own back-off reconnect once the API server answers.
@@ -237,77 +237,5 @@ final class SecretCache {
   /** {@code secret} as memory keeps it (see {@link SlimSecret}); null for null. */
   Secret slim(Secret secret) {
     return SlimSecret.of(secret, settings.sourceNamespace());
-  }
-
-  /** Feeds the view from one informer and passes changes on to the listener. */
-  private final class Handler implements ResourceEventHandler<Secret> {
-    private final String name;
-    private final SharedIndexInformer<Secret> informer;
-
-    Handler(String name, SharedIndexInformer<Secret> informer) {
-      this.name = name;
-      this.informer = informer;
-    }
-
-    @Override
-    public void onAdd(Secret secret) {
-      changed(null, secret);
-    }
-
-    @Override
-    public void onUpdate(Secret old, Secret secret) {
-      changed(old, secret);
-    }
-
-    @Override
-    public void onDelete(Secret secret, boolean finalStateUnknown) {
-      if (!name.equals(secret.getMetadata().getName())) {
-        return;
-      }
-      view.observedDeleted(secret);
-      if (settings.sourceNamespace().equals(secret.getMetadata().getNamespace())) {
-        // Copies stay: `ibmcloud ks cluster pull-secret apply` and similar tools delete and
-        // recreate the source,
-        // and removing every copy meanwhile would break image pulls cluster-wide. The recreated
-        // source rotates
-        // them as usual.
-        LOG.infof(
-            "source secret %s/%s was deleted; its copies are left in place",
-            settings.sourceNamespace(), name);
-      }
-    }
-
-    private void changed(Secret old, Secret secret) {
-      // Guards against an API server (or mock) that ignores the field selector.
-      if (!name.equals(secret.getMetadata().getName())) {
-        return;
-      }
-      Secret kept = kept(secret);
-      view.observed(kept);
-      Listener l = listener;
-      if (l == null) {
-        return;
-      }
-      if (!settings.sourceNamespace().equals(secret.getMetadata().getNamespace())) {
-        l.copyChanged(kept);
-      } else if (old == null || !SecretView.sameContent(old, kept)) {
-        l.sourceChanged(name);
-      }
-    }
-
-    /**
-     * What the view keeps of {@code secret}, which the watch hands over whole: the store's slim object when it is
-     * the same version (so view and store share one), else a slim one of its own.
-     */
-    private Secret kept(Secret secret) {
-      Secret stored = informer.getStore().getByKey(Cache.metaNamespaceKeyFunc(secret));
-      if (stored instanceof SlimSecret
-          && Objects.equals(
-              stored.getMetadata().getResourceVersion(),
-              secret.getMetadata().getResourceVersion())) {
-        return stored;
-      }
-      return slim(secret);
-    }
   }
 }

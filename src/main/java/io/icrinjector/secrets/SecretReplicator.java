@@ -6,8 +6,6 @@ import io.icrinjector.config.IcrConfig;
 import io.icrinjector.engine.RewriteRules;
 import io.icrinjector.kube.Clients;
 import io.icrinjector.kube.Labels;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -18,10 +16,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
@@ -55,17 +51,11 @@ public class SecretReplicator implements PullSecretCopier {
   /** The pool the CDI constructor made, shut down on close; null when the caller owns the threads. */
   private ScheduledExecutorService ownPool;
 
-  /**
-   * The gauges the CDI constructor registered, removed on close: they read this instance (weakly), and a registry
-   * that outlives it (Quarkus's global one across the test suite's restarts) would otherwise keep the dead
-   * instance's gauges and hand them to the next replicator instead of registering its own.
-   */
-  private MeterRegistry registry;
-
-  private List<Meter> gauges = List.of();
+  /** The gauges the CDI constructor registered, removed on close; null when made without a registry. */
+  private ReplicatorGauges gauges;
 
   /**
-   * CDI constructor: copies run on a pool of their own (see {@link #copyPool}); registers
+   * CDI constructor: copies run on a pool of their own (see {@link CopyPool}); registers
    * {@code icr_injector_copies_pending} and {@code icr_injector_leader}.
    */
   @Inject
@@ -79,17 +69,8 @@ public class SecretReplicator implements PullSecretCopier {
         client,
         CopySettings.from(config, rules),
         events::fire,
-        copyPool(config.secretCopy().maxConcurrent()));
-    this.registry = registry;
-    this.gauges =
-        List.of(
-            Gauge.builder("icr_injector_copies_pending", this, SecretReplicator::copiesPending)
-                .description("Copies known to differ from their source and not yet written")
-                .register(registry),
-            Gauge.builder("icr_injector_leader", this, r -> r.leading() ? 1 : 0)
-                .description(
-                    "1 while this replica writes rotations (holds the rotation Lease), else 0")
-                .register(registry));
+        CopyPool.create(config.secretCopy().maxConcurrent()));
+    this.gauges = new ReplicatorGauges(registry, this);
   }
 
   private SecretReplicator(
@@ -99,25 +80,6 @@ public class SecretReplicator implements PullSecretCopier {
       ScheduledExecutorService pool) {
     this(client, settings, events, () -> pool);
     this.ownPool = pool;
-  }
-
-  /**
-   * The copies' own threads, bounded: {@code maxConcurrent} for attempts plus one for watch set-up and timers.
-   * Never Quarkus's worker pool: with the API server hanging, copies waiting on it there left health and metrics
-   * without a thread, and the pod went NotReady while it still answered admissions.
-   */
-  static ScheduledExecutorService copyPool(int maxConcurrent) {
-    AtomicInteger n = new AtomicInteger();
-    ScheduledThreadPoolExecutor pool =
-        new ScheduledThreadPoolExecutor(
-            Math.max(1, maxConcurrent) + 1,
-            r -> {
-              Thread t = new Thread(r, "icr-secret-copy-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    pool.setRemoveOnCancelPolicy(true); // a kicked job's cancelled back-off timer goes at once
-    return pool;
   }
 
   /**
@@ -222,22 +184,7 @@ public class SecretReplicator implements PullSecretCopier {
     // A namespace that loses the label ends its retries; any namespace the watch delivers says the
     // API answers.
     optedIn.start(jobs::kickNamespace, jobs::recovered);
-    cache.start(
-        new SecretCache.Listener() {
-          @Override
-          public void sourceChanged(String name) {
-            jobs.kickAll(name);
-            jobs.recovered();
-            rotation.all(name);
-          }
-
-          @Override
-          public void copyChanged(Secret secret) {
-            jobs.kick(secret.getMetadata().getNamespace(), secret.getMetadata().getName());
-            jobs.recovered();
-            rotation.one(secret.getMetadata().getNamespace(), secret.getMetadata().getName());
-          }
-        });
+    cache.start(new WatchReactions(jobs, rotation));
     leader.start();
   }
 
@@ -252,8 +199,8 @@ public class SecretReplicator implements PullSecretCopier {
     if (ownPool != null) {
       ownPool.shutdownNow();
     }
-    if (registry != null) {
-      gauges.forEach(registry::remove);
+    if (gauges != null) {
+      gauges.close();
     }
   }
 
