@@ -385,23 +385,30 @@ class NodeE2EIT {
         Duration.ofSeconds(240),
         () -> !node.kubectl("get", "namespaces", "-o", "name").contains("namespace/" + NS + "\n"));
     long t0 = System.nanoTime();
-    node.helm(
-        "install",
-        "icr-injector",
-        "deploy/helm/icr-injector",
-        "--namespace",
-        NS,
-        "--create-namespace",
-        "--set",
-        "image.repository=icr-injector",
-        "--set",
-        "image.tag=node-e2e",
-        "--set",
-        "tests.image=us.icr.io/acme/hello:" + tag,
-        "--set",
-        "tests.imagePullSecrets[0].name=node-pull",
-        "--wait",
-        "--timeout=240s");
+    try {
+      node.helm(
+          "install",
+          "icr-injector",
+          "deploy/helm/icr-injector",
+          "--namespace",
+          NS,
+          "--create-namespace",
+          "--set",
+          "image.repository=icr-injector",
+          "--set",
+          "image.tag=node-e2e",
+          "--set",
+          "tests.image=us.icr.io/acme/hello:" + tag,
+          "--set",
+          "tests.imagePullSecrets[0].name=node-pull",
+          "--wait",
+          "--timeout=330s");
+    } catch (AssertionError e) {
+      // Say why: the pods and the namespace's events (a slow start on a loaded machine, a pull, a
+      // volume).
+      throw new AssertionError(
+          e.getMessage() + "\n" + node.kubectl("get", "pods,events", "-n", NS, "-o", "wide"), e);
+    }
     System.err.printf(
         "[node] helm install to both replicas Ready: %.1f s%n", (System.nanoTime() - t0) / 1e9);
     assertThat(node.object("get", "deployment/icr-injector", "-n", NS).getMetadata().getLabels())
