@@ -108,7 +108,7 @@ public final class DocCommands {
       if (n.matches()) {
         notRun = n.group(1).strip();
       } else if (a.matches()) {
-        runAfter.addFirst(a.group(1).strip());
+        runAfter.add(0, a.group(1).strip());
       } else {
         break;
       }
