@@ -238,7 +238,15 @@ class RotationWritesIT {
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       throw new AssertionError(
           e.getMessage()
-              + "; the follower's lease lines:\n"
+              + "; the follower's icr_injector_leader now: "
+              + follower.metric("icr_injector_leader")
+              + ", its log's last lines:\n"
+              + follower
+                  .logText()
+                  .lines()
+                  .skip(Math.max(0, follower.logText().lines().count() - 30))
+                  .collect(Collectors.joining("\n"))
+              + "\nits lease lines:\n"
               + follower
                   .logText()
                   .lines()
