@@ -14,6 +14,7 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -59,7 +60,9 @@ class MatchConditionsCheckTest {
       };
 
   @BeforeEach
-  void listen() {
+  void listen() throws Exception {
+    // The start's own check runs once, a moment after start: let it finish before capturing.
+    check.startCheck().get(30, TimeUnit.SECONDS);
     Logger.getLogger(MatchConditionsCheck.class.getName()).addHandler(capture);
     server
         .getClient()
