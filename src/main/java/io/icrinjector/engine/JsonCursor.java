@@ -17,6 +17,7 @@ abstract class JsonCursor {
   static final byte[] NULL = {'n', 'u', 'l', 'l'};
 
   final StreamReadConstraints limits;
+  final int maxNameLength;
   final byte[] b;
   final int start;
   final int end;
@@ -24,6 +25,7 @@ abstract class JsonCursor {
 
   JsonCursor(StreamReadConstraints limits, byte[] body, int offset, int length) {
     this.limits = limits;
+    this.maxNameLength = limits.getMaxNameLength();
     this.b = body;
     this.start = offset;
     this.end = offset + length;
@@ -113,13 +115,22 @@ abstract class JsonCursor {
 
   /** Skips JSON's four space characters: the byte at {@code pos} after them, or -1 at the end. */
   final int space() {
-    while (pos < end) {
-      byte c = b[pos];
+    int p = pos;
+    if (p < end) {
+      int c = b[p] & 0xFF;
+      if (c > ' ') { // the usual case: no space at all
+        return c;
+      }
+    }
+    while (p < end) {
+      byte c = b[p];
       if (!isSpace(c)) {
+        pos = p;
         return c & 0xFF;
       }
-      pos++;
+      p++;
     }
+    pos = p;
     return -1;
   }
 

@@ -24,25 +24,6 @@ abstract class JsonStrings extends JsonCursor {
     super(limits, body, offset, length);
   }
 
-  final void skipName() throws IOException {
-    int c = space();
-    if (c != '"') {
-      throw unexpected(c, "a member name in double quotes");
-    }
-    int from = ++pos;
-    while (pos < end && !SPECIAL[b[pos] & 0xFF]) {
-      pos++;
-    }
-    if (pos < end && b[pos] == '"') {
-      pos++;
-      checkNameLength(pos - from - 1);
-    } else {
-      pos = from;
-      checkNameLength(utf8Length(string(true)));
-    }
-    colon();
-  }
-
   /** Jackson bounds a name by the length of its UTF-8 encoding. */
   static int utf8Length(String name) {
     int length = 0;
@@ -71,14 +52,19 @@ abstract class JsonStrings extends JsonCursor {
 
   /** Steps over the rest of a string after its opening quote, checking it. */
   final void skipString() throws IOException {
-    while (pos < end) {
-      int c = b[pos++] & 0xFF;
+    final byte[] b = this.b;
+    final int end = this.end;
+    int p = pos;
+    while (p < end) {
+      int c = b[p++] & 0xFF;
       if (!SPECIAL[c]) {
         continue;
       }
       if (c == '"') {
+        pos = p;
         return;
       }
+      pos = p;
       if (c == '\\') {
         escape();
       } else if (c < 0x20) {
@@ -87,7 +73,9 @@ abstract class JsonStrings extends JsonCursor {
       } else {
         utf8(c);
       }
+      p = pos;
     }
+    pos = p;
     throw unexpected(-1, "the end of a string");
   }
 

@@ -18,7 +18,8 @@ import java.util.Map;
  * the same type, an empty object or list standing in for a structure, so the engine's checks see its type and
  * name it. Skipped members are still checked against JSON's grammar, so a body that is not JSON fails here (with
  * a {@link com.fasterxml.jackson.core.JsonParseException} naming the byte) just as it would with {@code
- * readTree}; the one exception is a body in UTF-16 or UTF-32, which Jackson detects and this refuses. List entries are all kept, so indices (and JSON Pointers) match the body.
+ * readTree} (the two refusals where Jackson may accept are in {@link ReviewScanner}'s notes: UTF-16 or UTF-32
+ * bodies, and names with a 0xFF byte). List entries are all kept, so indices (and JSON Pointers) match the body.
  *
  * <p>Memory: what is kept grows with the containers and pull secrets of the review, not with the rest of it; at
  * most {@value #MAX_LIST_ENTRIES} of those are read (a hostile 7 MiB review of 140,000 containers took more

@@ -10,7 +10,9 @@ import java.io.IOException;
 
 /**
  * One pass of {@link ReviewReader} over the bytes of a body: builds the kept members with the mapper's node
- * factory and steps over the rest with a loop that checks it is JSON without making anything of it.
+ * factory and steps over the rest with a loop that checks it is JSON without making anything of it. Its layers,
+ * each a superclass of the next: {@link JsonCursor} (position, spaces, numbers, words, errors), {@link
+ * JsonStrings} (strings and names) and {@link JsonSkipper} (what is not kept).
  *
  * <p>Hand-written rather than Jackson's streaming parser because stepping over a member with Jackson
  * ({@code skipChildren}) still tokenises it: every skipped member name is decoded and looked up in the symbol
@@ -19,22 +21,23 @@ import java.io.IOException;
  * kept levels (names decoded, canonicalised, then looked up in a map). Here a skipped member is compared as
  * bytes against the few wanted names and never becomes a String.
  *
- * <p>What it accepts and refuses is what Jackson's UTF-8 parser does with the mapper's default features: the
- * JSON grammar (no comments, no trailing commas, no leading zeros, the eight escapes and {@code \}{@code uXXXX}),
- * no raw control characters in strings, UTF-8 checked as Jackson checks it (a lead byte of a 2, 3 or 4 byte
- * sequence followed by that many continuation bytes), and the mapper's {@link StreamReadConstraints} for nesting
- * depth, name length and number length. The skipping loop is iterative: a hostile body may nest deep. Kept
- * numbers, which a review rarely holds, are handed to the mapper so their node types are its own. A body in
- * UTF-16 or UTF-32, which Jackson would detect from its first bytes, is refused: the API server sends UTF-8.
+ * <p>What it accepts and refuses is what Jackson 2.21's UTF-8 parser does with the mapper's default features
+ * (checked against it by {@code ReviewScannerDifferentialTest} on thousands of mutated reviews): the JSON grammar
+ * (no comments, no trailing commas, no leading zeros, the eight escapes and {@code \}{@code uXXXX}), no raw
+ * control characters in strings, UTF-8 checked as Jackson checks it (a 2, 3 or 4 byte lead followed by its
+ * continuation bytes; no encoded surrogate in a name or a string it decodes, though one in a string it steps
+ * over passes; an escaped surrogate in a name must be half of a pair), and the mapper's {@link
+ * StreamReadConstraints} for nesting depth, name length (in UTF-8 bytes) and number length. The skipping loop is
+ * iterative: a hostile body may nest deep. Kept numbers, which a review rarely holds, are handed to the mapper so
+ * their node types are its own. Two refusals where Jackson may accept: a body in UTF-16 or UTF-32, which Jackson
+ * detects from its first bytes (the API server sends UTF-8), and a name holding a 0xFF byte, which Jackson's
+ * name table can mistake for a shorter name it has seen before (it pads names with 0xFF bytes).
  */
-final class ReviewScanner extends JsonStrings {
+final class ReviewScanner extends JsonSkipper {
 
   private final ObjectMapper mapper;
   private final JsonNodeFactory nodes;
   private int entriesLeft = ReviewReader.MAX_LIST_ENTRIES;
-
-  /** Per nesting level being skipped: an object (true) or a list. */
-  private boolean[] inObject;
 
   ReviewScanner(ObjectMapper mapper, byte[] body, int offset, int length) {
     super(mapper.getFactory().streamReadConstraints(), body, offset, length);
@@ -156,109 +159,23 @@ final class ReviewScanner extends JsonStrings {
     }
   }
 
-  /**
-   * Steps over the value at {@code pos} (after spaces), inside {@code depth} open levels, checking it is JSON.
-   * Iterative: one flag per open level says whether a member name or an entry comes next.
-   */
-  private void skip(int depth) throws IOException {
-    final int base = depth;
-    int c = space();
-    while (true) {
-      switch (c) {
-        case '{' -> {
-          open(++depth, true);
-          if (space() == '}') {
-            pos++;
-            depth--;
-          } else {
-            skipName();
-            c = space();
-            continue;
-          }
-        }
-        case '[' -> {
-          open(++depth, false);
-          c = space();
-          if (c == ']') {
-            pos++;
-            depth--;
-          } else {
-            continue;
-          }
-        }
-        case '"' -> {
-          pos++;
-          skipString();
-        }
-        case 't' -> word(TRUE);
-        case 'f' -> word(FALSE);
-        case 'n' -> word(NULL);
-        default -> {
-          if (!isNumberStart(c)) {
-            throw unexpected(c, "a value");
-          }
-          number();
-        }
-      }
-      // after a value: close levels until one goes on with a ',' or the value skipped is done
-      while (depth > base) {
-        c = space();
-        boolean object = inObject[depth];
-        if (c == ',') {
-          pos++;
-          if (object) {
-            skipName();
-          }
-          break;
-        }
-        if (c != (object ? '}' : ']')) {
-          throw unexpected(c, object ? "',' or '}'" : "',' or ']'");
-        }
-        pos++;
-        depth--;
-      }
-      if (depth == base) {
-        return;
-      }
-      c = space();
-    }
-  }
-
-  private void open(int depth, boolean object) throws IOException {
-    enter(depth);
-    if (inObject == null || inObject.length <= depth) {
-      inObject = new boolean[Math.max(depth + 1, limits.getMaxNestingDepth() + 2)];
-    }
-    inObject[depth] = object;
-  }
-
-  private void enter(int depth) throws IOException {
-    if (depth > limits.getMaxNestingDepth()) {
-      throw error(
-          "document nesting depth ("
-              + depth
-              + ") exceeds the maximum allowed ("
-              + limits.getMaxNestingDepth()
-              + ")");
-    }
-    pos++;
-  }
-
   /** Reads a member name and its colon: the index of the shape's member it names, or -1. */
   private int memberName(ReviewShape shape) throws IOException {
     int c = space();
     if (c != '"') {
       throw unexpected(c, "a member name in double quotes");
     }
-    int from = ++pos;
-    while (pos < end && !SPECIAL[b[pos] & 0xFF]) {
-      pos++;
+    final byte[] b = this.b;
+    int from = pos + 1;
+    int p = from;
+    while (p < end && !SPECIAL[b[p] & 0xFF]) {
+      p++;
     }
     int member;
-    if (pos < end && b[pos] == '"') {
-      checkNameLength(pos - from);
-      member = shape.indexOf(b, from, pos - from);
-      pos++;
+    if (p < end && b[p] == '"') {
+      checkNameLength(p - from);
+      member = shape.indexOf(b, from, p - from);
+      pos = p + 1;
     } else {
       pos = from; // escapes, non-ASCII or an error: decode it as Jackson would
       String name = string(true);
