@@ -1,13 +1,7 @@
 package io.icrinjector.engine;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.Map;
 
@@ -16,14 +10,16 @@ import java.util.Map;
  * {@link MutationEngine} look at: the review's {@code apiVersion}, {@code kind} and {@code request}; the request's
  * identity, kind, operation and dry-run flag; each pod's name, its opt-out label and mirror annotation, its pull
  * secrets' names and, per container, its name and image. Everything else (env, probes, volumes, other labels,
- * managedFields...) is stepped over by the streaming parser without building nodes for it, which is most of the
- * cost of reading a big pod.
+ * managedFields...) is stepped over by a hand-written scanner over the bytes ({@link ReviewScanner}, which says
+ * why it is not Jackson's streaming parser) without building nodes or Strings for it.
  *
  * <p>What it keeps is the same tree {@code ObjectMapper.readTree} would give for those members, with the same
  * types. A member of an unexpected shape (say {@code spec.containers} that is not a list) is kept as a value of
  * the same type, an empty object or list standing in for a structure, so the engine's checks see its type and
- * name it. Skipped members are still tokenised, so a body that is not JSON fails here just as it would with
- * {@code readTree}. List entries are all kept, so indices (and JSON Pointers) match the body.
+ * name it. Skipped members are still checked against JSON's grammar, so a body that is not JSON fails here (with
+ * a {@link com.fasterxml.jackson.core.JsonParseException} naming the byte) just as it would with {@code
+ * readTree} (the two refusals where Jackson may accept are in {@link ReviewScanner}'s notes: UTF-16 or UTF-32
+ * bodies, and names with a 0xFF byte). List entries are all kept, so indices (and JSON Pointers) match the body.
  *
  * <p>Memory: what is kept grows with the containers and pull secrets of the review, not with the rest of it; at
  * most {@value #MAX_LIST_ENTRIES} of those are read (a hostile 7 MiB review of 140,000 containers took more
@@ -31,43 +27,32 @@ import java.util.Map;
  */
 public final class ReviewReader {
 
-  /** What to keep of a value: a scalar as it is, or, for an object or list, only some members. */
-  private record Shape(Map<String, Shape> members, Shape element) {
-    static final Shape SCALAR = new Shape(null, null);
-
-    static Shape object(Map<String, Shape> members) {
-      return new Shape(members, null);
-    }
-
-    static Shape listOf(Shape element) {
-      return new Shape(null, element);
-    }
-  }
-
   /**
    * Most container and pull-secret entries one review may hold, over all its lists. A real pod has a handful;
    * this bounds the tree, the decision and the patch of one review to a few MiB whatever the body holds.
    */
   public static final int MAX_LIST_ENTRIES = 10_000;
 
-  private static final Shape CONTAINERS =
-      Shape.listOf(Shape.object(Map.of("name", Shape.SCALAR, "image", Shape.SCALAR)));
-  private static final Shape POD =
-      Shape.object(
+  private static final ReviewShape CONTAINERS =
+      ReviewShape.listOf(
+          ReviewShape.object(Map.of("name", ReviewShape.SCALAR, "image", ReviewShape.SCALAR)));
+  private static final ReviewShape POD =
+      ReviewShape.object(
           Map.of(
               "metadata",
-                  Shape.object(
+                  ReviewShape.object(
                       Map.of(
                           "name",
-                          Shape.SCALAR,
+                          ReviewShape.SCALAR,
                           "generateName",
-                          Shape.SCALAR,
+                          ReviewShape.SCALAR,
                           "labels",
-                          Shape.object(Map.of(MutationEngine.SKIP_LABEL, Shape.SCALAR)),
+                          ReviewShape.object(Map.of(MutationEngine.SKIP_LABEL, ReviewShape.SCALAR)),
                           "annotations",
-                          Shape.object(Map.of(MutationEngine.MIRROR_ANNOTATION, Shape.SCALAR)))),
+                          ReviewShape.object(
+                              Map.of(MutationEngine.MIRROR_ANNOTATION, ReviewShape.SCALAR)))),
               "spec",
-                  Shape.object(
+                  ReviewShape.object(
                       Map.of(
                           "initContainers",
                           CONTAINERS,
@@ -76,41 +61,40 @@ public final class ReviewReader {
                           "ephemeralContainers",
                           CONTAINERS,
                           "imagePullSecrets",
-                          Shape.listOf(Shape.object(Map.of("name", Shape.SCALAR)))))));
-  private static final Shape REVIEW =
-      Shape.object(
+                          ReviewShape.listOf(
+                              ReviewShape.object(Map.of("name", ReviewShape.SCALAR)))))));
+  private static final ReviewShape REVIEW =
+      ReviewShape.object(
           Map.of(
-              "apiVersion", Shape.SCALAR,
-              "kind", Shape.SCALAR,
+              "apiVersion", ReviewShape.SCALAR,
+              "kind", ReviewShape.SCALAR,
               "request",
-                  Shape.object(
+                  ReviewShape.object(
                       Map.ofEntries(
-                          Map.entry("uid", Shape.SCALAR),
+                          Map.entry("uid", ReviewShape.SCALAR),
                           Map.entry(
                               "kind",
-                              Shape.object(
+                              ReviewShape.object(
                                   Map.of(
                                       "group",
-                                      Shape.SCALAR,
+                                      ReviewShape.SCALAR,
                                       "version",
-                                      Shape.SCALAR,
+                                      ReviewShape.SCALAR,
                                       "kind",
-                                      Shape.SCALAR))),
-                          Map.entry("operation", Shape.SCALAR),
-                          Map.entry("subResource", Shape.SCALAR),
-                          Map.entry("namespace", Shape.SCALAR),
-                          Map.entry("name", Shape.SCALAR),
-                          Map.entry("dryRun", Shape.SCALAR),
+                                      ReviewShape.SCALAR))),
+                          Map.entry("operation", ReviewShape.SCALAR),
+                          Map.entry("subResource", ReviewShape.SCALAR),
+                          Map.entry("namespace", ReviewShape.SCALAR),
+                          Map.entry("name", ReviewShape.SCALAR),
+                          Map.entry("dryRun", ReviewShape.SCALAR),
                           Map.entry("object", POD),
                           Map.entry("oldObject", POD)))));
 
   private final ObjectMapper mapper;
-  private final JsonNodeFactory nodes;
 
   /** @param mapper the application's mapper: its parser settings and limits apply */
   public ReviewReader(ObjectMapper mapper) {
     this.mapper = mapper;
-    this.nodes = mapper.getNodeFactory();
   }
 
   /**
@@ -128,82 +112,6 @@ public final class ReviewReader {
 
   /** {@link #read(byte[])} over {@code length} bytes of {@code body} from {@code offset}. */
   public JsonNode read(byte[] body, int offset, int length) throws IOException {
-    try (JsonParser p = mapper.getFactory().createParser(body, offset, length)) {
-      if (p.nextToken() == null) {
-        return null;
-      }
-      JsonNode review = value(p, REVIEW, new int[] {MAX_LIST_ENTRIES});
-      // Jackson reads a stream of root values; a review is exactly one, and bytes after it are not
-      // ignored.
-      JsonToken next;
-      try {
-        next = p.nextToken();
-      } catch (JsonProcessingException e) {
-        next = JsonToken.NOT_AVAILABLE;
-      }
-      if (next != null) {
-        throw new MalformedReviewException(
-            "trailing data after the review object, at byte "
-                + p.currentTokenLocation().getByteOffset());
-      }
-      return review;
-    }
-  }
-
-  /**
-   * Reads the value at the parser's current token and leaves the parser on its last token.
-   *
-   * @param entriesLeft how many more list entries may be kept, shared by the whole review
-   */
-  private JsonNode value(JsonParser p, Shape shape, int[] entriesLeft) throws IOException {
-    JsonToken t = p.currentToken();
-    if (shape.members() != null && t == JsonToken.START_OBJECT) {
-      ObjectNode object = nodes.objectNode();
-      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
-        Shape member = shape.members().get(name);
-        p.nextToken();
-        if (member == null) {
-          p.skipChildren();
-        } else {
-          object.set(name, value(p, member, entriesLeft));
-        }
-      }
-      return object;
-    }
-    if (shape.element() != null && t == JsonToken.START_ARRAY) {
-      ArrayNode list = nodes.arrayNode();
-      while (p.nextToken() != JsonToken.END_ARRAY) {
-        if (--entriesLeft[0] < 0) {
-          throw new MalformedReviewException(
-              "more than " + MAX_LIST_ENTRIES + " containers and pull secrets in one review");
-        }
-        list.add(value(p, shape.element(), entriesLeft));
-      }
-      return list;
-    }
-    return scalar(p);
-  }
-
-  /**
-   * The value at the current token as {@code readTree} builds it, when it is a scalar. A structure where a scalar
-   * (or one of another shape) was expected is stepped over and stands as an empty one: its type is all the
-   * engine's checks look at, and keeping it would let one member hold the whole body.
-   */
-  private JsonNode scalar(JsonParser p) throws IOException {
-    return switch (p.currentToken()) {
-      case VALUE_STRING -> nodes.textNode(p.getText());
-      case VALUE_TRUE -> nodes.booleanNode(true);
-      case VALUE_FALSE -> nodes.booleanNode(false);
-      case VALUE_NULL -> nodes.nullNode();
-      case START_OBJECT -> {
-        p.skipChildren();
-        yield nodes.objectNode();
-      }
-      case START_ARRAY -> {
-        p.skipChildren();
-        yield nodes.arrayNode();
-      }
-      default -> mapper.readTree(p); // numbers, with the mapper's own settings
-    };
+    return new ReviewScanner(mapper, body, offset, length).read(REVIEW);
   }
 }

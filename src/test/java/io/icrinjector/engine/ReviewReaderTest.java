@@ -179,4 +179,41 @@ class ReviewReaderTest {
   void noValueIsNull(String json) throws Exception {
     assertThat(READER.read(json.getBytes(StandardCharsets.UTF_8))).isNull();
   }
+
+  @org.junit.jupiter.api.Test
+  void readsEscapedMemberNamesAndStringsAsTheirText() throws Exception {
+    String json =
+        "{\"request\":{\"uid\":\"u\",\"object\":{\"spec\":{\"c\\u006fntainers\":"
+            + "[{\"im\\u0061ge\":\"a\\u00e9\\uD83D\\uDE00\\/\\\"é😀\",\"x\":\"\\u0000\"}]}}}}";
+    JsonNode containers =
+        READER.read(json.getBytes(StandardCharsets.UTF_8)).at("/request/object/spec/containers");
+    assertThat(containers.get(0).get("image").asText()).isEqualTo("aé😀/\"é😀");
+    assertThat(containers.get(0).size()).isEqualTo(1);
+  }
+
+  @org.junit.jupiter.api.Test
+  void refusesNestingBeyondJacksonsBoundWithoutRecursing() {
+    int depth = 100_000;
+    String json =
+        "{\"request\":{\"uid\":\"u\",\"x\":" + "[".repeat(depth) + "]".repeat(depth) + "}}";
+    assertThatThrownBy(() -> READER.read(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(JsonProcessingException.class)
+        .hasMessageContaining("nesting depth (1001) exceeds the maximum allowed (1000)");
+  }
+
+  @org.junit.jupiter.api.Test
+  void namesTheByteWhereTheBodyStopsBeingJson() {
+    String json = "{\"request\":{\"uid\":\"u\",\"x\":[1,}}";
+    assertThatThrownBy(() -> READER.read(json.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(JsonProcessingException.class)
+        .hasMessageContaining(
+            "unexpected character '}', expected a value, at byte " + json.indexOf('}'));
+  }
+
+  @org.junit.jupiter.api.Test
+  void refusesUtf16ThatJacksonWouldDetect() throws Exception {
+    byte[] utf16 = "{\"request\":{\"uid\":\"u\"}}".getBytes(StandardCharsets.UTF_16LE);
+    assertThat(MAPPER.readTree(utf16).isObject()).isTrue();
+    assertThatThrownBy(() -> READER.read(utf16)).isInstanceOf(JsonProcessingException.class);
+  }
 }
