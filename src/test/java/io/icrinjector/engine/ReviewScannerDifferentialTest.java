@@ -212,6 +212,11 @@ class ReviewScannerDifferentialTest {
   private static String agree(byte[] body) {
     Object expected = outcome(ORACLE::read, body);
     Object actual = outcome(SCANNER::read, body);
+    // the same bytes at an offset, inside bytes that would go on a string, a name or a sequence
+    Object inside = outcome(bytes -> SCANNER.read(padded(bytes), PAD, bytes.length), body);
+    assertThat(sameOutcome(inside, actual))
+        .as("read at offset %d among padding: %s, alone: %s", PAD, inside, actual)
+        .isTrue();
     if (!(expected instanceof Exception) && actual instanceof Exception) {
       // Jackson keeps its table of member names in its factory, and a name holding a 0xFF byte
       // can be found there as a shorter one read before (it pads names with 0xFF bytes): its
@@ -241,6 +246,29 @@ class ReviewScannerDifferentialTest {
     }
     assertThat(actual).as("accepted by Jackson: %s", shown).isEqualTo(expected);
     return "accepted";
+  }
+
+  private static final int PAD = 7;
+  private static final byte[] PADDING = {
+    '"', '}', ']', '\\', (byte) 0x80, (byte) 0xBF, (byte) 0xA9, '"', '}', ']', '\\', (byte) 0x80
+  };
+
+  /** {@code body} at offset {@link #PAD} of a larger array, with padding before and after. */
+  private static byte[] padded(byte[] body) {
+    byte[] buf = new byte[body.length + PAD + PADDING.length];
+    System.arraycopy(PADDING, 0, buf, 0, PAD);
+    System.arraycopy(body, 0, buf, PAD, body.length);
+    System.arraycopy(PADDING, 0, buf, PAD + body.length, PADDING.length);
+    return buf;
+  }
+
+  /** The same tree, or refused the same way (same kind and message: positions count from the offset). */
+  private static boolean sameOutcome(Object a, Object b) {
+    if (a instanceof Exception ea && b instanceof Exception eb) {
+      return ea.getClass() == eb.getClass()
+          && java.util.Objects.equals(ea.getMessage(), eb.getMessage());
+    }
+    return a.equals(b);
   }
 
   /** The body where a refusal points ("at byte N"), or its start, with non-ASCII bytes in hex. */
