@@ -47,7 +47,7 @@ final class ReviewScanner extends JsonSkipper {
 
   /** The review as {@link ReviewReader#read(byte[], int, int)} returns it. */
   JsonNode read(ReviewShape review) throws IOException {
-    if (end - pos >= 3
+    if (end - pos >= 4 // Jackson looks for one only in a body of four bytes or more
         && b[pos] == (byte) 0xEF
         && b[pos + 1] == (byte) 0xBB
         && b[pos + 2] == (byte) 0xBF) {

@@ -194,6 +194,19 @@ class ReviewScannerDifferentialTest {
   }
 
   @Test
+  void agreesAboutAByteOrderMark() {
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    assertThat(agree(bom)).isEqualTo("refused");
+    for (String after : List.of(" ", "\n\n", "1", "{}", "{\"request\":{\"uid\":\"u\"}}")) {
+      byte[] tail = after.getBytes(StandardCharsets.UTF_8);
+      byte[] body = new byte[3 + tail.length];
+      System.arraycopy(bom, 0, body, 0, 3);
+      System.arraycopy(tail, 0, body, 3, tail.length);
+      agree(body);
+    }
+  }
+
+  @Test
   void agreesAboutTheDepthLimit() {
     for (int depth : new int[] {MAX_DEPTH - 3, MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH, 100_000}) {
       String open = "[".repeat(depth);
