@@ -46,7 +46,7 @@ abstract class JsonCursor {
       pos++;
     }
     int from = pos;
-    int c = pos < end ? b[pos] : -1;
+    int c = pos < end ? b[pos] & 0xFF : -1;
     if (c == '0') {
       pos++;
       if (pos < end && isDigit(b[pos])) {

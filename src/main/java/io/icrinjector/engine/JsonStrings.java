@@ -191,7 +191,7 @@ abstract class JsonStrings extends JsonCursor {
       more = 3;
     } else {
       pos--;
-      throw error("invalid UTF-8 start byte " + describe(c));
+      throw error(String.format("invalid UTF-8 start byte 0x%02X", c));
     }
     for (int i = 0; i < more; i++) {
       if (pos >= end) {
@@ -199,7 +199,7 @@ abstract class JsonStrings extends JsonCursor {
       }
       int d = b[pos] & 0xFF;
       if ((d & 0xC0) != 0x80) {
-        throw error("invalid UTF-8 middle byte " + describe(d));
+        throw error(String.format("invalid UTF-8 middle byte 0x%02X", d));
       }
       c = c << 6 | d & 0x3F;
       pos++;

@@ -216,4 +216,29 @@ class ReviewReaderTest {
     assertThat(MAPPER.readTree(utf16).isObject()).isTrue();
     assertThatThrownBy(() -> READER.read(utf16)).isInstanceOf(JsonProcessingException.class);
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refusals")
+  void namesTheByteThatIsNotJson(String hex, String message) {
+    byte[] body = java.util.HexFormat.of().parseHex(hex);
+    assertThatThrownBy(() -> READER.read(body))
+        .isInstanceOf(JsonProcessingException.class)
+        .hasMessageContaining(message);
+  }
+
+  static Stream<org.junit.jupiter.params.provider.Arguments> refusals() {
+    String head = hex("{\"request\":{\"uid\":");
+    return Stream.of(
+        // "-é": a non-ASCII byte after a minus, not the end of input
+        org.junit.jupiter.params.provider.Arguments.of(
+            head + "2dc3a97d7d", "unexpected byte 0xC3, expected a digit"),
+        org.junit.jupiter.params.provider.Arguments.of(
+            head + "22ff227d7d", "invalid UTF-8 start byte 0xFF,"),
+        org.junit.jupiter.params.provider.Arguments.of(
+            head + "22c3227d7d", "invalid UTF-8 middle byte 0x22,"));
+  }
+
+  private static String hex(String ascii) {
+    return java.util.HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.US_ASCII));
+  }
 }
