@@ -179,7 +179,7 @@ final class ReviewScanner extends JsonSkipper {
     } else {
       pos = from; // escapes, non-ASCII or an error: decode it as Jackson would
       String name = string(true);
-      checkNameLength(utf8Length(name));
+      checkNameLength(stringBytes);
       member = shape.indexOf(name);
     }
     colon();

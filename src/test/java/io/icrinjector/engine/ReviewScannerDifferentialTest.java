@@ -207,6 +207,30 @@ class ReviewScannerDifferentialTest {
   }
 
   @Test
+  void countsANameInRawBytes() {
+    int max = MAPPER.getFactory().streamReadConstraints().getMaxNameLength();
+    // overlong sequences: more bytes than the character they decode to needs
+    int[][] sequences = {{0xC0, 0x80}, {0xE0, 0x80, 0x80}, {0xF0, 0x80, 0x80, 0x80}, {0xC3, 0xA9}};
+    Map<String, Integer> outcomes = new LinkedHashMap<>();
+    for (int[] sequence : sequences) {
+      for (int spare = -1; spare <= 1; spare++) {
+        for (String prefix : List.of("{\"request\":{\"uid\":\"u\",\"", "{\"request\":{\"")) {
+          ByteArrayOutputStream out = new ByteArrayOutputStream();
+          out.writeBytes(prefix.getBytes(StandardCharsets.US_ASCII));
+          out.writeBytes(
+              "a".repeat(max - sequence.length + spare).getBytes(StandardCharsets.US_ASCII));
+          for (int c : sequence) {
+            out.write(c);
+          }
+          out.writeBytes("\":1}}".getBytes(StandardCharsets.US_ASCII));
+          outcomes.merge(agree(out.toByteArray()), 1, Integer::sum);
+        }
+      }
+    }
+    assertThat(outcomes).containsKeys("accepted", "refused");
+  }
+
+  @Test
   void agreesAboutTheDepthLimit() {
     for (int depth : new int[] {MAX_DEPTH - 3, MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH, 100_000}) {
       String open = "[".repeat(depth);
