@@ -241,4 +241,18 @@ class ReviewReaderTest {
   private static String hex(String ascii) {
     return java.util.HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.US_ASCII));
   }
+
+  @org.junit.jupiter.api.Test
+  void refusesAMapperWithAParserFeatureItDoesNotHonour() {
+    ObjectMapper strict =
+        new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    assertThatThrownBy(() -> new ReviewReader(strict))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("JsonParser.Feature.STRICT_DUPLICATE_DETECTION");
+    ObjectMapper comments =
+        new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_COMMENTS);
+    assertThatThrownBy(() -> new ReviewReader(comments))
+        .hasMessageContaining("JsonParser.Feature.ALLOW_COMMENTS");
+  }
 }
