@@ -40,13 +40,13 @@ abstract class JsonCursor {
     pos++;
   }
 
-  /** Steps over a number in JSON's grammar, within the mapper's bound on its length. */
-  final void number() throws IOException {
+  /** Steps over a number in JSON's grammar, within the mapper's bound on its length: whether an integer. */
+  final boolean number() throws IOException {
     if (b[pos] == '-') {
       pos++;
     }
     int from = pos;
-    int c = pos < end ? b[pos] : -1;
+    int c = pos < end ? b[pos] & 0xFF : -1;
     if (c == '0') {
       pos++;
       if (pos < end && isDigit(b[pos])) {
@@ -89,6 +89,7 @@ abstract class JsonCursor {
               + limits.getMaxNumberLength()
               + ")");
     }
+    return integer;
   }
 
   final int digits() {

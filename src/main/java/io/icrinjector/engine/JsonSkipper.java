@@ -145,7 +145,8 @@ abstract class JsonSkipper extends JsonStrings {
       }
     } else {
       pos = from;
-      checkNameLength(utf8Length(string(true)));
+      string(true);
+      checkNameLength(stringBytes);
       p = pos;
     }
     if (p < end && b[p] == ':') {

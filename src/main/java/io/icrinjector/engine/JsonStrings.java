@@ -24,19 +24,15 @@ abstract class JsonStrings extends JsonCursor {
     super(limits, body, offset, length);
   }
 
-  /** Jackson bounds a name by the length of its UTF-8 encoding. */
-  static int utf8Length(String name) {
-    int length = 0;
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      length +=
-          c < 0x80
-              ? 1
-              : c < 0x800
-                  ? 2
-                  : Character.isHighSurrogate(c) ? 4 : Character.isLowSurrogate(c) ? 0 : 3;
-    }
-    return length;
+  /**
+   * The length in bytes of the last string {@link #string} read, as Jackson bounds a name: its raw bytes, an
+   * escaped character by the length of its UTF-8 encoding (an escaped surrogate pair by four).
+   */
+  int stringBytes;
+
+  /** The length of the UTF-8 encoding of an escaped character (a high surrogate stands for its pair). */
+  static int utf8Length(char c) {
+    return c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 4 : 3;
   }
 
   final void checkNameLength(int length) throws IOException {
@@ -91,8 +87,10 @@ abstract class JsonStrings extends JsonCursor {
     }
     if (pos < end && b[pos] == '"') {
       pos++;
+      stringBytes = pos - 1 - from;
       return new String(b, from, pos - 1 - from, StandardCharsets.ISO_8859_1);
     }
+    int escapes = 0; // what the escapes add to the raw bytes: UTF-8 length less escape length
     StringBuilder text = new StringBuilder(pos - from + 16);
     text.append(new String(b, from, pos - from, StandardCharsets.ISO_8859_1));
     while (pos < end) {
@@ -100,13 +98,16 @@ abstract class JsonStrings extends JsonCursor {
       if (!SPECIAL[c]) {
         text.append((char) c);
       } else if (c == '"') {
+        stringBytes = pos - 1 - from + escapes;
         return text.toString();
       } else if (c == '\\') {
+        int at = pos - 1;
         char escaped = escape();
         text.append(escaped);
         if (name && Character.isSurrogate(escaped)) {
           text.append(lowSurrogate(escaped));
         }
+        escapes += utf8Length(escaped) - (pos - at);
       } else if (c < 0x20) {
         pos--;
         throw error("control character " + describe(c) + " in a string: escape it");
@@ -191,7 +192,7 @@ abstract class JsonStrings extends JsonCursor {
       more = 3;
     } else {
       pos--;
-      throw error("invalid UTF-8 start byte " + describe(c));
+      throw error(String.format("invalid UTF-8 start byte 0x%02X", c));
     }
     for (int i = 0; i < more; i++) {
       if (pos >= end) {
@@ -199,7 +200,7 @@ abstract class JsonStrings extends JsonCursor {
       }
       int d = b[pos] & 0xFF;
       if ((d & 0xC0) != 0x80) {
-        throw error("invalid UTF-8 middle byte " + describe(d));
+        throw error(String.format("invalid UTF-8 middle byte 0x%02X", d));
       }
       c = c << 6 | d & 0x3F;
       pos++;

@@ -1,8 +1,10 @@
 package io.icrinjector.engine;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -92,8 +94,39 @@ public final class ReviewReader {
 
   private final ObjectMapper mapper;
 
-  /** @param mapper the application's mapper: its parser settings and limits apply */
+  /**
+   * Parser features that change what is JSON or how it is refused, which the scanner does not honour: it reads
+   * as Jackson does with all of them off.
+   */
+  private static final List<JsonParser.Feature> UNHONOURED =
+      List.of(
+          JsonParser.Feature.ALLOW_COMMENTS,
+          JsonParser.Feature.ALLOW_YAML_COMMENTS,
+          JsonParser.Feature.ALLOW_UNQUOTED_FIELD_NAMES,
+          JsonParser.Feature.ALLOW_SINGLE_QUOTES,
+          JsonParser.Feature.ALLOW_UNQUOTED_CONTROL_CHARS,
+          JsonParser.Feature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER,
+          JsonParser.Feature.ALLOW_NUMERIC_LEADING_ZEROS,
+          JsonParser.Feature.ALLOW_LEADING_DECIMAL_POINT_FOR_NUMBERS,
+          JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS,
+          JsonParser.Feature.ALLOW_MISSING_VALUES,
+          JsonParser.Feature.ALLOW_TRAILING_COMMA,
+          JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  /**
+   * @param mapper the application's mapper: its limits and integer settings apply
+   * @throws IllegalArgumentException when it enables a parser feature the scanner does not honour
+   */
   public ReviewReader(ObjectMapper mapper) {
+    for (JsonParser.Feature feature : UNHONOURED) {
+      if (mapper.isEnabled(feature)) {
+        throw new IllegalArgumentException(
+            "the mapper enables JsonParser.Feature."
+                + feature
+                + ", which the review scanner does not honour: it reads JSON as Jackson does with"
+                + " that feature off");
+      }
+    }
     this.mapper = mapper;
   }
 

@@ -1,12 +1,15 @@
 package io.icrinjector.engine;
 
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One pass of {@link ReviewReader} over the bytes of a body: builds the kept members with the mapper's node
@@ -28,12 +31,18 @@ import java.io.IOException;
  * continuation bytes; no encoded surrogate in a name or a string it decodes, though one in a string it steps
  * over passes; an escaped surrogate in a name must be half of a pair), and the mapper's {@link
  * StreamReadConstraints} for nesting depth, name length (in UTF-8 bytes) and number length. The skipping loop is
- * iterative: a hostile body may nest deep. Kept numbers, which a review rarely holds, are handed to the mapper so
- * their node types are its own. Two refusals where Jackson may accept: a body in UTF-16 or UTF-32, which Jackson
+ * iterative: a hostile body may nest deep. A kept integer becomes the node Jackson's tree reader makes of it
+ * with the default settings (int, else long, else BigInteger); under the mapper's integer coercions, and for
+ * any other number, the mapper reads it itself so the node types are its own. Two refusals where Jackson may accept: a body in UTF-16 or UTF-32, which Jackson
  * detects from its first bytes (the API server sends UTF-8), and a name holding a 0xFF byte, which Jackson's
  * name table can mistake for a shorter name it has seen before (it pads names with 0xFF bytes).
  */
 final class ReviewScanner extends JsonSkipper {
+
+  /** The settings under which Jackson makes integers otherwise than {@link #integer} does. */
+  private static final int INT_COERCIONS =
+      DeserializationFeature.USE_BIG_INTEGER_FOR_INTS.getMask()
+          | DeserializationFeature.USE_LONG_FOR_INTS.getMask();
 
   private final ObjectMapper mapper;
   private final JsonNodeFactory nodes;
@@ -47,7 +56,7 @@ final class ReviewScanner extends JsonSkipper {
 
   /** The review as {@link ReviewReader#read(byte[], int, int)} returns it. */
   JsonNode read(ReviewShape review) throws IOException {
-    if (end - pos >= 3
+    if (end - pos >= 4 // Jackson looks for one only in a body of four bytes or more
         && b[pos] == (byte) 0xEF
         && b[pos + 1] == (byte) 0xBB
         && b[pos + 2] == (byte) 0xBF) {
@@ -99,11 +108,32 @@ final class ReviewScanner extends JsonSkipper {
       default:
         if (isNumberStart(c)) {
           int from = pos;
-          number();
+          if (number() && !mapper.getDeserializationConfig().hasSomeOfFeatures(INT_COERCIONS)) {
+            return integer(from, pos);
+          }
           return mapper.readTree(b, from, pos - from); // with the mapper's own number settings
         }
         throw unexpected(c, "a value");
     }
+  }
+
+  /**
+   * The integer between {@code from} and {@code to} as Jackson's tree reader makes it with the default
+   * settings: an int node when it fits, else a long one, else a BigInteger one.
+   */
+  private JsonNode integer(int from, int to) {
+    boolean negative = b[from] == '-';
+    int digits = negative ? from + 1 : from;
+    if (to - digits <= 18) {
+      long value = 0;
+      for (int p = digits; p < to; p++) {
+        value = value * 10 + (b[p] - '0');
+      }
+      value = negative ? -value : value;
+      return value == (int) value ? nodes.numberNode((int) value) : nodes.numberNode(value);
+    }
+    BigInteger value = new BigInteger(new String(b, from, to - from, StandardCharsets.US_ASCII));
+    return value.bitLength() < 64 ? nodes.numberNode(value.longValue()) : nodes.numberNode(value);
   }
 
   private ObjectNode object(ReviewShape shape, int depth) throws IOException {
@@ -179,7 +209,7 @@ final class ReviewScanner extends JsonSkipper {
     } else {
       pos = from; // escapes, non-ASCII or an error: decode it as Jackson would
       String name = string(true);
-      checkNameLength(utf8Length(name));
+      checkNameLength(stringBytes);
       member = shape.indexOf(name);
     }
     colon();

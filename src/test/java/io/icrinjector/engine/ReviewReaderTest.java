@@ -216,4 +216,43 @@ class ReviewReaderTest {
     assertThat(MAPPER.readTree(utf16).isObject()).isTrue();
     assertThatThrownBy(() -> READER.read(utf16)).isInstanceOf(JsonProcessingException.class);
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refusals")
+  void namesTheByteThatIsNotJson(String hex, String message) {
+    byte[] body = java.util.HexFormat.of().parseHex(hex);
+    assertThatThrownBy(() -> READER.read(body))
+        .isInstanceOf(JsonProcessingException.class)
+        .hasMessageContaining(message);
+  }
+
+  static Stream<org.junit.jupiter.params.provider.Arguments> refusals() {
+    String head = hex("{\"request\":{\"uid\":");
+    return Stream.of(
+        // "-é": a non-ASCII byte after a minus, not the end of input
+        org.junit.jupiter.params.provider.Arguments.of(
+            head + "2dc3a97d7d", "unexpected byte 0xC3, expected a digit"),
+        org.junit.jupiter.params.provider.Arguments.of(
+            head + "22ff227d7d", "invalid UTF-8 start byte 0xFF,"),
+        org.junit.jupiter.params.provider.Arguments.of(
+            head + "22c3227d7d", "invalid UTF-8 middle byte 0x22,"));
+  }
+
+  private static String hex(String ascii) {
+    return java.util.HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @org.junit.jupiter.api.Test
+  void refusesAMapperWithAParserFeatureItDoesNotHonour() {
+    ObjectMapper strict =
+        new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    assertThatThrownBy(() -> new ReviewReader(strict))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("JsonParser.Feature.STRICT_DUPLICATE_DETECTION");
+    ObjectMapper comments =
+        new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_COMMENTS);
+    assertThatThrownBy(() -> new ReviewReader(comments))
+        .hasMessageContaining("JsonParser.Feature.ALLOW_COMMENTS");
+  }
 }

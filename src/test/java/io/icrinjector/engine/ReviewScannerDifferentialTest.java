@@ -87,6 +87,22 @@ class ReviewScannerDifferentialTest {
             "\"\\u0072equest\":",
             "\"name\":\"dup\",",
             "\"image\":1,",
+            // numbers where the reader keeps them: int, long, BigInteger, negative, exponent,
+            // fraction
+            "\"uid\":2147483647,",
+            "\"uid\":-2147483648,",
+            "\"dryRun\":2147483648,",
+            "\"dryRun\":-2147483649,",
+            "\"name\":999999999999999999,",
+            "\"name\":-9223372036854775808,",
+            "\"image\":9223372036854775807,",
+            "\"image\":9223372036854775808,",
+            "\"uid\":-92233720368547758090,",
+            "\"dryRun\":123456789012345678901234567890,",
+            "\"dryRun\":-0,",
+            "\"name\":1e3,",
+            "\"image\":-2.5E-7,",
+            "\"uid\":0.125,",
             "\"containers\":[],",
             "é",
             "€",
@@ -185,6 +201,52 @@ class ReviewScannerDifferentialTest {
   }
 
   @Test
+  void refusesA0xFFByteInAMemberName() {
+    for (String name : List.of("\u00FFuid", "uid\u00FF", "\u00FF", "ui\u00FFd")) {
+      String json = "{\"request\":{\"uid\":\"u\",\"" + name + "\":1}}";
+      byte[] body = json.getBytes(StandardCharsets.ISO_8859_1);
+      assertThat(agree(body)).as(json).isEqualTo("refused");
+    }
+  }
+
+  @Test
+  void agreesAboutAByteOrderMark() {
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    assertThat(agree(bom)).isEqualTo("refused");
+    for (String after : List.of(" ", "\n\n", "1", "{}", "{\"request\":{\"uid\":\"u\"}}")) {
+      byte[] tail = after.getBytes(StandardCharsets.UTF_8);
+      byte[] body = new byte[3 + tail.length];
+      System.arraycopy(bom, 0, body, 0, 3);
+      System.arraycopy(tail, 0, body, 3, tail.length);
+      agree(body);
+    }
+  }
+
+  @Test
+  void countsANameInRawBytes() {
+    int max = MAPPER.getFactory().streamReadConstraints().getMaxNameLength();
+    // overlong sequences: more bytes than the character they decode to needs
+    int[][] sequences = {{0xC0, 0x80}, {0xE0, 0x80, 0x80}, {0xF0, 0x80, 0x80, 0x80}, {0xC3, 0xA9}};
+    Map<String, Integer> outcomes = new LinkedHashMap<>();
+    for (int[] sequence : sequences) {
+      for (int spare = -1; spare <= 1; spare++) {
+        for (String prefix : List.of("{\"request\":{\"uid\":\"u\",\"", "{\"request\":{\"")) {
+          ByteArrayOutputStream out = new ByteArrayOutputStream();
+          out.writeBytes(prefix.getBytes(StandardCharsets.US_ASCII));
+          out.writeBytes(
+              "a".repeat(max - sequence.length + spare).getBytes(StandardCharsets.US_ASCII));
+          for (int c : sequence) {
+            out.write(c);
+          }
+          out.writeBytes("\":1}}".getBytes(StandardCharsets.US_ASCII));
+          outcomes.merge(agree(out.toByteArray()), 1, Integer::sum);
+        }
+      }
+    }
+    assertThat(outcomes).containsKeys("accepted", "refused");
+  }
+
+  @Test
   void agreesAboutTheDepthLimit() {
     for (int depth : new int[] {MAX_DEPTH - 3, MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH, 100_000}) {
       String open = "[".repeat(depth);
@@ -210,14 +272,22 @@ class ReviewScannerDifferentialTest {
    * by both (a body whose first bytes Jackson takes for UTF-16 or UTF-32 may be refused by the scanner alone).
    */
   private static String agree(byte[] body) {
-    Object expected = outcome(ORACLE::read, body);
     Object actual = outcome(SCANNER::read, body);
-    if (!(expected instanceof Exception) && actual instanceof Exception) {
-      // Jackson keeps its table of member names in its factory, and a name holding a 0xFF byte
-      // can be found there as a shorter one read before (it pads names with 0xFF bytes): its
-      // answer then depends on the bodies it read earlier. Ask a fresh one.
-      expected = outcome(new JacksonReviewReader(new ObjectMapper())::read, body);
+    // the same bytes at an offset, inside bytes that would go on a string, a name or a sequence
+    Object inside = outcome(bytes -> SCANNER.read(padded(bytes), PAD, bytes.length), body);
+    assertThat(sameOutcome(inside, actual))
+        .as("read at offset %d among padding: %s, alone: %s", PAD, inside, actual)
+        .isTrue();
+    if (indexOf(body, (byte) 0xFF, 0) >= 0) {
+      // never in UTF-8: the scanner refuses it anywhere. Jackson is no judge here: its table of
+      // member names pads names with 0xFF bytes, so a name holding one can be taken for a
+      // shorter name read before ({"request":{"uid":"u","<FF>uid":1}} read as uid=1).
+      assertThat(actual)
+          .as("a body with a 0xFF byte: %s", around(body, actual))
+          .isInstanceOf(Exception.class);
+      return "refused";
     }
+    Object expected = outcome(ORACLE::read, body);
     Object refusal = actual instanceof Exception ? actual : expected;
     var shown =
         new Object() {
@@ -241,6 +311,29 @@ class ReviewScannerDifferentialTest {
     }
     assertThat(actual).as("accepted by Jackson: %s", shown).isEqualTo(expected);
     return "accepted";
+  }
+
+  private static final int PAD = 7;
+  private static final byte[] PADDING = {
+    '"', '}', ']', '\\', (byte) 0x80, (byte) 0xBF, (byte) 0xA9, '"', '}', ']', '\\', (byte) 0x80
+  };
+
+  /** {@code body} at offset {@link #PAD} of a larger array, with padding before and after. */
+  private static byte[] padded(byte[] body) {
+    byte[] buf = new byte[body.length + PAD + PADDING.length];
+    System.arraycopy(PADDING, 0, buf, 0, PAD);
+    System.arraycopy(body, 0, buf, PAD, body.length);
+    System.arraycopy(PADDING, 0, buf, PAD + body.length, PADDING.length);
+    return buf;
+  }
+
+  /** The same tree, or refused the same way (same kind and message: positions count from the offset). */
+  private static boolean sameOutcome(Object a, Object b) {
+    if (a instanceof Exception ea && b instanceof Exception eb) {
+      return ea.getClass() == eb.getClass()
+          && java.util.Objects.equals(ea.getMessage(), eb.getMessage());
+    }
+    return a.equals(b);
   }
 
   /** The body where a refusal points ("at byte N"), or its start, with non-ASCII bytes in hex. */
