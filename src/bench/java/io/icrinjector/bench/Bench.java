@@ -1369,13 +1369,29 @@ public final class Bench {
           String.format("%.1f", rssKib[1] / 1024.0),
           String.format("%.2f", (double) rssKib[0] / rssKib[1]),
           verdict(rssKib[0] <= 150 * 1024, "<= 150 MiB"));
+      // The target is the median of bench.starts launches; the webhook the load ran against is one
+      // launch.
+      StartFigures shipped = starts.get(SHIPPED);
+      boolean median = CDS && shipped != null && shipped.cached().length > 0;
+      double firstAnswer = median ? median(shipped.cached()) : startup[0];
       System.out.printf(
           fmt,
-          "launch to first answer (s)",
-          String.format("%.3f", startup[0]),
+          median
+              ? "1st answer, median of " + shipped.cached().length + " (s)"
+              : "launch to first answer (s)",
+          String.format("%.3f", firstAnswer),
           String.format("%.3f", startup[1]),
-          String.format("%.2f", startup[0] / startup[1]),
-          verdict(startup[0] <= 0.5, "<= 0.5 s"));
+          String.format("%.2f", firstAnswer / startup[1]),
+          verdict(firstAnswer <= 0.5, "<= 0.5 s"));
+      if (median) {
+        System.out.printf(
+            fmt,
+            "  the load's webhook, one launch (s)",
+            String.format("%.3f", startup[0]),
+            "-",
+            "-",
+            "");
+      }
       System.out.printf(
           fmt,
           "  start-up cache of the webhook",
