@@ -141,7 +141,6 @@ public final class Bench {
         .collect(java.util.stream.Collectors.joining("; "));
   }
 
-  /** Entry point of {@code make bench}. */
   /** The fake API server's counts by method and path, as plain numbers. */
   static Map<String, Long> counts(Map<String, AtomicLong> byPath) {
     Map<String, Long> counts = new TreeMap<>();
@@ -157,6 +156,7 @@ public final class Bench {
     return methodAndPath.contains("/secrets") || methodAndPath.contains("/events");
   }
 
+  /** Entry point of {@code make bench}. */
   public static void main(String[] args) throws Exception {
     Files.createDirectories(OUT);
     String cpu = cpuModel();
