@@ -57,8 +57,10 @@ demo: jdk controlplane ## The main job on a machine without a cluster: local con
 	$(DEMO)
 
 .PHONY: latency
-latency: jdk controlplane ## Time pod creates through the API server: no mutation, a MutatingAdmissionPolicy, the webhook.
-	$(DEMO) -Dexec.args="measure 200"
+LATENCY_CREATES ?= 200
+
+latency: jdk controlplane ## Time pod creates through the API server: no mutation, a MutatingAdmissionPolicy, the webhook (LATENCY_CREATES per row).
+	$(DEMO) -Dexec.args="measure $(LATENCY_CREATES)"
 
 .PHONY: certs
 certs: ## Make a local CA and server certificate with openssl into certs/out (kept out of git).
